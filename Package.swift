@@ -1,0 +1,115 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Evolve",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "evolve", targets: ["evolve"]),
+        .library(name: "EvolveCore", targets: ["EvolveCore"]),
+        .library(name: "EvolveLLM", targets: ["EvolveLLM"]),
+        .library(name: "EvolveSandbox", targets: ["EvolveSandbox"]),
+        .library(name: "EvolveDatabase", targets: ["EvolveDatabase"]),
+        .library(name: "EvolveController", targets: ["EvolveController"]),
+        .library(name: "EvolveTesting", targets: ["EvolveTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "EvolveCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EvolveLLM",
+            dependencies: [
+                "EvolveCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EvolveSandbox",
+            dependencies: [
+                "EvolveCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EvolveDatabase",
+            dependencies: [
+                "EvolveCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EvolveController",
+            dependencies: [
+                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "EvolveTesting",
+            dependencies: [
+                "EvolveCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "evolve",
+            dependencies: [
+                "EvolveController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "evolve-bench",
+            dependencies: [
+                "EvolveController", "EvolveTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EvolveCoreTests",
+            dependencies: ["EvolveCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EvolveLLMTests", dependencies: ["EvolveLLM", "EvolveTesting"], swiftSettings: strict),
+        .testTarget(name: "EvolveSandboxTests", dependencies: ["EvolveSandbox", "EvolveTesting"], swiftSettings: strict),
+        .testTarget(name: "EvolveDatabaseTests", dependencies: ["EvolveDatabase"], swiftSettings: strict),
+        .testTarget(name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], swiftSettings: strict),
+        .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase"], swiftSettings: strict),
+    ]
+)

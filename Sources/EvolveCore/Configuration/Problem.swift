@@ -1,0 +1,237 @@
+import Foundation
+import Yams
+
+/// A problem directory, loaded and checked: `evolve.yaml`, the starting program, the evaluator
+/// files and optional prompt template overrides in `prompts/`.
+public struct Problem: Sendable {
+    public static let configurationFileName = "evolve.yaml"
+    /// Template names a problem may override with `prompts/NAME.md`.
+    public static let templateNames = ["system", "user", "diff_format", "rewrite_format", "feedback"]
+
+    public var directory: URL
+    public var configuration: ProblemConfiguration
+    /// The starting program, with line ends normalized to LF.
+    public var initialProgram: String
+    /// Template overrides by name (see `templateNames`).
+    public var templates: [String: String]
+
+    public init(directory: URL, configuration: ProblemConfiguration, initialProgram: String, templates: [String: String] = [:]) {
+        self.directory = directory
+        self.configuration = configuration
+        self.initialProgram = initialProgram
+        self.templates = templates
+    }
+
+    /// Loads and checks the problem in `directory`.
+    public static func load(from directory: URL) throws(ConfigurationError) -> Problem {
+        let directory = directory.standardizedFileURL
+        let file = directory.appendingPathComponent(configurationFileName)
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            let exists = FileManager.default.fileExists(atPath: directory.path)
+            throw ConfigurationError(
+                file: file.path, line: nil, key: nil,
+                message: exists
+                    ? "no \(configurationFileName) here (create one with `evolve init \(directory.path)`)"
+                    : "the problem directory does not exist"
+            )
+        }
+        let configuration = try ProblemConfiguration.parse(yaml: text, file: file.path)
+        let locate = { (path: [String]) in ConfigurationError.line(of: path, in: text) }
+
+        let programURL = directory.appendingPathComponent(configuration.program)
+        guard let program = try? String(contentsOf: programURL, encoding: .utf8) else {
+            throw ConfigurationError(
+                file: file.path, line: locate(["program"]), key: "program",
+                message: "the program file `\(configuration.program)` is missing from \(directory.path)"
+            )
+        }
+        let initialProgram = normalizeNewlines(program)
+        do {
+            _ = try EvolveBlock.regionTexts(in: initialProgram)
+        } catch {
+            throw ConfigurationError(file: programURL.path, line: nil, key: nil, message: error.message)
+        }
+
+        for (index, stage) in configuration.evaluator.cascade.enumerated() {
+            let isFinal = index == configuration.evaluator.cascade.count - 1
+            let path = isFinal ? ["evaluator", "command"] : ["evaluator", "stages", String(index), "command"]
+            if let missing = missingScript(in: stage.command, directory: directory) {
+                throw ConfigurationError(
+                    file: file.path, line: locate(path), key: path.joined(separator: "."),
+                    message: "the evaluator file `\(missing)` is missing from \(directory.path)"
+                )
+            }
+            if !stage.command.words.contains(where: { $0.contains("{program}") }) {
+                throw ConfigurationError(
+                    file: file.path, line: locate(path), key: path.joined(separator: "."),
+                    message: "the command must pass the candidate with the `{program}` placeholder"
+                )
+            }
+        }
+
+        var templates: [String: String] = [:]
+        let promptsDirectory = directory.appendingPathComponent("prompts")
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: promptsDirectory.path) {
+            for name in names.sorted() where !name.hasPrefix(".") {
+                let base = (name as NSString).deletingPathExtension
+                guard templateNames.contains(base) else {
+                    throw ConfigurationError(
+                        file: promptsDirectory.appendingPathComponent(name).path, line: nil, key: nil,
+                        message: "not a known prompt template; known names: \(templateNames.map { $0 + ".md" }.joined(separator: ", "))"
+                    )
+                }
+                templates[base] = try? String(contentsOf: promptsDirectory.appendingPathComponent(name), encoding: .utf8)
+            }
+        }
+        return Problem(directory: directory, configuration: configuration, initialProgram: initialProgram, templates: templates)
+    }
+
+    /// The first word of `command` that names a script file (by extension) which is not in `directory`.
+    static func missingScript(in command: CommandLineSpec, directory: URL) -> String? {
+        let scriptExtensions: Set<String> = ["py", "sh", "js", "rb", "pl", "jl", "r", "lua"]
+        for word in command.words where !word.contains("{") && !word.hasPrefix("-") {
+            let ext = (word as NSString).pathExtension.lowercased()
+            guard scriptExtensions.contains(ext) else { continue }
+            let url = word.hasPrefix("/") ? URL(fileURLWithPath: word) : directory.appendingPathComponent(word)
+            if !FileManager.default.fileExists(atPath: url.path) { return word }
+        }
+        return nil
+    }
+}
+
+extension ProblemConfiguration {
+    /// Decodes `evolve.yaml` text; every failure names the file, line and key.
+    public static func parse(yaml text: String, file: String) throws(ConfigurationError) -> ProblemConfiguration {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigurationError.syntax(error, file: file)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, key: nil, message: "\(error)")
+        }
+        guard let node else { return ProblemConfiguration() }
+        guard node.mapping != nil else {
+            throw ConfigurationError(file: file, line: node.mark?.line, key: nil, message: "the file must be a mapping of keys to values")
+        }
+        do {
+            return try YAMLDecoder().decode(ProblemConfiguration.self, from: node)
+        } catch let error as DecodingError {
+            throw ConfigurationError.decoding(error, file: file, root: node)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, key: nil, message: "\(error)")
+        }
+    }
+}
+
+/// A problem in the user's configuration: one line naming the file, line and key, and what to do.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var key: String?
+    public var message: String
+
+    public init(file: String, line: Int?, key: String?, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        var text = file
+        if let line { text += ":\(line)" }
+        text += ": "
+        if let key { text += "`\(key)`: " }
+        return text + message
+    }
+
+    static func syntax(_ error: YamlError, file: String) -> ConfigurationError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return ConfigurationError(file: file, line: mark.line, key: nil, message: "YAML syntax error: \(problem)")
+        case .composer(_, let problem, let mark, _):
+            return ConfigurationError(file: file, line: mark.line, key: nil, message: "YAML error: \(problem)")
+        default:
+            let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+            return ConfigurationError(file: file, line: nil, key: nil, message: "YAML error: \(firstLine)")
+        }
+    }
+
+    static func decoding(_ error: DecodingError, file: String, root: Node) -> ConfigurationError {
+        let path: [any CodingKey]
+        let message: String
+        switch error {
+        case .typeMismatch(let type, let context):
+            path = context.codingPath
+            message = "expected \(describe(type))" + (context.debugDescription.hasPrefix("expected") ? "" : "")
+        case .valueNotFound(let type, let context):
+            path = context.codingPath
+            message = "a value is required here (\(describe(type)))"
+        case .keyNotFound(let key, let context):
+            path = context.codingPath
+            message = "the key `\(key.stringValue)` is required: \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            path = context.codingPath
+            message = cleaned(context.debugDescription, codingPath: path)
+        @unknown default:
+            path = []
+            message = "\(error)"
+        }
+        let names = path.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        return ConfigurationError(
+            file: file, line: line(of: names, in: root), key: names.isEmpty ? nil : names.joined(separator: "."), message: message)
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type: return "a number"
+        case is Int.Type, is UInt64.Type: return "a whole number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        case is [String].Type: return "a list of strings"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "a list" }
+            if name.hasPrefix("Dictionary") { return "a mapping" }
+            return "a mapping (\(name))"
+        }
+    }
+
+    private static func cleaned(_ description: String, codingPath: [any CodingKey]) -> String {
+        // Enum decoding failures name the Swift type; say what values are allowed instead.
+        if description.contains("Cannot initialize"), let key = codingPath.last?.stringValue {
+            let allowed: [String: [String]] = [
+                "direction": Goal.Direction.allCases.map(\.rawValue),
+                "mode": Mutation.Mode.allCases.map(\.rawValue),
+                "backend": SandboxConfiguration.Backend.allCases.map(\.rawValue),
+                "provider": LLMConfiguration.Provider.allCases.map(\.rawValue),
+            ]
+            if let values = allowed[key] { return "must be one of: \(values.joined(separator: ", "))" }
+        }
+        return description
+    }
+
+    /// The line of the key at `path` (names or list indices) in YAML text.
+    static func line(of path: [String], in text: String) -> Int? {
+        guard let node = try? Yams.compose(yaml: text) else { return nil }
+        return line(of: path, in: node)
+    }
+
+    static func line(of path: [String], in root: Node) -> Int? {
+        var node = root
+        var line = root.mark?.line
+        for name in path {
+            if let mapping = node.mapping, let pair = mapping.first(where: { $0.key.string == name }) {
+                line = pair.key.mark?.line ?? line
+                node = pair.value
+            } else if let sequence = node.sequence, let index = Int(name), index < sequence.count {
+                node = sequence[index]
+                line = node.mark?.line ?? line
+            } else {
+                break
+            }
+        }
+        return line
+    }
+}

@@ -1,0 +1,380 @@
+import Foundation
+
+/// The contents of a problem's `evolve.yaml`. Every key has a default; see the README reference.
+public struct ProblemConfiguration: Sendable, Hashable, Codable {
+    /// What the program must do, in the problem's own words; it opens the system prompt.
+    public var description: String
+    /// The starting program, relative to the problem directory.
+    public var program: String
+    /// The language name used for code fences in prompts.
+    public var language: String
+    public var goal: Goal
+    public var evaluator: EvaluatorConfiguration
+    public var llm: LLMConfiguration
+    public var search: SearchConfiguration
+    public var sandbox: SandboxConfiguration
+
+    public init(
+        description: String = "Improve the program so that it scores higher.",
+        program: String = "initial_program.py",
+        language: String? = nil,
+        goal: Goal = Goal(),
+        evaluator: EvaluatorConfiguration = EvaluatorConfiguration(),
+        llm: LLMConfiguration = LLMConfiguration(),
+        search: SearchConfiguration = SearchConfiguration(),
+        sandbox: SandboxConfiguration = SandboxConfiguration()
+    ) {
+        self.description = description
+        self.program = program
+        self.language = language ?? Self.language(forFile: program)
+        self.goal = goal
+        self.evaluator = evaluator
+        self.llm = llm
+        self.search = search
+        self.sandbox = sandbox
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case description, program, language, goal, evaluator, llm, search, sandbox
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        let defaults = ProblemConfiguration()
+        let program = try c.value(.program, default: defaults.program)
+        try c.require(!program.isEmpty, .program, "the program file name is empty")
+        self.init(
+            description: try c.value(.description, default: defaults.description),
+            program: program,
+            language: try c.decodeIfPresent(String.self, forKey: .language),
+            goal: try c.value(.goal, default: defaults.goal),
+            evaluator: try c.value(.evaluator, default: defaults.evaluator),
+            llm: try c.value(.llm, default: defaults.llm),
+            search: try c.value(.search, default: defaults.search),
+            sandbox: try c.value(.sandbox, default: defaults.sandbox)
+        )
+    }
+
+    static func language(forFile name: String) -> String {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "py": return "python"
+        case "swift": return "swift"
+        case "c", "h": return "c"
+        case "cc", "cpp", "hpp": return "cpp"
+        case "rs": return "rust"
+        case "js": return "javascript"
+        case "ts": return "typescript"
+        case "go": return "go"
+        case "jl": return "julia"
+        case "sh": return "bash"
+        default: return ""
+        }
+    }
+}
+
+extension Goal {
+    enum CodingKeys: String, CodingKey, CaseIterable { case direction, target }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        let target = try c.decodeIfPresent(Double.self, forKey: .target)
+        try c.require(target?.isFinite ?? true, .target, "the target must be a finite number")
+        self.init(direction: try c.value(.direction, default: .maximize), target: target)
+    }
+}
+
+/// How candidates are scored: one command, or a cascade of stages.
+public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
+    /// The evaluator command. `{program}` becomes the candidate's path inside the sandbox.
+    public var command: CommandLineSpec
+    /// Optional cheaper stages run first; each must reach its threshold before the next runs.
+    /// When stages are given, the last stage's score is the program's score and `command` runs
+    /// as the final stage.
+    public var stages: [EvaluationStage]
+
+    public init(command: CommandLineSpec = .shell("python3 evaluate.py {program}"), stages: [EvaluationStage] = []) {
+        self.command = command
+        self.stages = stages
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case command, stages }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        self.init(command: try c.value(.command, default: EvaluatorConfiguration().command), stages: try c.value(.stages, default: []))
+    }
+
+    /// All stages in running order, the main command last.
+    public var cascade: [EvaluationStage] {
+        stages + [EvaluationStage(name: "final", command: command)]
+    }
+}
+
+public struct EvaluationStage: Sendable, Hashable, Codable {
+    public var name: String
+    public var command: CommandLineSpec
+    /// The score this stage must reach (in the goal's direction) for the next stage to run.
+    public var threshold: Double?
+    /// Wall-clock seconds for this stage; defaults to `sandbox.timeout`.
+    public var timeout: Double?
+
+    public init(name: String, command: CommandLineSpec, threshold: Double? = nil, timeout: Double? = nil) {
+        self.name = name
+        self.command = command
+        self.threshold = threshold
+        self.timeout = timeout
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, command, threshold, timeout }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        let timeout = try c.decodeIfPresent(Double.self, forKey: .timeout)
+        try c.require((timeout ?? 1) > 0, .timeout, "the timeout must be a positive number of seconds")
+        guard c.contains(.command) else {
+            throw DecodingError.keyNotFound(CodingKeys.command, .init(codingPath: c.codingPath, debugDescription: "a stage needs a command"))
+        }
+        self.init(
+            name: try c.value(.name, default: "stage \((c.codingPath.last?.intValue ?? 0) + 1)"),
+            command: try c.decode(CommandLineSpec.self, forKey: .command),
+            threshold: try c.decodeIfPresent(Double.self, forKey: .threshold),
+            timeout: timeout
+        )
+    }
+}
+
+/// The language model that proposes changes.
+public struct LLMConfiguration: Sendable, Hashable, Codable {
+    public enum Provider: String, Sendable, Hashable, Codable, CaseIterable { case ollama }
+
+    public static let defaultModel = "gemma4:26b-a4b-it-q4_K_M"
+    public static let defaultOllamaURL = "http://localhost:11434"
+
+    public var provider: Provider
+    /// The server address; nil means "not set here" so that `OLLAMA_HOST` can apply.
+    public var url: String?
+    public var model: String
+    public var temperature: Double
+    public var topP: Double?
+    public var seed: Int?
+    /// Context window in tokens (Ollama's `num_ctx`).
+    public var contextLength: Int
+    /// Most tokens to generate per answer (Ollama's `num_predict`).
+    public var maxTokens: Int
+    /// Seconds allowed for one model request.
+    public var timeout: Double
+    public var stream: Bool
+    /// Model requests in flight at once.
+    public var concurrency: Int
+    /// How many more times to ask when an answer is malformed or its diff is rejected (the reasons go back to the model).
+    public var retries: Int
+
+    public init(
+        provider: Provider = .ollama, url: String? = nil, model: String = LLMConfiguration.defaultModel,
+        temperature: Double = 0.7, topP: Double? = nil, seed: Int? = nil, contextLength: Int = 8192,
+        maxTokens: Int = 2048, timeout: Double = 300, stream: Bool = true, concurrency: Int = 2, retries: Int = 2
+    ) {
+        self.provider = provider
+        self.url = url
+        self.model = model
+        self.temperature = temperature
+        self.topP = topP
+        self.seed = seed
+        self.contextLength = contextLength
+        self.maxTokens = maxTokens
+        self.timeout = timeout
+        self.stream = stream
+        self.concurrency = concurrency
+        self.retries = retries
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case provider, url, model, temperature, seed, stream, concurrency, retries, timeout
+        case topP = "top_p"
+        case contextLength = "context_length"
+        case maxTokens = "max_tokens"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        let d = LLMConfiguration()
+        self.init(
+            provider: try c.value(.provider, default: d.provider),
+            url: try c.decodeIfPresent(String.self, forKey: .url),
+            model: try c.value(.model, default: d.model),
+            temperature: try c.value(.temperature, default: d.temperature),
+            topP: try c.decodeIfPresent(Double.self, forKey: .topP),
+            seed: try c.decodeIfPresent(Int.self, forKey: .seed),
+            contextLength: try c.value(.contextLength, default: d.contextLength),
+            maxTokens: try c.value(.maxTokens, default: d.maxTokens),
+            timeout: try c.value(.timeout, default: d.timeout),
+            stream: try c.value(.stream, default: d.stream),
+            concurrency: try c.value(.concurrency, default: d.concurrency),
+            retries: try c.value(.retries, default: d.retries)
+        )
+        try c.require(!model.isEmpty, .model, "the model name is empty")
+        try c.require((0...5).contains(temperature), .temperature, "the temperature must be between 0 and 5")
+        try c.require(contextLength >= 256, .contextLength, "the context length must be at least 256 tokens")
+        try c.require(maxTokens >= 16, .maxTokens, "max_tokens must be at least 16")
+        try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
+        try c.require(concurrency >= 1, .concurrency, "the concurrency must be at least 1")
+        try c.require(retries >= 0, .retries, "retries cannot be negative")
+        if let url { try c.require(URL(string: url)?.host != nil, .url, "`\(url)` is not a URL such as http://localhost:11434") }
+    }
+}
+
+/// How the archive is searched.
+public struct SearchConfiguration: Sendable, Hashable, Codable {
+    /// Model iterations (children proposed) before the run stops.
+    public var iterations: Int
+    public var mode: Mutation.Mode
+    public var islands: Int
+    /// Every this many new programs, each island's best program moves to the next island (a ring).
+    public var migrationInterval: Int
+    /// Share of samples whose parent is the island's best program.
+    public var exploitation: Double
+    /// Share of samples whose parent is drawn in proportion to fitness among the island's elites.
+    /// The rest (1 − exploitation − fitness) explores: a uniformly chosen under-visited cell.
+    public var fitnessProportional: Double
+    /// The MAP-Elites feature dimensions: `length`, `nesting`, `eval_time`, or a key of the evaluator's `features`.
+    public var features: [String]
+    /// Bins per feature dimension.
+    public var bins: Int
+    /// Fixed `[low, high]` ranges per feature; features not listed adapt to the values seen.
+    public var featureRanges: [String: [Double]]
+    /// Best programs shown in each prompt.
+    public var topPrograms: Int
+    /// Programs from other cells shown in each prompt, for diversity.
+    public var inspirations: Int
+    /// Seed for the sampler's random choices.
+    public var seed: UInt64
+    /// Children longer than this many characters are rejected before evaluation.
+    public var maxCodeLength: Int
+
+    public init(
+        iterations: Int = 100, mode: Mutation.Mode = .diff, islands: Int = 2, migrationInterval: Int = 25,
+        exploitation: Double = 0.6, fitnessProportional: Double = 0.25, features: [String] = ["length", "nesting"],
+        bins: Int = 8, featureRanges: [String: [Double]] = [:], topPrograms: Int = 3, inspirations: Int = 2,
+        seed: UInt64 = 42, maxCodeLength: Int = 40_000
+    ) {
+        self.iterations = iterations
+        self.mode = mode
+        self.islands = islands
+        self.migrationInterval = migrationInterval
+        self.exploitation = exploitation
+        self.fitnessProportional = fitnessProportional
+        self.features = features
+        self.bins = bins
+        self.featureRanges = featureRanges
+        self.topPrograms = topPrograms
+        self.inspirations = inspirations
+        self.seed = seed
+        self.maxCodeLength = maxCodeLength
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case iterations, mode, islands, exploitation, features, bins, inspirations, seed
+        case migrationInterval = "migration_interval"
+        case fitnessProportional = "fitness_proportional"
+        case featureRanges = "feature_ranges"
+        case topPrograms = "top_programs"
+        case maxCodeLength = "max_code_length"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        let d = SearchConfiguration()
+        self.init(
+            iterations: try c.value(.iterations, default: d.iterations),
+            mode: try c.value(.mode, default: d.mode),
+            islands: try c.value(.islands, default: d.islands),
+            migrationInterval: try c.value(.migrationInterval, default: d.migrationInterval),
+            exploitation: try c.value(.exploitation, default: d.exploitation),
+            fitnessProportional: try c.value(.fitnessProportional, default: d.fitnessProportional),
+            features: try c.value(.features, default: d.features),
+            bins: try c.value(.bins, default: d.bins),
+            featureRanges: try c.value(.featureRanges, default: d.featureRanges),
+            topPrograms: try c.value(.topPrograms, default: d.topPrograms),
+            inspirations: try c.value(.inspirations, default: d.inspirations),
+            seed: try c.value(.seed, default: d.seed),
+            maxCodeLength: try c.value(.maxCodeLength, default: d.maxCodeLength)
+        )
+        try c.require(iterations >= 0, .iterations, "iterations cannot be negative")
+        try c.require(islands >= 1, .islands, "there must be at least one island")
+        try c.require(migrationInterval >= 1, .migrationInterval, "the migration interval must be at least 1")
+        try c.require((0...1).contains(exploitation), .exploitation, "exploitation must be between 0 and 1")
+        try c.require((0...1).contains(fitnessProportional), .fitnessProportional, "fitness_proportional must be between 0 and 1")
+        try c.require(exploitation + fitnessProportional <= 1.000001, .fitnessProportional, "exploitation + fitness_proportional must not exceed 1")
+        try c.require((1...64).contains(bins), .bins, "bins must be between 1 and 64")
+        try c.require(features.count <= 4, .features, "at most 4 feature dimensions are supported")
+        try c.require(topPrograms >= 0, .topPrograms, "top_programs cannot be negative")
+        try c.require(inspirations >= 0, .inspirations, "inspirations cannot be negative")
+        try c.require(maxCodeLength >= 100, .maxCodeLength, "max_code_length must be at least 100")
+        for (name, range) in featureRanges {
+            try c.require(range.count == 2 && range[0] < range[1], .featureRanges, "the range of `\(name)` must be [low, high] with low < high")
+        }
+    }
+}
+
+/// Where and under which limits evaluations run.
+public struct SandboxConfiguration: Sendable, Hashable, Codable {
+    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case process }
+
+    public var backend: Backend
+    /// Wall-clock seconds before an evaluation is killed.
+    public var timeout: Double
+    public var memoryMB: Int
+    public var cpuSeconds: Int
+    public var maxProcesses: Int
+    /// Largest file the evaluator may write, in MiB.
+    public var maxFileMB: Int
+    /// Standard output and error kept per evaluation, in KiB.
+    public var outputKB: Int
+    /// Evaluations in flight at once.
+    public var concurrency: Int
+
+    public init(
+        backend: Backend = .process, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
+        maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2
+    ) {
+        self.backend = backend
+        self.timeout = timeout
+        self.memoryMB = memoryMB
+        self.cpuSeconds = cpuSeconds
+        self.maxProcesses = maxProcesses
+        self.maxFileMB = maxFileMB
+        self.outputKB = outputKB
+        self.concurrency = concurrency
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case backend, timeout, concurrency
+        case memoryMB = "memory_mb"
+        case cpuSeconds = "cpu_seconds"
+        case maxProcesses = "max_processes"
+        case maxFileMB = "max_file_mb"
+        case outputKB = "output_kb"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        let d = SandboxConfiguration()
+        self.init(
+            backend: try c.value(.backend, default: d.backend),
+            timeout: try c.value(.timeout, default: d.timeout),
+            memoryMB: try c.value(.memoryMB, default: d.memoryMB),
+            cpuSeconds: try c.value(.cpuSeconds, default: d.cpuSeconds),
+            maxProcesses: try c.value(.maxProcesses, default: d.maxProcesses),
+            maxFileMB: try c.value(.maxFileMB, default: d.maxFileMB),
+            outputKB: try c.value(.outputKB, default: d.outputKB),
+            concurrency: try c.value(.concurrency, default: d.concurrency)
+        )
+        try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
+        try c.require(memoryMB >= 16, .memoryMB, "memory_mb must be at least 16")
+        try c.require(cpuSeconds >= 1, .cpuSeconds, "cpu_seconds must be at least 1")
+        try c.require(maxProcesses >= 1, .maxProcesses, "max_processes must be at least 1")
+        try c.require(maxFileMB >= 1, .maxFileMB, "max_file_mb must be at least 1")
+        try c.require(outputKB >= 1, .outputKB, "output_kb must be at least 1")
+        try c.require(concurrency >= 1, .concurrency, "the concurrency must be at least 1")
+    }
+}

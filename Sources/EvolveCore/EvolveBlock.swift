@@ -1,0 +1,24 @@
+/// The regions of a program the model may change: the lines between an `EVOLVE-BLOCK-START` line
+/// and the next `EVOLVE-BLOCK-END` line. The marker lines themselves are never editable.
+/// A program without markers is editable as a whole.
+public enum EvolveBlock {
+    public static let startMarker = "EVOLVE-BLOCK-START"
+    public static let endMarker = "EVOLVE-BLOCK-END"
+
+    public struct MarkerError: Error, Sendable, Hashable, CustomStringConvertible {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    /// True when `text` carries a marker.
+    public static func hasMarkers(_ text: String) -> Bool {
+        text.contains(startMarker) || text.contains(endMarker)
+    }
+
+    /// The text of each editable region, in order; throws when the markers do not pair up.
+    public static func regionTexts(in code: String) throws(MutationRejection) -> [String] {
+        let document = try Document(normalizeNewlines(code))
+        return document.regionLineRanges.map { document.lines[$0].joined(separator: "\n") }
+    }
+}

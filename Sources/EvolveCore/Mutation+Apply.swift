@@ -1,0 +1,218 @@
+extension Mutation {
+    /// Applies the mutation to `parent`, changing text inside EVOLVE-BLOCK regions only.
+    ///
+    /// Edits apply in order, each to the result of the previous one. A SEARCH must match exactly
+    /// once inside a region: first exactly, then ignoring trailing whitespace, then ignoring
+    /// indentation (re-indenting the replacement), each looser match accepted only when unique.
+    /// A rewrite's regions are spliced into the parent; everything outside the markers is kept.
+    public func apply(to parent: String) throws(MutationRejection) -> String {
+        let parent = normalizeNewlines(parent)
+        let child: String
+        switch self {
+        case .edits(let edits):
+            var document = try Document(parent)
+            for (index, edit) in edits.enumerated() {
+                try document.apply(edit, number: index + 1, of: edits.count)
+            }
+            child = document.text
+        case .rewrite(let program):
+            child = try Self.splice(rewrite: normalizeNewlines(program), into: parent)
+        }
+        if child == parent {
+            throw MutationRejection(.identical, "The change leaves the program identical to its parent; propose a real change.")
+        }
+        return child
+    }
+
+    private static func splice(rewrite: String, into parent: String) throws(MutationRejection) -> String {
+        let parentDocument = try Document(parent)
+        let rewriteLines = rewrite.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard parentDocument.hasMarkers else { return rewrite }
+        var lines = parentDocument.lines
+        let parentRegions = parentDocument.regionLineRanges
+        if EvolveBlock.hasMarkers(rewrite) {
+            let rewriteDocument: Document
+            do { rewriteDocument = try Document(rewrite) } catch {
+                throw MutationRejection(.markersChanged, "The rewritten program's EVOLVE-BLOCK markers are broken: \(error.message)")
+            }
+            let newRegions = rewriteDocument.regionLineRanges
+            guard newRegions.count == parentRegions.count else {
+                throw MutationRejection(
+                    .markersChanged,
+                    "The rewrite has \(newRegions.count) EVOLVE-BLOCK regions but the program has \(parentRegions.count); keep every marker line."
+                )
+            }
+            for (old, new) in zip(parentRegions, newRegions).reversed() {
+                lines.replaceSubrange(old, with: rewriteDocument.lines[new])
+            }
+            return lines.joined(separator: "\n")
+        }
+        guard parentRegions.count == 1, let region = parentRegions.first else {
+            throw MutationRejection(
+                .markersChanged,
+                "The rewrite has no EVOLVE-BLOCK markers but the program has \(parentRegions.count) regions; return the whole program with its markers."
+            )
+        }
+        // Markers dropped: keep only what differs from the parent's fixed text around the region.
+        let prefix = lines[..<(region.lowerBound - 1)]
+        let suffix = lines[(region.upperBound + 1)...]
+        var body = ArraySlice(rewriteLines)
+        while body.last?.trimmingWhitespace().isEmpty == true { body.removeLast() }
+        var prefixIndex = prefix.startIndex
+        while prefixIndex < prefix.endIndex, let first = body.first, first == prefix[prefixIndex] {
+            body.removeFirst()
+            prefixIndex += 1
+        }
+        var suffixIndex = suffix.endIndex
+        while suffixIndex > suffix.startIndex, let last = body.last, last == suffix[suffixIndex - 1] {
+            body.removeLast()
+            suffixIndex -= 1
+        }
+        lines.replaceSubrange(region, with: body)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A program as lines, with the editable line ranges between marker lines.
+struct Document {
+    var lines: [String]
+    /// For each line, the region it belongs to (nil: a marker or text outside every region).
+    var regionOfLine: [Int?]
+    var hasMarkers: Bool
+
+    init(_ text: String) throws(MutationRejection) {
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        regionOfLine = []
+        hasMarkers = false
+        do { try computeRegions() } catch {
+            throw MutationRejection(.markersChanged, "The program's EVOLVE-BLOCK markers are broken: \(error.message)")
+        }
+    }
+
+    var text: String { lines.joined(separator: "\n") }
+
+    var regionLineRanges: [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var index = 0
+        while index < lines.count {
+            guard let region = regionOfLine[index] else {
+                // An empty region sits right after its start marker.
+                if hasMarkers, lines[index].contains(EvolveBlock.startMarker),
+                    index + 1 < lines.count, lines[index + 1].contains(EvolveBlock.endMarker)
+                {
+                    ranges.append((index + 1)..<(index + 1))
+                }
+                index += 1
+                continue
+            }
+            let start = index
+            while index < lines.count, regionOfLine[index] == region { index += 1 }
+            ranges.append(start..<index)
+        }
+        return ranges
+    }
+
+    private mutating func computeRegions() throws(EvolveBlock.MarkerError) {
+        hasMarkers = lines.contains { EvolveBlock.hasMarkers($0) }
+        guard hasMarkers else {
+            regionOfLine = Array(repeating: 0, count: lines.count)
+            return
+        }
+        regionOfLine = Array(repeating: nil, count: lines.count)
+        var open: Int?
+        var regionCount = 0
+        for (index, line) in lines.enumerated() {
+            if line.contains(EvolveBlock.startMarker) {
+                if let open { throw .init(line: index + 1, message: "a second \(EvolveBlock.startMarker) inside the block opened on line \(open + 1)") }
+                open = index
+            } else if line.contains(EvolveBlock.endMarker) {
+                guard open != nil else { throw .init(line: index + 1, message: "\(EvolveBlock.endMarker) without a \(EvolveBlock.startMarker)") }
+                open = nil
+                regionCount += 1
+            } else if open != nil {
+                regionOfLine[index] = regionCount
+            }
+        }
+        if let open { throw .init(line: open + 1, message: "\(EvolveBlock.startMarker) is never closed") }
+    }
+
+    private enum Tolerance: CaseIterable { case exact, trailingWhitespace, indentation }
+
+    private func same(_ a: String, _ b: String, _ tolerance: Tolerance) -> Bool {
+        switch tolerance {
+        case .exact: return a == b
+        case .trailingWhitespace: return a.trimmingTrailingWhitespace() == b.trimmingTrailingWhitespace()
+        case .indentation: return a.trimmingWhitespace() == b.trimmingWhitespace()
+        }
+    }
+
+    mutating func apply(_ edit: SearchReplace, number: Int, of total: Int) throws(MutationRejection) {
+        let label = total == 1 ? "The SEARCH block" : "SEARCH block \(number)"
+        var search = edit.search.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        while search.first?.trimmingWhitespace().isEmpty == true { search.removeFirst() }
+        while search.last?.trimmingWhitespace().isEmpty == true { search.removeLast() }
+        guard !search.isEmpty else {
+            throw MutationRejection(.emptySearch, "\(label) is empty; copy the exact lines to change into it.")
+        }
+        var replace = edit.replace.isEmpty ? [] : edit.replace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if replace.contains(where: EvolveBlock.hasMarkers) || search.contains(where: EvolveBlock.hasMarkers) {
+            throw MutationRejection(.outsideEvolveBlock, "\(label) touches an EVOLVE-BLOCK marker line; change only the lines between the markers.")
+        }
+        for tolerance in Tolerance.allCases {
+            var inside: [Int] = []
+            var outside = 0
+            if search.count <= lines.count {
+                for start in 0...(lines.count - search.count)
+                where (0..<search.count).allSatisfy({ same(lines[start + $0], search[$0], tolerance) }) {
+                    let region = regionOfLine[start]
+                    if region != nil, (start..<(start + search.count)).allSatisfy({ regionOfLine[$0] == region }) {
+                        inside.append(start)
+                    } else {
+                        outside += 1
+                    }
+                }
+            }
+            if inside.count > 1 {
+                throw MutationRejection(
+                    .ambiguous,
+                    "\(label) matches \(inside.count) places (lines \(inside.map { String($0 + 1) }.joined(separator: ", "))); include more surrounding lines so it matches exactly one."
+                )
+            }
+            if let start = inside.first {
+                if tolerance == .indentation {
+                    replace = reindent(replace, from: search, to: Array(lines[start..<(start + search.count)]))
+                }
+                let region = regionOfLine[start]
+                lines.replaceSubrange(start..<(start + search.count), with: replace)
+                regionOfLine.replaceSubrange(start..<(start + search.count), with: Array(repeating: region, count: replace.count))
+                return
+            }
+            if outside > 0 {
+                throw MutationRejection(
+                    .outsideEvolveBlock,
+                    "\(label) matches only text outside the EVOLVE-BLOCK regions; change only the lines between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END."
+                )
+            }
+        }
+        let firstLine = search.first!.trimmingWhitespace()
+        throw MutationRejection(
+            .noMatch,
+            "\(label) does not match the current program (its first line is `\(firstLine.prefix(80))`); copy the lines to replace exactly as they appear in the program."
+        )
+    }
+
+    /// Moves replacement lines from the SEARCH text's indentation to the matched lines' indentation.
+    private func reindent(_ replace: [String], from search: [String], to matched: [String]) -> [String] {
+        guard let searchFirst = search.first(where: { !$0.trimmingWhitespace().isEmpty }),
+            let matchedFirst = matched.first(where: { !$0.trimmingWhitespace().isEmpty })
+        else { return replace }
+        let oldIndent = searchFirst.leadingWhitespace
+        let newIndent = matchedFirst.leadingWhitespace
+        guard oldIndent != newIndent else { return replace }
+        return replace.map { line in
+            guard !line.trimmingWhitespace().isEmpty else { return line }
+            if line.hasPrefix(oldIndent) { return String(newIndent) + line.dropFirst(oldIndent.count) }
+            return String(newIndent) + line
+        }
+    }
+}

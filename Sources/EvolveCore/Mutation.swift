@@ -1,0 +1,59 @@
+/// A change the model proposed: SEARCH/REPLACE edits applied in order, or a whole rewritten program.
+public enum Mutation: Sendable, Hashable {
+    case edits([SearchReplace])
+    case rewrite(String)
+
+    /// Which form the model is asked to answer in.
+    public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
+        case diff, rewrite
+    }
+
+    /// The mutation as text for the record (and for showing it back to the model).
+    public var rendered: String {
+        switch self {
+        case .edits(let edits):
+            return edits.map(\.rendered).joined(separator: "\n")
+        case .rewrite(let program):
+            return "(rewrite)\n" + program
+        }
+    }
+}
+
+/// One SEARCH/REPLACE block.
+public struct SearchReplace: Sendable, Hashable {
+    public var search: String
+    public var replace: String
+
+    public init(search: String, replace: String) {
+        self.search = search
+        self.replace = replace
+    }
+
+    public var rendered: String {
+        "<<<<<<< SEARCH\n\(search)\n=======\n\(replace)\n>>>>>>> REPLACE"
+    }
+}
+
+/// Why a model's answer could not become a child program. The message goes back to the model.
+public struct MutationRejection: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        case noBlocks = "no_blocks"
+        case malformedBlock = "malformed_block"
+        case emptySearch = "empty_search"
+        case noMatch = "no_match"
+        case ambiguous
+        case outsideEvolveBlock = "outside_evolve_block"
+        case markersChanged = "markers_changed"
+        case identical
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
