@@ -1,0 +1,79 @@
+import EvolveCore
+import Foundation
+
+/// One model call of an iteration, accepted or not: the run's record of what was asked and answered.
+public struct AttemptRecord: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// The answer became a child program (see `programs`).
+        case accepted
+        /// The answer could not be applied; `kind` says why.
+        case rejected
+        /// The model call failed.
+        case modelError = "model_error"
+        /// The child's code had been evaluated before.
+        case duplicate
+    }
+
+    public var iteration: Int
+    public var attempt: Int
+    public var parentID: ProgramID?
+    public var model: String
+    public var prompt: String
+    public var answer: String
+    public var outcome: Outcome
+    public var kind: String?
+    public var message: String?
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+    public var modelSeconds: Double
+    public var createdAt: Date
+
+    public init(
+        iteration: Int, attempt: Int, parentID: ProgramID?, model: String, prompt: String, answer: String, outcome: Outcome,
+        kind: String? = nil, message: String? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil,
+        modelSeconds: Double = 0, createdAt: Date = Date()
+    ) {
+        self.iteration = iteration
+        self.attempt = attempt
+        self.parentID = parentID
+        self.model = model
+        self.prompt = prompt
+        self.answer = answer
+        self.outcome = outcome
+        self.kind = kind
+        self.message = message
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.modelSeconds = modelSeconds
+        self.createdAt = createdAt
+    }
+}
+
+/// Durable storage of a run. `save` returns only once the program is committed.
+public protocol ProgramStore: Sendable {
+    /// Commits, in one transaction, the program an iteration produced (if any) and its model attempts.
+    /// An iteration with at least one stored attempt is finished and is not run again on resume.
+    func commit(program: Program?, attempts: [AttemptRecord]) throws
+    /// The iterations committed so far.
+    func finishedIterations() throws -> Set<Int>
+    /// Every stored program, in the order they were saved.
+    func allPrograms() throws -> [Program]
+    func program(_ id: ProgramID) throws -> Program?
+    func attempts(iteration: Int) throws -> [AttemptRecord]
+    func info(_ key: String) throws -> String?
+    func setInfo(_ key: String, _ value: String) throws
+}
+
+/// The store failed (disk full, permissions, a damaged file): a harness error.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable { case open, write, read }
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,122 @@
+import EvolveCore
+import Foundation
+
+/// Scores candidates by running the problem's evaluator cascade in a sandbox.
+///
+/// Every way a candidate can fail — a crash, a timeout, a report without a finite score, a stage
+/// below its threshold — comes back as an `EvaluationResult` with a reason. Only cancellation
+/// is thrown.
+public struct Evaluator: Sendable {
+    public var sandbox: any Sandbox
+    public var stages: [EvaluationStage]
+    public var goal: Goal
+    public var limits: SandboxLimits
+    public var problemDirectory: URL
+    public var programFileName: String
+
+    public init(sandbox: any Sandbox, problem: Problem) {
+        self.sandbox = sandbox
+        self.stages = problem.configuration.evaluator.cascade
+        self.goal = problem.configuration.goal
+        self.limits = SandboxLimits(problem.configuration.sandbox)
+        self.problemDirectory = problem.directory
+        let ext = (problem.configuration.program as NSString).pathExtension
+        self.programFileName = ext.isEmpty ? "program" : "program.\(ext)"
+    }
+
+    public func evaluate(_ program: String) async throws -> EvaluationResult {
+        var total = 0.0
+        var last: EvaluationResult?
+        for (index, stage) in stages.enumerated() {
+            var stageLimits = limits
+            if let timeout = stage.timeout { stageLimits.timeout = timeout }
+            let job = SandboxJob(
+                command: stage.command, program: program, programFileName: programFileName,
+                problemDirectory: problemDirectory, limits: stageLimits)
+            let outcome: SandboxOutcome
+            do {
+                outcome = try await sandbox.run(job)
+            } catch let error as SandboxError {
+                return EvaluationResult(status: .sandboxError, failureReason: error.message, duration: total, stage: stage.name)
+            }
+            total += outcome.duration
+            var result = Self.interpret(outcome, timeout: stageLimits.timeout)
+            result.duration = total
+            result.stage = stages.count > 1 ? stage.name : nil
+            guard result.status == .success, let score = result.score else { return result }
+            let isLast = index == stages.count - 1
+            if !isLast, let threshold = stage.threshold, !(score == threshold || goal.isBetter(score, than: threshold)) {
+                result.status = .belowThreshold
+                result.failureReason = "stage `\(stage.name)` scored \(score), short of its threshold \(threshold); later stages did not run"
+                return result
+            }
+            last = result
+        }
+        return last ?? .failure(.sandboxError, "the evaluator has no stages")
+    }
+
+    /// Turns how the command ended into a result.
+    static func interpret(_ outcome: SandboxOutcome, timeout: Double) -> EvaluationResult {
+        var result = EvaluationResult(status: .success, stdoutTail: outcome.stdout, stderrTail: outcome.stderr, duration: outcome.duration)
+        switch outcome.termination {
+        case .timedOut:
+            result.status = .timeout
+            result.failureReason = "the evaluation ran past the \(format(timeout)) s wall clock and was killed"
+            return result
+        case .signaled(let signal):
+            result.status = .crashed
+            result.failureReason = "killed by \(signalName(signal))" + lastLine(outcome.stderr).map { "; last error line: \($0)" }.orEmpty
+            return result
+        case .exited(let code) where code != 0:
+            result.status = .crashed
+            var reason = "the evaluator exited with status \(code)"
+            if case .failure(let error) = EvaluatorReport.parse(stdout: outcome.stdout, resultFile: outcome.resultFile),
+                error.reason.hasPrefix("the evaluator reported")
+            {
+                reason += "; \(error.reason)"
+            } else if let line = lastLine(outcome.stderr) {
+                reason += "; last error line: \(line)"
+            }
+            result.failureReason = reason
+            return result
+        case .exited:
+            break
+        }
+        switch EvaluatorReport.parse(stdout: outcome.stdout, resultFile: outcome.resultFile) {
+        case .success(let report):
+            result.score = report.score
+            result.metrics = report.metrics
+            result.features = report.features
+            result.artifacts = report.artifacts
+        case .failure(let error):
+            result.status = .invalidResult
+            result.failureReason = error.reason
+        }
+        return result
+    }
+
+    static func lastLine(_ text: String) -> String? {
+        text.split(whereSeparator: \.isNewline).last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty })
+            .map { String($0.prefix(300)) }
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGKILL: return "SIGKILL (a limit was hit or the process was killed)"
+        case SIGXCPU: return "SIGXCPU: the CPU-time limit was reached"
+        case SIGXFSZ: return "SIGXFSZ: a file or the output grew past the file-size limit"
+        case SIGSEGV: return "SIGSEGV (segmentation fault)"
+        case SIGABRT: return "SIGABRT (aborted)"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(signal)"
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
+
+extension Optional where Wrapped == String {
+    var orEmpty: String { self ?? "" }
+}

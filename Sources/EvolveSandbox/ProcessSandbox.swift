@@ -1,0 +1,220 @@
+import EvolveCore
+import Foundation
+import Logging
+import Subprocess
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs evaluations as ordinary child processes. It limits them but does not isolate them:
+/// a candidate can read what the user can read. Use it when gVisor is not available and the
+/// programs are trusted.
+///
+/// Each evaluation gets a fresh temporary directory (candidate in `candidate/`, writable `eval/`),
+/// its own process group, rlimits through `prlimit` (address space, CPU time, file size, process
+/// count, no core files), an environment with nothing but `PATH`, `HOME`, `TMPDIR`, `LANG` and
+/// `EVOLVE_EVAL_DIR`, standard output and error in size-limited files of which the tail is kept,
+/// and a wall clock that kills the whole process group.
+public struct ProcessSandbox: Sandbox {
+    public var name: String { "process" }
+    public var isolates: Bool { false }
+
+    /// Where temporary evaluation directories are made.
+    public var temporaryRoot: URL
+    /// `PATH` inside the evaluation; Debian's interpreters come first.
+    public var searchPath: String
+    public var logger: Logger
+
+    static let prlimit = "/usr/bin/prlimit"
+
+    public init(
+        temporaryRoot: URL = FileManager.default.temporaryDirectory,
+        searchPath: String = "/usr/local/bin:/usr/bin:/bin",
+        logger: Logger = Logger(label: "evolve.sandbox")
+    ) {
+        self.temporaryRoot = temporaryRoot
+        self.searchPath = searchPath
+        self.logger = logger
+    }
+
+    public func checkAvailability() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.prlimit) else {
+            throw SandboxError(.unavailable, "the process sandbox needs \(Self.prlimit) (Debian package util-linux: apt-get install util-linux)")
+        }
+    }
+
+    public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
+        let started = ContinuousClock.now
+        let workspace = try Workspace(root: temporaryRoot, job: job)
+        defer { workspace.remove() }
+
+        let argv = job.command.argv(replacing: [
+            "program": workspace.program.path,
+            "eval_dir": workspace.evalDirectory.path,
+            "problem": job.problemDirectory.path,
+        ])
+        let limits = job.limits
+        let arguments =
+            [
+                "--as=\(limits.memoryBytes)", "--cpu=\(limits.cpuSeconds)", "--fsize=\(limits.maxFileBytes)",
+                "--nproc=\(limits.maxProcesses)", "--core=0", "--",
+            ] + argv
+        let environment: [Environment.Key: String] = [
+            "PATH": searchPath,
+            "HOME": workspace.evalDirectory.path,
+            "TMPDIR": workspace.evalDirectory.path,
+            "LANG": "C.UTF-8",
+            "EVOLVE_EVAL_DIR": workspace.evalDirectory.path,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+        ]
+        let options = {
+            var options = PlatformOptions()
+            options.processGroupID = 0  // a new group led by the child, so the wall clock can kill all of it
+            return options
+        }()
+
+        let stdoutFD = try workspace.openOutput("stdout")
+        let stderrFD = try workspace.openOutput("stderr")
+        let group = ProcessGroup()
+        let termination: SandboxOutcome.Termination = try await withThrowingTaskGroup(of: SandboxOutcome.Termination?.self) { tasks in
+            tasks.addTask {
+                let result = try await Subprocess.run(
+                    .path(FilePath(Self.prlimit)),
+                    arguments: Arguments(arguments),
+                    environment: .custom(environment),
+                    workingDirectory: FilePath(job.problemDirectory.path),
+                    platformOptions: options,
+                    input: .none,
+                    output: .fileDescriptor(stdoutFD, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
+                ) { execution in
+                    group.started(execution.processIdentifier.value)
+                }
+                switch result.terminationStatus {
+                case .exited(let code): return .exited(code)
+                case .signaled(let signal): return .signaled(signal)
+                }
+            }
+            tasks.addTask {
+                do {
+                    try await Task.sleep(for: .seconds(limits.timeout))
+                    group.kill()
+                    return .timedOut
+                } catch {
+                    group.kill()  // cancelled: the run ended (clean up stragglers) or evolve is stopping
+                    return nil
+                }
+            }
+            var ended: SandboxOutcome.Termination?
+            var timedOut = false
+            do {
+                while let next = try await tasks.next() {
+                    switch next {
+                    case .timedOut?: timedOut = true
+                    case let status?:
+                        ended = status
+                        tasks.cancelAll()
+                    case nil: break
+                    }
+                }
+            } catch {
+                tasks.cancelAll()
+                group.kill()
+                if Task.isCancelled { throw CancellationError() }
+                throw SandboxError(.launchFailed, "could not start the evaluator: \(error)")
+            }
+            try Task.checkCancellation()
+            return timedOut ? .timedOut : (ended ?? .timedOut)
+        }
+        let stdout = workspace.tail("stdout", limit: limits.outputBytes)
+        let stderr = workspace.tail("stderr", limit: limits.outputBytes)
+        let duration = started.duration(to: .now)
+        return SandboxOutcome(
+            termination: termination,
+            stdout: stdout.text,
+            stderr: stderr.text,
+            resultFile: workspace.resultFile(limit: 1 << 20),
+            duration: Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18,
+            outputTruncated: stdout.truncated || stderr.truncated
+        )
+    }
+}
+
+/// The process group of one evaluation, killed as a whole.
+final class ProcessGroup: Sendable {
+    private let leader = Mutex<pid_t?>(nil)
+
+    func started(_ pid: pid_t) {
+        leader.withLock { $0 = pid }
+    }
+
+    func kill() {
+        if let pid = leader.withLock({ $0 }) {
+            _ = Glibc.kill(-pid, SIGKILL)
+        }
+    }
+}
+
+/// The temporary directory of one evaluation.
+struct Workspace {
+    let root: URL
+    let program: URL
+    let evalDirectory: URL
+
+    init(root: URL, job: SandboxJob) throws {
+        let fileManager = FileManager.default
+        self.root = root.appendingPathComponent("evolve-eval-\(UUID().uuidString.prefix(12))")
+        let candidate = self.root.appendingPathComponent("candidate")
+        program = candidate.appendingPathComponent(job.programFileName)
+        evalDirectory = self.root.appendingPathComponent("eval")
+        do {
+            try fileManager.createDirectory(at: candidate, withIntermediateDirectories: true)
+            try fileManager.createDirectory(at: evalDirectory, withIntermediateDirectories: true)
+            try Data(job.program.utf8).write(to: program)
+        } catch {
+            throw SandboxError(.setupFailed, "could not prepare \(self.root.path): \(error.localizedDescription)")
+        }
+    }
+
+    func openOutput(_ name: String) throws -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(
+                FilePath(root.appendingPathComponent(name).path), .writeOnly,
+                options: [.create, .truncate], permissions: [.ownerReadWrite])
+        } catch {
+            throw SandboxError(.setupFailed, "could not create the \(name) file: \(error)")
+        }
+    }
+
+    /// The last `limit` bytes of an output file, decoded leniently.
+    func tail(_ name: String, limit: Int) -> (text: String, truncated: Bool) {
+        guard let handle = try? FileHandle(forReadingFrom: root.appendingPathComponent(name)) else { return ("", false) }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        let start = size > UInt64(limit) ? size - UInt64(limit) : 0
+        try? handle.seek(toOffset: start)
+        let data = (try? handle.readToEnd()) ?? Data()
+        return (String(decoding: data, as: UTF8.self), start > 0)
+    }
+
+    func resultFile(limit: Int) -> String? {
+        let url = evalDirectory.appendingPathComponent("result.json")
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: limit) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: root)
+    }
+}

@@ -1,0 +1,143 @@
+import EvolveCore
+import Foundation
+
+/// Limits applied to one evaluation.
+public struct SandboxLimits: Sendable, Hashable {
+    /// Wall-clock seconds before the whole evaluation is killed.
+    public var timeout: Double
+    public var memoryBytes: Int
+    public var cpuSeconds: Int
+    public var maxProcesses: Int
+    public var maxFileBytes: Int
+    /// How much of standard output and of standard error is kept (the tail).
+    public var outputBytes: Int
+
+    public init(timeout: Double, memoryBytes: Int, cpuSeconds: Int, maxProcesses: Int, maxFileBytes: Int, outputBytes: Int) {
+        self.timeout = timeout
+        self.memoryBytes = memoryBytes
+        self.cpuSeconds = cpuSeconds
+        self.maxProcesses = maxProcesses
+        self.maxFileBytes = maxFileBytes
+        self.outputBytes = outputBytes
+    }
+
+    public init(_ configuration: SandboxConfiguration) {
+        self.init(
+            timeout: configuration.timeout,
+            memoryBytes: configuration.memoryMB << 20,
+            cpuSeconds: configuration.cpuSeconds,
+            maxProcesses: configuration.maxProcesses,
+            maxFileBytes: configuration.maxFileMB << 20,
+            outputBytes: configuration.outputKB << 10
+        )
+    }
+}
+
+/// One command to run against one candidate program.
+public struct SandboxJob: Sendable, Hashable {
+    /// The command; `{program}` is replaced by the candidate's path and `{eval_dir}` by the writable directory.
+    public var command: CommandLineSpec
+    public var program: String
+    /// File name for the candidate (its extension matters to interpreters), e.g. `program.py`.
+    public var programFileName: String
+    /// The problem directory: the evaluator's files, readable by the command, which runs there.
+    public var problemDirectory: URL
+    public var limits: SandboxLimits
+
+    public init(command: CommandLineSpec, program: String, programFileName: String, problemDirectory: URL, limits: SandboxLimits) {
+        self.command = command
+        self.program = program
+        self.programFileName = programFileName
+        self.problemDirectory = problemDirectory
+        self.limits = limits
+    }
+}
+
+/// How a sandboxed command ended, with its (capped) output.
+public struct SandboxOutcome: Sendable, Hashable {
+    public enum Termination: Sendable, Hashable {
+        case exited(Int32)
+        case signaled(Int32)
+        case timedOut
+    }
+
+    public var termination: Termination
+    /// The tail of standard output, at most `limits.outputBytes`.
+    public var stdout: String
+    public var stderr: String
+    /// The contents of `result.json` in the writable directory, if the command wrote one.
+    public var resultFile: String?
+    /// Wall-clock seconds from start to the end of clean-up.
+    public var duration: Double
+    /// True when standard output or error was longer than the part kept.
+    public var outputTruncated: Bool
+
+    public init(termination: Termination, stdout: String, stderr: String, resultFile: String?, duration: Double, outputTruncated: Bool) {
+        self.termination = termination
+        self.stdout = stdout
+        self.stderr = stderr
+        self.resultFile = resultFile
+        self.duration = duration
+        self.outputTruncated = outputTruncated
+    }
+}
+
+/// Runs evaluator commands against candidate programs under limits.
+///
+/// A candidate that crashes, hangs or misbehaves is a normal `SandboxOutcome`. `run` throws only
+/// when the sandbox itself cannot work (a `SandboxError`), or when the calling task is cancelled —
+/// in which case everything the job started has been killed before `run` returns.
+public protocol Sandbox: Sendable {
+    /// The backend's name as written in evolve.yaml.
+    var name: String { get }
+    /// Whether the backend isolates candidates from the host (the process backend does not).
+    var isolates: Bool { get }
+    /// Checks that the backend can run here; throws a `SandboxError` saying what to install.
+    func checkAvailability() async throws
+    func run(_ job: SandboxJob) async throws -> SandboxOutcome
+}
+
+/// The sandbox itself failed (not the candidate).
+public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case unavailable
+        case setupFailed = "setup_failed"
+        case launchFailed = "launch_failed"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension CommandLineSpec {
+    /// The argument vector with placeholders replaced; a shell string runs under `/bin/sh -c`.
+    func argv(replacing placeholders: [String: String]) -> [String] {
+        switch self {
+        case .shell(let text):
+            var command = text
+            for (name, value) in placeholders {
+                command = command.replacingOccurrences(of: "{\(name)}", with: shellQuoted(value))
+            }
+            return ["/bin/sh", "-c", command]
+        case .arguments(let words):
+            return words.map { word in
+                var word = word
+                for (name, value) in placeholders {
+                    word = word.replacingOccurrences(of: "{\(name)}", with: value)
+                }
+                return word
+            }
+        }
+    }
+}
+
+func shellQuoted(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
