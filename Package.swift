@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveController",
+                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -34,7 +34,7 @@ public struct OllamaClient: LLMClient {
         request.method = .GET
         let body: ByteBuffer
         do {
-            let response = try await httpClient.execute(request, timeout: .seconds(4), logger: logger)
+            let response = try await httpClient.execute(request, timeout: .milliseconds(1500), logger: logger)
             guard response.status == .ok else {
                 throw LLMError(.httpStatus, "Ollama at \(endpoint) answered \(response.status.code) to GET /api/tags; is this an Ollama server?", status: Int(response.status.code))
             }

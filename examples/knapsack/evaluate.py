@@ -15,6 +15,7 @@ CAPACITY = 80
 
 
 def load_solver(path):
+    sys.dont_write_bytecode = True  # leave no __pycache__ next to the candidate
     spec = importlib.util.spec_from_file_location("candidate", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -43,7 +44,7 @@ def evaluate(path):
         with contextlib.redirect_stdout(sys.stderr):
             chosen = load_solver(path)([tuple(item) for item in ITEMS], CAPACITY)
     except Exception as error:
-        return {"error": f"solve raised {type(error).__name__}: {error}"}
+        return {"error": f"the program raised {type(error).__name__}: {error}"}
     reason = check(chosen)
     if reason:
         return {"error": reason}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import EvolveController
+import EvolveCore
+import EvolveDatabase
+import Foundation
+
+struct BestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "best",
+        abstract: "Print the best program of a run, its score and its lineage.",
+        discussion: "RUN_OR_DIR is a run folder (holding evolve.sqlite) or a problem directory, whose latest run is used."
+    )
+
+    @Argument(help: "A run folder or a problem directory.", completion: .directory)
+    var runOrDirectory: String
+
+    @Flag(name: .customLong("code-only"), help: "Print only the program's code, for piping into a file.")
+    var codeOnly = false
+
+    func run() throws {
+        guard let run = RunDirectory.locate(runOrDirectory) else {
+            printError("error: no run found at \(runOrDirectory) (expected a run folder with \(RunDirectory.databaseName), or a problem directory with runs/)")
+            throw ExitStatus.nothingFound
+        }
+        let store: SQLiteProgramStore
+        let programs: [Program]
+        do {
+            store = try SQLiteProgramStore(path: run.databasePath)
+            programs = try store.allPrograms()
+        } catch {
+            printError("error: \(error)")
+            throw ExitStatus.harnessFailure
+        }
+        let goal = goal(from: store)
+        let scored = programs.filter { $0.score != nil }
+        guard let best = scored.reduce(nil as Program?, { best, program in
+            guard let current = best?.score else { return program }
+            return goal.isBetter(program.score!, than: current) ? program : best
+        }) else {
+            printError("error: no program in \(run.url.path) has a score yet (\(programs.count) stored)")
+            throw ExitStatus.nothingFound
+        }
+        if codeOnly {
+            print(best.code, terminator: best.code.hasSuffix("\n") ? "" : "\n")
+            return
+        }
+        let byID = Dictionary(programs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var lineage: [Program] = []
+        var cursor: Program? = best
+        while let program = cursor, lineage.count < 10_000 {
+            lineage.append(program)
+            cursor = program.parentID.flatMap { byID[$0] }
+        }
+        print("best score \(formatScore(best.score!)): program \(best.id), iteration \(best.iteration), island \(best.island), generation \(best.generation)")
+        if let record = best.generationRecord {
+            print("written by \(record.model) in \(record.attempts) call(s), \(String(format: "%.1f", record.modelSeconds)) s")
+        }
+        print("run: \(run.url.path) (\(programs.count) programs)")
+        print("\nlineage (newest first):")
+        for program in lineage {
+            let score = program.score.map(formatScore) ?? program.result.status.rawValue
+            let label = program.origin == .initial ? "start" : program.origin == .migration ? "migrant" : "iteration \(program.iteration)"
+            print("  \(program.id)  \(score.padding(toLength: 12, withPad: " ", startingAt: 0))  \(label)")
+        }
+        print("\n" + best.code, terminator: best.code.hasSuffix("\n") ? "" : "\n")
+    }
+
+    private func goal(from store: SQLiteProgramStore) -> Goal {
+        guard let yaml = try? store.info("evolve_yaml"),
+            let configuration = try? ProblemConfiguration.parse(yaml: yaml, file: "evolve.yaml")
+        else { return Goal() }
+        return configuration.goal
+    }
+}

@@ -1,0 +1,97 @@
+import EvolveCore
+import Foundation
+import Synchronization
+
+/// Shows a run's progress on standard error: a live line on a terminal, one line per evaluated
+/// program otherwise. Tracks iterations, the best score, evaluations per second and failures by reason.
+final class ProgressReporter: Sendable {
+    private struct State {
+        var iterations = 0
+        var evaluations = 0
+        var best: Double?
+        var failures: [String: Int] = [:]
+        var rejections = 0
+        var started = Date()
+        var total: Int
+        var liveLine = false
+    }
+
+    private let state: Mutex<State>
+    private let goal: Goal
+    private let quiet: Bool
+    private let interactive = isatty(STDERR_FILENO) != 0
+
+    init(goal: Goal, iterations: Int, quiet: Bool) {
+        self.goal = goal
+        self.quiet = quiet
+        state = Mutex(State(total: iterations))
+    }
+
+    func handle(_ event: EvolutionEvent) {
+        guard !quiet else { return }
+        let line: String? = state.withLock { state in
+            switch event {
+            case .runStarted(let started):
+                state.total = started.iterations
+                state.started = Date()
+                let resumed = started.resumedPrograms > 0 ? ", resuming with \(started.resumedPrograms) stored programs" : ""
+                return "evolving with \(started.model) in the \(started.backend) sandbox, \(started.iterations) iterations\(resumed)\n  run: \(started.runDirectory)"
+            case .programAdded(let added):
+                if added.iteration > 0 { state.iterations += 1 }
+                state.evaluations += 1
+                state.best = added.bestScore
+                if added.status != .success { state.failures[added.status.rawValue, default: 0] += 1 }
+                var text = added.iteration == 0 ? "start" : "iteration \(added.iteration)"
+                if let score = added.score, added.status == .success {
+                    text += ": score \(formatScore(score))"
+                } else {
+                    text += ": \(added.status.rawValue) (\(added.failureReason.map { String($0.prefix(100)) } ?? ""))"
+                }
+                if added.isNewBest { text += "  new best" }
+                return status(state, detail: text)
+            case .iterationFailed(let failed):
+                state.iterations += 1
+                state.failures[failed.reason, default: 0] += 1
+                return status(state, detail: "iteration \(failed.iteration): no child (\(failed.reason))")
+            case .mutationRejected:
+                state.rejections += 1
+                return nil
+            case .migration(let migration):
+                return status(state, detail: "migration: island \(migration.from) → \(migration.to)")
+            case .runFinished:
+                return nil
+            }
+        }
+        guard let line else { return }
+        write(line)
+    }
+
+    private func status(_ state: State, detail: String) -> String {
+        let elapsed = max(Date().timeIntervalSince(state.started), 0.001)
+        let rate = Double(state.evaluations) / elapsed
+        var text = "[\(state.iterations)/\(state.total)] best \(state.best.map(formatScore) ?? "-") · \(String(format: "%.2f", rate)) evals/s"
+        if !state.failures.isEmpty {
+            text += " · failures: " + state.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
+        if state.rejections > 0 { text += " · rejected answers \(state.rejections)" }
+        return text + " · " + detail
+    }
+
+    private func write(_ line: String) {
+        if interactive {
+            let width = 160
+            let clipped = line.count > width ? String(line.prefix(width - 1)) + "…" : line
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + clipped).utf8))
+            state.withLock { $0.liveLine = true }
+            if line.contains("\n") { FileHandle.standardError.write(Data("\n".utf8)) }
+        } else {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+
+    /// Ends the live line so the summary starts on a line of its own.
+    func finish() {
+        let live = state.withLock { $0.liveLine }
+        if interactive, live { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

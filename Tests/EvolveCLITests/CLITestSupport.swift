@@ -1,0 +1,73 @@
+import EvolveTesting
+import Foundation
+
+/// The outcome of running the built `evolve` binary.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var seconds: Double
+}
+
+/// Runs the `evolve` binary with `arguments`, killing it after `timeout` seconds.
+func runEvolve(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) throws -> CommandResult {
+    let process = try startEvolve(arguments, environment: environment)
+    let started = Date()
+    while process.process.isRunning {
+        if Date().timeIntervalSince(started) > timeout {
+            process.process.terminate()
+            break
+        }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    process.process.waitUntilExit()
+    return process.result(seconds: Date().timeIntervalSince(started))
+}
+
+/// A running `evolve` process whose output goes to temporary files (so that a full pipe never blocks it).
+struct RunningEvolve {
+    var process: Process
+    var stdoutURL: URL
+    var stderrURL: URL
+
+    func result(seconds: Double) -> CommandResult {
+        CommandResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "",
+            seconds: seconds)
+    }
+}
+
+func startEvolve(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningEvolve {
+    let process = Process()
+    process.executableURL = PackagePaths.evolveBinary
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["OLLAMA_HOST"] = nil
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let directory = FileManager.default.temporaryDirectory
+    let stdoutURL = directory.appendingPathComponent("evolve-out-\(UUID().uuidString)")
+    let stderrURL = directory.appendingPathComponent("evolve-err-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+    FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+    process.standardError = try FileHandle(forWritingTo: stderrURL)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return RunningEvolve(process: process, stdoutURL: stdoutURL, stderrURL: stderrURL)
+}
+
+/// A copy of examples/knapsack in a temporary directory, with evolve.yaml overrides appended.
+func knapsackProblem(extraYAML: String = "") throws -> TemporaryDirectory {
+    let directory = try TemporaryDirectory(prefix: "evolve-knapsack")
+    try directory.copyContents(of: PackagePaths.knapsackExample)
+    if !extraYAML.isEmpty {
+        let file = directory.url.appendingPathComponent("evolve.yaml")
+        var yaml = try String(contentsOf: file, encoding: .utf8)
+        yaml += "\n" + extraYAML
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+    }
+    return directory
+}

@@ -1,0 +1,374 @@
+import EvolveCore
+import Foundation
+import Testing
+
+/// A temporary problem directory, removed when the body returns.
+@discardableResult
+func withProblemDirectory<T>(
+    _ files: [String: String],
+    _ body: (URL) throws -> T
+) throws -> T {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("evolve-core-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (path, contents) in files {
+        let url = directory.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents.write(to: url, atomically: true, encoding: .utf8)
+    }
+    return try body(directory)
+}
+
+/// One malformed problem directory and what its error must say.
+struct BadProblem: Sendable, CustomTestStringConvertible {
+    var name: String
+    var yaml: String
+    /// Files besides evolve.yaml; a working program and evaluator unless replaced.
+    var files: [String: String] = ["initial_program.py": ConfigurationTests.program, "evaluate.py": "print('{\"score\": 1}')\n"]
+    /// The file the error must name, relative to the directory.
+    var errorFile = "evolve.yaml"
+    var line: Int?
+    var key: String?
+    /// Words the message must contain.
+    var mentions: [String]
+    /// Words the message must not contain (a wrong hint).
+    var avoids: [String] = []
+    /// Why the engine does not get this case right yet.
+    var knownIssue: String? = nil
+
+    var testDescription: String { name }
+}
+
+@Suite struct ConfigurationTests {
+    static let program = """
+        import math
+        # EVOLVE-BLOCK-START
+        def solve():
+            return 1
+        # EVOLVE-BLOCK-END
+        print(solve())
+
+        """
+
+    static let badProblems: [BadProblem] = [
+        BadProblem(
+            name: "unknown top-level key",
+            yaml: "program: initial_program.py\ngoal:\n  direction: maximize\nsandbx:\n  timeout: 5\n",
+            line: 4, key: "sandbx", mentions: ["unknown key", "did you mean `sandbox`?"]
+        ),
+        BadProblem(
+            name: "unknown key under search",
+            yaml: "search:\n  iterations: 10\n  island: 3\n",
+            line: 3, key: "search.island", mentions: ["unknown key", "did you mean `islands`?"]
+        ),
+        BadProblem(
+            name: "wrong type",
+            yaml: "description: count things\nsearch:\n  iterations: many\n",
+            line: 3, key: "search.iterations", mentions: ["whole number"]
+        ),
+        BadProblem(
+            name: "unknown enum value",
+            yaml: "goal:\n  direction: upward\n",
+            line: 2, key: "goal.direction", mentions: ["maximize", "minimize"]
+        ),
+        BadProblem(
+            name: "zero timeout",
+            yaml: "search:\n  iterations: 4\nsandbox:\n  memory_mb: 512\n  timeout: 0\n",
+            line: 5, key: "sandbox.timeout", mentions: ["positive"]
+        ),
+        BadProblem(
+            name: "negative iterations",
+            yaml: "search:\n  iterations: -3\n",
+            line: 2, key: "search.iterations", mentions: ["negative"]
+        ),
+        BadProblem(
+            name: "ratio above one",
+            yaml: "search:\n  exploitation: 1.5\n",
+            line: 2, key: "search.exploitation", mentions: ["between 0 and 1"]
+        ),
+        BadProblem(
+            name: "ratios summing above one",
+            yaml: "search:\n  exploitation: 0.7\n  fitness_proportional: 0.6\n",
+            line: 3, key: "search.fitness_proportional", mentions: ["must not exceed 1"]
+        ),
+        BadProblem(
+            name: "temperature out of range",
+            yaml: "llm:\n  model: qwen3:8b\n  temperature: 9\n",
+            line: 3, key: "llm.temperature", mentions: ["between 0 and 5"]
+        ),
+        BadProblem(
+            name: "bad indentation",
+            yaml: "goal:\n  direction: maximize\n   target: 3\n",
+            line: 3, key: nil, mentions: ["YAML syntax error"]
+        ),
+        BadProblem(
+            name: "unclosed quote",
+            yaml: "program: initial_program.py\ndescription: \"never closed\nsearch:\n  iterations: 3\n",
+            line: 2, key: nil, mentions: ["YAML", "quoted scalar"],
+            knownIssue: "bug: ConfigurationError.syntax drops the scanner's context, so it reports the end of the file instead of the line the quote opens"
+        ),
+        BadProblem(
+            name: "duplicate key",
+            yaml: "search:\n  iterations: 3\n  iterations: 5\n",
+            line: 3, key: "search.iterations", mentions: ["duplicate"],
+            knownIssue: "bug: ConfigurationError.syntax's default branch drops the line of a duplicated key"
+        ),
+        BadProblem(
+            name: "list where a string is expected",
+            yaml: "program: initial_program.py\ndescription: [pack, items]\n",
+            line: 2, key: "description", mentions: ["string"], avoids: ["mapping"],
+            knownIssue: "bug: ConfigurationError.describe calls Yams' Node.Scalar expectation \"a mapping (Scalar)\""
+        ),
+        BadProblem(
+            name: "mapping where a list is expected",
+            yaml: "evaluator:\n  stages: {name: quick}\n",
+            line: 2, key: "evaluator.stages", mentions: ["list"], avoids: ["mapping"],
+            knownIssue: "bug: ConfigurationError.describe calls Yams' Node.Sequence expectation \"a mapping (Sequence)\""
+        ),
+        BadProblem(
+            name: "scalar where a section is expected",
+            yaml: "goal: maximize\n",
+            line: 1, key: "goal", mentions: ["expected a mapping"]
+        ),
+        BadProblem(
+            name: "stage without command",
+            yaml: "evaluator:\n  command: python3 evaluate.py {program}\n  stages:\n    - name: quick\n      threshold: 0.5\n",
+            line: 4, key: "evaluator.stages.0", mentions: ["`command` is required"]
+        ),
+        BadProblem(
+            name: "file is a list",
+            yaml: "- program: initial_program.py\n- search: {iterations: 3}\n",
+            line: 1, key: nil, mentions: ["must be a mapping"]
+        ),
+        BadProblem(
+            name: "program file missing",
+            yaml: "description: x\nprogram: solver.py\n",
+            line: 2, key: "program", mentions: ["solver.py", "missing"]
+        ),
+        BadProblem(
+            name: "evaluator script missing",
+            yaml: "evaluator:\n  command: python3 evaluate_missing.py {program}\n",
+            line: 2, key: "evaluator.command", mentions: ["evaluate_missing.py", "missing"]
+        ),
+        BadProblem(
+            name: "stage script missing",
+            yaml: "evaluator:\n  stages:\n    - name: quick\n      command: [python3, quick.py, \"{program}\"]\n",
+            line: 4, key: "evaluator.stages.0.command", mentions: ["quick.py", "missing"]
+        ),
+        BadProblem(
+            name: "command without {program}",
+            yaml: "goal:\n  direction: minimize\nevaluator:\n  command: python3 evaluate.py\n",
+            line: 4, key: "evaluator.command", mentions: ["{program}"]
+        ),
+        BadProblem(
+            name: "unknown prompt template",
+            yaml: "program: initial_program.py\n",
+            files: [
+                "initial_program.py": ConfigurationTests.program, "evaluate.py": "",
+                "prompts/system.md": "You are careful.", "prompts/sytem_prompt.md": "typo",
+            ],
+            errorFile: "prompts/sytem_prompt.md", line: nil, key: nil, mentions: ["not a known prompt template", "system.md"]
+        ),
+        BadProblem(
+            name: "program with an unclosed EVOLVE-BLOCK",
+            yaml: "program: initial_program.py\n",
+            files: ["initial_program.py": "# EVOLVE-BLOCK-START\ndef solve():\n    pass\n", "evaluate.py": ""],
+            errorFile: "initial_program.py", line: nil, key: nil, mentions: ["EVOLVE-BLOCK-START", "never closed"]
+        ),
+    ]
+
+    @Test(arguments: badProblems)
+    func malformedProblemGivesOneLineNamingFileLineAndKey(_ bad: BadProblem) throws {
+        var files = bad.files
+        files["evolve.yaml"] = bad.yaml
+        try withProblemDirectory(files) { directory in
+            let error = #expect(throws: ConfigurationError.self) { try Problem.load(from: directory) }
+            guard let error else { return }
+            let description = error.description
+            #expect(!description.contains("\n"), "not one line: \(description)")
+            let file = directory.standardizedFileURL.appendingPathComponent(bad.errorFile).path
+            #expect(description.hasPrefix(file + ":"), "\(description)")
+            withKnownIssue(bad.knownIssue.map { Comment(rawValue: $0) }) {
+                #expect(description.hasPrefix(file + (bad.line.map { ":\($0): " } ?? ": ")), "\(description)")
+                #expect(error.line == bad.line)
+                #expect(error.key == bad.key)
+                if let key = bad.key { #expect(description.contains("`\(key)`"), "\(description)") }
+                for word in bad.mentions {
+                    #expect(description.contains(word), "\(description)")
+                }
+                for word in bad.avoids {
+                    #expect(!description.contains(word), "\(description)")
+                }
+            } when: {
+                bad.knownIssue != nil
+            }
+        }
+    }
+
+    @Test func parseNamesTheFileItWasGiven() {
+        #expect {
+            try ProblemConfiguration.parse(yaml: "search:\n  bins: 0\n", file: "/problems/tsp/evolve.yaml")
+        } throws: { error in
+            (error as? ConfigurationError)?.description.hasPrefix("/problems/tsp/evolve.yaml:2: `search.bins`: ") == true
+        }
+    }
+
+    @Test func missingConfigurationFileSaysHowToCreateOne() throws {
+        try withProblemDirectory(["initial_program.py": Self.program]) { directory in
+            #expect {
+                try Problem.load(from: directory)
+            } throws: { error in
+                let description = (error as? ConfigurationError)?.description ?? ""
+                return description.contains("evolve.yaml") && description.contains("evolve init")
+            }
+        }
+    }
+
+    @Test(arguments: ["", "# only a comment\n", "\n\n"])
+    func emptyFileGivesAllDefaults(yaml: String) throws {
+        let configuration = try ProblemConfiguration.parse(yaml: yaml, file: "evolve.yaml")
+        #expect(configuration == ProblemConfiguration())
+        #expect(configuration.program == "initial_program.py")
+        #expect(configuration.language == "python")
+        #expect(configuration.goal == Goal(direction: .maximize, target: nil))
+        #expect(configuration.evaluator.command == .shell("python3 evaluate.py {program}"))
+        #expect(configuration.search.iterations == 100)
+        #expect(configuration.sandbox.timeout == 10)
+    }
+
+    @Test func fullFileRoundTripsEveryValue() throws {
+        let yaml = """
+            description: Pack circles into a unit square.
+            program: pack.rs
+            language: rust
+            goal:
+              direction: minimize
+              target: 0.125
+            evaluator:
+              command: [python3, evaluate.py, "{program}", --strict]
+              stages:
+                - name: smoke
+                  command: python3 smoke.py {program}
+                  threshold: 0.5
+                  timeout: 3
+                - command: python3 medium.py {program}
+            llm:
+              provider: ollama
+              url: http://gpu-box:11434
+              model: qwen3:8b
+              temperature: 1.2
+              top_p: 0.9
+              seed: 7
+              context_length: 16384
+              max_tokens: 4096
+              timeout: 120
+              stream: false
+              concurrency: 3
+              retries: 0
+            search:
+              iterations: 500
+              mode: rewrite
+              islands: 4
+              migration_interval: 10
+              exploitation: 0.5
+              fitness_proportional: 0.3
+              features: [length, density]
+              bins: 12
+              feature_ranges:
+                density: [0, 1.5]
+              top_programs: 5
+              inspirations: 1
+              seed: 1234
+              max_code_length: 9000
+            sandbox:
+              backend: process
+              timeout: 2.5
+              memory_mb: 256
+              cpu_seconds: 5
+              max_processes: 8
+              max_file_mb: 2
+              output_kb: 32
+              concurrency: 1
+            """
+        let expected = ProblemConfiguration(
+            description: "Pack circles into a unit square.",
+            program: "pack.rs",
+            language: "rust",
+            goal: Goal(direction: .minimize, target: 0.125),
+            evaluator: EvaluatorConfiguration(
+                command: .arguments(["python3", "evaluate.py", "{program}", "--strict"]),
+                stages: [
+                    EvaluationStage(name: "smoke", command: .shell("python3 smoke.py {program}"), threshold: 0.5, timeout: 3),
+                    EvaluationStage(name: "stage 2", command: .shell("python3 medium.py {program}")),
+                ]
+            ),
+            llm: LLMConfiguration(
+                provider: .ollama, url: "http://gpu-box:11434", model: "qwen3:8b", temperature: 1.2, topP: 0.9, seed: 7,
+                contextLength: 16384, maxTokens: 4096, timeout: 120, stream: false, concurrency: 3, retries: 0
+            ),
+            search: SearchConfiguration(
+                iterations: 500, mode: .rewrite, islands: 4, migrationInterval: 10, exploitation: 0.5,
+                fitnessProportional: 0.3, features: ["length", "density"], bins: 12, featureRanges: ["density": [0, 1.5]],
+                topPrograms: 5, inspirations: 1, seed: 1234, maxCodeLength: 9000
+            ),
+            sandbox: SandboxConfiguration(
+                backend: .process, timeout: 2.5, memoryMB: 256, cpuSeconds: 5, maxProcesses: 8, maxFileMB: 2, outputKB: 32,
+                concurrency: 1
+            )
+        )
+        let parsed = try ProblemConfiguration.parse(yaml: yaml, file: "evolve.yaml")
+        #expect(parsed == expected)
+        #expect(parsed.evaluator.cascade.map(\.name) == ["smoke", "stage 2", "final"])
+    }
+
+    @Test(arguments: [("solver.py", "python"), ("main.swift", "swift"), ("kernel.cpp", "cpp"), ("notes.txt", "")])
+    func languageFollowsTheProgramFileUnlessGiven(program: String, language: String) throws {
+        #expect(try ProblemConfiguration.parse(yaml: "program: \(program)\n", file: "evolve.yaml").language == language)
+        #expect(try ProblemConfiguration.parse(yaml: "program: \(program)\nlanguage: zig\n", file: "evolve.yaml").language == "zig")
+    }
+
+    @Test func nullValuesMeanTheDefault() throws {
+        let parsed = try ProblemConfiguration.parse(yaml: "search:\n  iterations: ~\nsandbox:\n", file: "evolve.yaml")
+        #expect(parsed.search.iterations == SearchConfiguration().iterations)
+        #expect(parsed.sandbox == SandboxConfiguration())
+    }
+
+    @Test func validProblemLoadsProgramAndTemplates() throws {
+        let files = [
+            "evolve.yaml": "description: Return one.\nevaluator:\n  command: python3 evaluate.py {program} --fast\n",
+            "initial_program.py": Self.program,
+            "evaluate.py": "",
+            "prompts/system.md": "You write careful Python.",
+            "prompts/.DS_Store": "ignored",
+        ]
+        try withProblemDirectory(files) { directory in
+            let problem = try Problem.load(from: directory)
+            #expect(problem.configuration.description == "Return one.")
+            #expect(problem.initialProgram == Self.program)
+            #expect(problem.templates == ["system": "You write careful Python."])
+            #expect(problem.directory == directory.standardizedFileURL)
+        }
+    }
+
+    @Test func absoluteScriptPathsAndNonScriptWordsAreNotCheckedAgainstTheDirectory() throws {
+        let files = [
+            "evolve.yaml": "evaluator:\n  command: [/usr/bin/env, python3, -m, mymodule.main, \"{program}\"]\n",
+            "initial_program.py": Self.program,
+        ]
+        try withProblemDirectory(files) { directory in
+            #expect(throws: Never.self) { try Problem.load(from: directory) }
+        }
+    }
+
+    @Test func crlfProgramLoadsWithLFLineEnds() throws {
+        let crlf = Self.program.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+        let files = ["evolve.yaml": "program: initial_program.py\n", "initial_program.py": crlf, "evaluate.py": ""]
+        try withProblemDirectory(files) { directory in
+            withKnownIssue("bug: normalizeNewlines (Mutation+Parse.swift:124) leaves CRLF-only text unchanged, so the markers look unclosed") {
+                let problem = try Problem.load(from: directory)
+                #expect(problem.initialProgram == Self.program)
+            }
+        }
+    }
+}
