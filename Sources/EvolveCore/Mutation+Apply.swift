@@ -55,7 +55,8 @@ extension Mutation {
         }
         // Markers dropped: keep only what differs from the parent's fixed text around the region.
         let prefix = lines[..<(region.lowerBound - 1)]
-        let suffix = lines[(region.upperBound + 1)...]
+        var suffix = lines[(region.upperBound + 1)...]
+        while suffix.last?.trimmingWhitespace().isEmpty == true { suffix.removeLast() }
         var body = ArraySlice(rewriteLines)
         while body.last?.trimmingWhitespace().isEmpty == true { body.removeLast() }
         var prefixIndex = prefix.startIndex

@@ -121,8 +121,20 @@ extension Mutation {
 
 /// Turns CRLF and lone CR line ends into LF.
 public func normalizeNewlines(_ text: String) -> String {
-    guard text.contains("\r") else { return text }
-    return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    // Scalars, not Characters: Swift treats "\r\n" as one Character.
+    guard text.unicodeScalars.contains("\r") else { return text }
+    var scalars = String.UnicodeScalarView()
+    var previousWasCR = false
+    for scalar in text.unicodeScalars {
+        if scalar == "\r" {
+            scalars.append("\n")
+            previousWasCR = true
+        } else {
+            if !(scalar == "\n" && previousWasCR) { scalars.append(scalar) }
+            previousWasCR = false
+        }
+    }
+    return String(scalars)
 }
 
 extension StringProtocol {

@@ -35,7 +35,6 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
     /// Words the message must not contain (a wrong hint).
     var avoids: [String] = []
     /// Why the engine does not get this case right yet.
-    var knownIssue: String? = nil
 
     var testDescription: String { name }
 }
@@ -105,26 +104,22 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
         BadProblem(
             name: "unclosed quote",
             yaml: "program: initial_program.py\ndescription: \"never closed\nsearch:\n  iterations: 3\n",
-            line: 2, key: nil, mentions: ["YAML", "quoted scalar"],
-            knownIssue: "bug: ConfigurationError.syntax drops the scanner's context, so it reports the end of the file instead of the line the quote opens"
+            line: 2, key: nil, mentions: ["YAML", "quoted scalar"]
         ),
         BadProblem(
             name: "duplicate key",
             yaml: "search:\n  iterations: 3\n  iterations: 5\n",
-            line: 3, key: "search.iterations", mentions: ["duplicate"],
-            knownIssue: "bug: ConfigurationError.syntax's default branch drops the line of a duplicated key"
+            line: 3, key: "search.iterations", mentions: ["duplicate"]
         ),
         BadProblem(
             name: "list where a string is expected",
             yaml: "program: initial_program.py\ndescription: [pack, items]\n",
-            line: 2, key: "description", mentions: ["string"], avoids: ["mapping"],
-            knownIssue: "bug: ConfigurationError.describe calls Yams' Node.Scalar expectation \"a mapping (Scalar)\""
+            line: 2, key: "description", mentions: ["string"], avoids: ["mapping"]
         ),
         BadProblem(
             name: "mapping where a list is expected",
             yaml: "evaluator:\n  stages: {name: quick}\n",
-            line: 2, key: "evaluator.stages", mentions: ["list"], avoids: ["mapping"],
-            knownIssue: "bug: ConfigurationError.describe calls Yams' Node.Sequence expectation \"a mapping (Sequence)\""
+            line: 2, key: "evaluator.stages", mentions: ["list"], avoids: ["mapping"]
         ),
         BadProblem(
             name: "scalar where a section is expected",
@@ -189,7 +184,7 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
             #expect(!description.contains("\n"), "not one line: \(description)")
             let file = directory.standardizedFileURL.appendingPathComponent(bad.errorFile).path
             #expect(description.hasPrefix(file + ":"), "\(description)")
-            withKnownIssue(bad.knownIssue.map { Comment(rawValue: $0) }) {
+            do {
                 #expect(description.hasPrefix(file + (bad.line.map { ":\($0): " } ?? ": ")), "\(description)")
                 #expect(error.line == bad.line)
                 #expect(error.key == bad.key)
@@ -200,8 +195,6 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
                 for word in bad.avoids {
                     #expect(!description.contains(word), "\(description)")
                 }
-            } when: {
-                bad.knownIssue != nil
             }
         }
     }
@@ -365,7 +358,7 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
         let crlf = Self.program.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
         let files = ["evolve.yaml": "program: initial_program.py\n", "initial_program.py": crlf, "evaluate.py": ""]
         try withProblemDirectory(files) { directory in
-            withKnownIssue("bug: normalizeNewlines (Mutation+Parse.swift:124) leaves CRLF-only text unchanged, so the markers look unclosed") {
+            do {
                 let problem = try Problem.load(from: directory)
                 #expect(problem.initialProgram == Self.program)
             }

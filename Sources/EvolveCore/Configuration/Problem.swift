@@ -148,14 +148,43 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
 
     static func syntax(_ error: YamlError, file: String) -> ConfigurationError {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            // The context names where the broken construct began (an unclosed quote's opening line).
+            if let context {
+                return ConfigurationError(file: file, line: context.mark.line, key: nil, message: "YAML syntax error: \(problem) \(context.text)")
+            }
             return ConfigurationError(file: file, line: mark.line, key: nil, message: "YAML syntax error: \(problem)")
-        case .composer(_, let problem, let mark, _):
-            return ConfigurationError(file: file, line: mark.line, key: nil, message: "YAML error: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let located = duplicates.first.flatMap { secondOccurrence(of: $0, in: context.text) }
+            return ConfigurationError(
+                file: file, line: located?.line ?? (context.mark.line > 0 ? context.mark.line : nil),
+                key: located?.path ?? duplicates.first,
+                message: "duplicate key: it appears more than once in the same mapping")
         default:
             let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
             return ConfigurationError(file: file, line: nil, key: nil, message: "YAML error: \(firstLine)")
         }
+    }
+
+    /// The line and dotted path of the second occurrence of a block-style key in the same mapping.
+    static func secondOccurrence(of key: String, in text: String) -> (line: Int, path: String)? {
+        var stack: [(indent: Int, key: String)] = []
+        var seen: Set<String> = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.prefix { $0 != "#" }
+            let indent = line.prefix { $0 == " " }.count
+            let content = line.dropFirst(indent)
+            guard let colon = content.firstIndex(of: ":"), !content.hasPrefix("-") else { continue }
+            let name = content[..<colon].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, !name.contains(" ") else { continue }
+            while let last = stack.last, last.indent >= indent { stack.removeLast() }
+            let path = (stack.map(\.key) + [name]).joined(separator: ".")
+            if name == key, !seen.insert(path).inserted { return (index + 1, path) }
+            seen.insert(path)
+            stack.append((indent, name))
+        }
+        return nil
     }
 
     static func decoding(_ error: DecodingError, file: String, root: Node) -> ConfigurationError {
@@ -191,10 +220,11 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         case is String.Type: return "a string"
         case is [String].Type: return "a list of strings"
         default:
+            // Yams names the YAML node kind it expected.
             let name = String(describing: type)
-            if name.hasPrefix("Array") { return "a list" }
-            if name.hasPrefix("Dictionary") { return "a mapping" }
-            return "a mapping (\(name))"
+            if name.hasPrefix("Array") || name.hasSuffix("Sequence") { return "a list" }
+            if name.hasSuffix("Scalar") { return "a single value (a string or a number)" }
+            return "a mapping of keys to values"
         }
     }
 
