@@ -96,7 +96,8 @@ let package = Package(
         .executableTarget(
             name: "evolve-bench",
             dependencies: [
-                "EvolveController", "EvolveTesting",
+                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController", "EvolveTesting",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

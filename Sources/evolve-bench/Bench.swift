@@ -1,0 +1,180 @@
+import ArgumentParser
+import EvolveController
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+import EvolveSandbox
+import EvolveTesting
+import Foundation
+import Logging
+
+/// Measures the engine, not the model: run it as a release build (`swift run -c release evolve-bench`).
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evolve-bench",
+        abstract: "Benchmarks Evolve's engine: throughput with an instant model, and archive latency and memory.")
+
+    @Option(help: "Evaluations per throughput measurement.")
+    var evaluations = 300
+
+    @Option(help: "Archive sizes for the sample()+add() measurement.")
+    var sizes: [Int] = [1_000, 10_000, 100_000]
+
+    @Option(help: "Which parts to run: throughput, archive (default: both).")
+    var only: [String] = []
+
+    func run() async throws {
+        LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
+        print("# evolve-bench on \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+        if only.isEmpty || only.contains("throughput") {
+            try await throughput()
+        }
+        if only.isEmpty || only.contains("archive") {
+            archive()
+        }
+    }
+
+    // MARK: - Throughput
+
+    func throughput() async throws {
+        let problemDirectory = try TemporaryDirectory(prefix: "evolve-bench")
+        defer { problemDirectory.remove() }
+        try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
+        let problem = try Problem.load(from: problemDirectory.url)
+
+        // The bare evaluator: python3 evaluate.py in a loop, one at a time and two at a time.
+        let bare1 = try await bareLoop(problem: problem, count: evaluations / 2, parallel: 1)
+        let bare2 = try await bareLoop(problem: problem, count: evaluations / 2, parallel: 2)
+
+        let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
+        defer { Task { await server.shutdown() } }
+        let knapsack = try await engine(problem: problem, server: server, evaluations: evaluations)
+
+        var trivial = problem
+        trivial.configuration.evaluator = EvaluatorConfiguration(command: .shell("echo '{\"score\": 1}' # {program}"))
+        let bareTrivial = try await bareLoop(problem: trivial, count: evaluations / 2, parallel: 2)
+        let engineTrivial = try await engine(problem: trivial, server: server, evaluations: evaluations)
+
+        print("## Throughput (instant loopback model, process sandbox, 2 evaluations in flight)\n")
+        print("| what | evaluations/s | ms per evaluation |")
+        print("|---|---:|---:|")
+        row("bare `python3 evaluate.py` loop, 1 at a time", bare1)
+        row("bare `python3 evaluate.py` loop, 2 at a time", bare2)
+        row("evolve run, knapsack evaluator", knapsack.rate)
+        row("bare trivial evaluator (`echo`), 2 at a time", bareTrivial)
+        row("evolve run, trivial evaluator", engineTrivial.rate)
+        print("")
+        print("- evolve vs the bare 1-at-a-time loop: \(percent(knapsack.rate / bare1)); vs the bare 2-at-a-time loop: \(percent(knapsack.rate / bare2))")
+        let overhead = 1000 * (2 / engineTrivial.rate - 2 / bareTrivial)
+        print("- engine overhead per iteration (trivial evaluator, per evaluation slot): \(String(format: "%.2f", overhead)) ms")
+        print("- peak resident memory of the whole benchmark process during the engine runs: \(String(format: "%.1f", knapsack.peakMB)) MB\n")
+    }
+
+    func row(_ name: String, _ rate: Double) {
+        print("| \(name) | \(String(format: "%.1f", rate)) | \(String(format: "%.2f", 1000 / rate)) |")
+    }
+
+    func percent(_ ratio: Double) -> String { String(format: "%.0f%%", ratio * 100) }
+
+    /// Runs the problem's evaluator directly (no sandbox wrapper, no engine), `parallel` at a time.
+    func bareLoop(problem: Problem, count: Int, parallel: Int) async throws -> Double {
+        let candidate = problem.directory.appendingPathComponent(problem.configuration.program).path
+        let argv: [String]
+        switch problem.configuration.evaluator.command {
+        case .shell(let text): argv = ["/bin/sh", "-c", text.replacingOccurrences(of: "{program}", with: candidate)]
+        case .arguments(let words): argv = words.map { $0.replacingOccurrences(of: "{program}", with: candidate) }
+        }
+        let started = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<parallel {
+                group.addTask {
+                    for _ in stride(from: worker, to: count, by: parallel) {
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                        process.arguments = argv
+                        process.currentDirectoryURL = problem.directory
+                        process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
+                        process.standardOutput = FileHandle.nullDevice
+                        try process.run()
+                        process.waitUntilExit()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(count) / Date().timeIntervalSince(started)
+    }
+
+    /// Runs the real controller against an instant model until `evaluations` children are evaluated.
+    func engine(problem: Problem, server: LoopbackLLMServer, evaluations: Int) async throws -> (rate: Double, peakMB: Double) {
+        var problem = problem
+        problem.configuration.search.iterations = evaluations
+        problem.configuration.goal.target = nil
+        problem.configuration.llm.concurrency = 2
+        problem.configuration.sandbox.concurrency = 2
+        let runDirectory = try TemporaryDirectory(prefix: "evolve-bench-run")
+        defer { runDirectory.remove() }
+        let store = try SQLiteProgramStore(path: runDirectory.url.appendingPathComponent("evolve.sqlite").path)
+        let controller = Controller(
+            problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel),
+            sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+            logger: Logger(label: "evolve.bench"))
+        let drain = Task { for await _ in controller.events {} }
+        let started = Date()
+        let summary = try await controller.run(runDirectory: runDirectory.url.path)
+        let seconds = Date().timeIntervalSince(started)
+        await drain.value
+        return (Double(summary.evaluations) / seconds, Double(residentKB(peak: true)) / 1024)
+    }
+
+    // MARK: - Archive
+
+    func archive() {
+        print("## Archive: sample() + add() (2 islands, 2 feature dimensions × 8 bins)\n")
+        print("| programs | p50 µs | p99 µs | max µs | resident MB |")
+        print("|---:|---:|---:|---:|---:|")
+        for size in sizes {
+            var rng = SplitMix64(seed: 7)
+            var database = ProgramDatabase(configuration: ArchiveConfiguration(islands: 2, features: ["length", "nesting"], bins: 8))
+            let code = String(repeating: "x = 1\n", count: 40)
+            func program(_ index: Int, island: Int) -> Program {
+                let score = Double.random(in: 0...1000, using: &rng)
+                let features = ["length": Double.random(in: 100...4000, using: &rng), "nesting": Double(Int.random(in: 0...8, using: &rng))]
+                return Program(
+                    id: ProgramID.random(using: &rng), parentID: nil, origin: index == 0 ? .initial : .mutation, iteration: index,
+                    island: island, generation: 1, code: code + "# \(index)\n", result: EvaluationResult(status: .success, score: score),
+                    features: features)
+            }
+            for index in 0..<size { database.add(program(index, island: index % 2)) }
+            var latencies: [Double] = []
+            let operations = 20_000
+            latencies.reserveCapacity(operations)
+            let clock = ContinuousClock()
+            for index in 0..<operations {
+                let started = clock.now
+                let selection = database.sample(island: index % 2)
+                var child = program(size + index, island: index % 2)
+                child.parentID = selection?.parent.id
+                database.add(child)
+                let elapsed = started.duration(to: clock.now)
+                latencies.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+            }
+            latencies.sort()
+            let p50 = latencies[operations / 2], p99 = latencies[operations * 99 / 100], top = latencies.last!
+            print("| \(size) | \(String(format: "%.1f", p50)) | \(String(format: "%.1f", p99)) | \(String(format: "%.0f", top)) | \(String(format: "%.1f", Double(residentKB(peak: false)) / 1024)) |")
+            withExtendedLifetime(database) {}
+        }
+        print("")
+    }
+}
+
+/// Resident memory of this process in KiB (VmHWM: the peak; VmRSS: now).
+func residentKB(peak: Bool) -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    let key = peak ? "VmHWM:" : "VmRSS:"
+    for line in status.split(separator: "\n") where line.hasPrefix(key) {
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+    return 0
+}
