@@ -106,7 +106,7 @@ public actor Controller {
         rng = SplitMix64(seed: problem.configuration.search.seed ^ UInt64(previous.count) ^ 0x5EED)
         emit(.runStarted(.init(
             runDirectory: runDirectory, model: llm.model, backend: evaluator.sandbox.name, iterations: settings.iterations,
-            resumedPrograms: previous.count)))
+            resumedPrograms: previous.count, finishedIterations: finished.count)))
 
         var evaluations = 0
         if database.root == nil {

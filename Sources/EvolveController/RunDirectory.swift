@@ -65,7 +65,7 @@ public final class EventLog: Sendable {
 
     public init(path: String) throws {
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw StoreError(.open, "cannot open the event log \(path) for writing")

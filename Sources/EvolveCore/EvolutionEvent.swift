@@ -18,12 +18,15 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
         public var backend: String
         public var iterations: Int
         public var resumedPrograms: Int
-        public init(runDirectory: String, model: String, backend: String, iterations: Int, resumedPrograms: Int) {
+        /// Iterations finished before this start (non-zero when resuming).
+        public var finishedIterations: Int
+        public init(runDirectory: String, model: String, backend: String, iterations: Int, resumedPrograms: Int, finishedIterations: Int = 0) {
             self.runDirectory = runDirectory
             self.model = model
             self.backend = backend
             self.iterations = iterations
             self.resumedPrograms = resumedPrograms
+            self.finishedIterations = finishedIterations
         }
     }
 

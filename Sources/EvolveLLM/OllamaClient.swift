@@ -19,13 +19,13 @@ public struct OllamaClient: LLMClient {
 
     public init(
         endpoint: String, model: String, stream: Bool = true, timeout: Double = 300,
-        httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "evolve.llm")
+        httpClient: HTTPClient? = nil, logger: Logger = Logger(label: "evolve.llm")
     ) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.model = model
         self.stream = stream
         self.timeout = timeout
-        self.httpClient = httpClient
+        self.httpClient = httpClient ?? .evolve  // resolved here, not in callers' default arguments
         self.logger = logger
     }
 
@@ -69,6 +69,17 @@ public struct OllamaClient: LLMClient {
     }
 
     public func chat(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse {
+        let (endpoint, timeout) = (self.endpoint, self.timeout)
+        return try await withDeadline(
+            seconds: timeout,
+            error: { LLMError(.timeout, "Ollama at \(endpoint) did not finish answering within \(Int(timeout)) s") }
+        ) {
+            try await self.exchange(messages, options: options)
+        }
+    }
+
+    /// One request and its whole answer; `chat` bounds it by the timeout.
+    private func exchange(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse {
         let started = ContinuousClock.now
         var request = HTTPClientRequest(url: endpoint + "/api/chat")
         request.method = .POST
@@ -105,9 +116,6 @@ public struct OllamaClient: LLMClient {
                             if chunk.done == true { final = chunk }
                         }
                     }
-                    if started.duration(to: .now) > .milliseconds(Int64(timeout * 1000)) {
-                        throw LLMError(.timeout, "Ollama at \(endpoint) did not finish answering within \(Int(timeout)) s")
-                    }
                 }
                 if let chunk = try decodeChunk(pending[...]) {
                     text += chunk.message?.content ?? ""
@@ -127,7 +135,9 @@ public struct OllamaClient: LLMClient {
         } catch let error as LLMError {
             throw error
         } catch {
-            throw mapTransportError(error)
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            // The head arrived, so the server is up: a body that breaks off is a cut-off answer.
+            throw LLMError(.malformedResponse, "the answer from \(endpoint) was cut off before its end (\(Self.describe(error)))")
         }
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw LLMError(.emptyAnswer, "the model \(model) returned an empty answer")

@@ -9,20 +9,25 @@ public enum OllamaEndpoint {
 
     public static func resolve(flag: String?, environment: [String: String], configured: String?) -> String {
         for candidate in [flag, environment["OLLAMA_HOST"], configured] {
-            if let candidate, !candidate.trimmingCharacters(in: .whitespaces).isEmpty {
+            if let candidate, !unquoted(candidate).isEmpty {
                 return normalize(candidate)
             }
         }
         return LLMConfiguration.defaultOllamaURL
     }
 
-    /// Accepts `host`, `host:port`, `:port` or a full URL, as `OLLAMA_HOST` does.
+    /// Reads an address the way Ollama reads `OLLAMA_HOST`: surrounding quotes and spaces are
+    /// dropped; without a scheme it is `http` on port 11434, while an explicit `http://` or
+    /// `https://` defaults to port 80 or 443; a bad port falls back to the default; IPv6 hosts
+    /// are bracketed. `0.0.0.0` (a listen address) becomes `127.0.0.1`, where the server answers.
     public static func normalize(_ value: String) -> String {
-        var text = value.trimmingCharacters(in: .whitespaces)
+        var text = unquoted(value)
         var scheme = "http"
+        var port = String(defaultPort)
         if let range = text.range(of: "://") {
-            scheme = String(text[..<range.lowerBound])
+            scheme = String(text[..<range.lowerBound]).lowercased()
             text = String(text[range.upperBound...])
+            port = scheme == "https" ? "443" : "80"
         }
         var path = ""
         if let slash = text.firstIndex(of: "/") {
@@ -31,14 +36,27 @@ public enum OllamaEndpoint {
         }
         if path == "/" { path = "" }
         var host = text
-        var port: String?
-        if let colon = text.lastIndex(of: ":"), !text.hasSuffix("]") {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let after = text[text.index(after: close)...]
+            if after.hasPrefix(":") { port = validPort(String(after.dropFirst())) ?? port }
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
             host = String(text[..<colon])
-            port = String(text[text.index(after: colon)...])
+            port = validPort(String(text[text.index(after: colon)...])) ?? String(defaultPort)
         }
-        if host.isEmpty { host = "127.0.0.1" }
-        if host == "0.0.0.0" { host = "127.0.0.1" }
-        let defaultPort = scheme == "https" ? "443" : String(defaultPort)
-        return "\(scheme)://\(host):\(port.flatMap { $0.isEmpty ? nil : $0 } ?? defaultPort)\(path)"
+        if host.isEmpty || host == "0.0.0.0" { host = "127.0.0.1" }
+        if host == "::" { host = "::1" }
+        if host.contains(":") { host = "[\(host)]" }
+        return "\(scheme)://\(host):\(port)\(path)"
+    }
+
+    private static func unquoted(_ value: String) -> String {
+        value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            .trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func validPort(_ text: String) -> String? {
+        guard let number = Int(text), (0...65535).contains(number) else { return nil }
+        return String(number)
     }
 }

@@ -100,12 +100,23 @@ public struct PromptBuilder: Sendable {
         return text
     }
 
+    /// Fills `{{key}}` placeholders in one pass, so that text inside an inserted value (code with
+    /// `{{...}}` in it, say) is never taken for a placeholder.
     func render(_ name: String, _ values: [String: String]) -> String {
-        var text = templates[name] ?? PromptTemplates.defaults[name] ?? ""
-        for (key, value) in values {
-            text = text.replacingOccurrences(of: "{{\(key)}}", with: value)
+        let template = templates[name] ?? PromptTemplates.defaults[name] ?? ""
+        var output = ""
+        var rest = template[...]
+        while let open = rest.range(of: "{{") {
+            output += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                rest = rest[open.lowerBound...]
+                break
+            }
+            let key = String(rest[open.upperBound..<close.lowerBound])
+            output += values[key] ?? String(rest[open.lowerBound..<close.upperBound])
+            rest = rest[close.upperBound...]
         }
-        return text
+        return output + rest
     }
 
     func tail(_ text: String, lines count: Int, characters: Int) -> String {

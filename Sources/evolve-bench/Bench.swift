@@ -30,6 +30,12 @@ struct Bench: AsyncParsableCommand {
         if only.isEmpty || only.contains("throughput") {
             try await throughput()
         }
+        if only.contains("model") {
+            try await modelOnly()
+        }
+        if only.contains("sandbox") {
+            try await sandboxOnly()
+        }
         if only.isEmpty || only.contains("archive") {
             archive()
         }
@@ -69,6 +75,52 @@ struct Bench: AsyncParsableCommand {
         let overhead = 1000 * (2 / engineTrivial.rate - 2 / bareTrivial)
         print("- engine overhead per iteration (trivial evaluator, per evaluation slot): \(String(format: "%.2f", overhead)) ms")
         print("- peak resident memory of the whole benchmark process during the engine runs: \(String(format: "%.1f", knapsack.peakMB)) MB\n")
+    }
+
+    /// The model client alone against the instant loopback server.
+    func modelOnly() async throws {
+        let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
+        defer { Task { await server.shutdown() } }
+        for stream in [true, false] {
+            let client = OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, stream: stream)
+            let messages = [ChatMessage(.system, "s"), ChatMessage(.user, String(repeating: "code line\n", count: 300))]
+            let count = evaluations
+            let started = Date()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<2 {
+                    group.addTask {
+                        for _ in stride(from: worker, to: count, by: 2) { _ = try await client.chat(messages, options: GenerationOptions()) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            row("Ollama client alone, stream \(stream), 2 at a time", Double(count) / Date().timeIntervalSince(started))
+        }
+    }
+
+    /// The sandbox alone, without the engine: how much each evaluation costs on top of the command.
+    func sandboxOnly() async throws {
+        let problemDirectory = try TemporaryDirectory(prefix: "evolve-bench")
+        defer { problemDirectory.remove() }
+        try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
+        let problem = try Problem.load(from: problemDirectory.url)
+        let sandbox = ProcessSandbox()
+        for (name, command) in [("knapsack", problem.configuration.evaluator.command), ("trivial", CommandLineSpec.shell("echo '{\"score\": 1}' # {program}"))] {
+            let job = SandboxJob(
+                command: command, program: problem.initialProgram, programFileName: "program.py",
+                problemDirectory: problem.directory, limits: SandboxLimits(problem.configuration.sandbox))
+            let count = evaluations / 2
+            let started = Date()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<2 {
+                    group.addTask {
+                        for _ in stride(from: worker, to: count, by: 2) { _ = try await sandbox.run(job) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            row("process sandbox alone, \(name), 2 at a time", Double(count) / Date().timeIntervalSince(started))
+        }
     }
 
     func row(_ name: String, _ rate: Double) {

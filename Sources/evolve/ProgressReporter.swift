@@ -33,6 +33,7 @@ final class ProgressReporter: Sendable {
             switch event {
             case .runStarted(let started):
                 state.total = started.iterations
+                state.iterations = started.finishedIterations
                 state.started = Date()
                 let resumed = started.resumedPrograms > 0 ? ", resuming with \(started.resumedPrograms) stored programs" : ""
                 return "evolving with \(started.model) in the \(started.backend) sandbox, \(started.iterations) iterations\(resumed)\n  run: \(started.runDirectory)"
