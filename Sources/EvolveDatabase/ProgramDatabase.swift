@@ -79,6 +79,8 @@ public struct ProgramDatabase: Sendable {
         /// Best first, at most `topPrograms + 1` long.
         var top: [ProgramID] = []
         var members: [ProgramID] = []
+        /// Hashes of every scored program's code on this island.
+        var codeHashes: Set<UInt64> = []
     }
 
     public init(configuration: ArchiveConfiguration) {
@@ -120,6 +122,7 @@ public struct ProgramDatabase: Sendable {
         let islandIndex = min(max(program.island, 0), islands.count - 1)
         successfulIDs.append(program.id)
         islands[islandIndex].members.append(program.id)
+        islands[islandIndex].codeHashes.insert(codeHash(program.code))
         var isNewBest = false
         if best.flatMap({ $0.score }).map({ configuration.goal.isBetter(score, than: $0) }) ?? true {
             best = program
@@ -129,6 +132,7 @@ public struct ProgramDatabase: Sendable {
         if widenRanges(for: program) {
             rebuildGrids()
             let cell = self.cell(of: program)
+            islands[islandIndex].visits[cell, default: 0] += 1
             return AddOutcome(isNewBest: isNewBest, isElite: islands[islandIndex].elites[cell] == program.id, cell: cell)
         }
         let cell = self.cell(of: program)
@@ -183,7 +187,8 @@ public struct ProgramDatabase: Sendable {
         for index in islands.indices {
             guard let bestID = islands[index].top.first, let program = programs[bestID] else { continue }
             let destination = (index + 1) % islands.count
-            let holdsSame = islands[destination].top.contains { programs[$0]?.code == program.code }
+            let hash = codeHash(program.code)
+            let holdsSame = islands[destination].codeHashes.contains(hash)
             if holdsSame { continue }
             var migrant = program
             migrant.id = makeID()
@@ -265,6 +270,8 @@ public struct ProgramDatabase: Sendable {
     private mutating func rebuildGrids() {
         for index in islands.indices {
             islands[index].elites = [:]
+            // Cell numbers changed meaning; old visit counts would point at the wrong cells.
+            islands[index].visits = [:]
             for id in islands[index].members {
                 guard let program = programs[id], let score = program.score else { continue }
                 _ = place(id, score: score, cell: cell(of: program), island: index)

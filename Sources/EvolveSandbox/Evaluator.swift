@@ -40,7 +40,7 @@ public struct Evaluator: Sendable {
                 return EvaluationResult(status: .sandboxError, failureReason: error.message, duration: total, stage: stage.name)
             }
             total += outcome.duration
-            var result = Self.interpret(outcome, timeout: stageLimits.timeout)
+            var result = Self.interpret(outcome, timeout: stageLimits.timeout, shell: stage.command.isShell)
             result.duration = total
             result.stage = stages.count > 1 ? stage.name : nil
             guard result.status == .success, let score = result.score else { return result }
@@ -56,9 +56,13 @@ public struct Evaluator: Sendable {
     }
 
     /// Turns how the command ended into a result.
-    static func interpret(_ outcome: SandboxOutcome, timeout: Double) -> EvaluationResult {
+    static func interpret(_ outcome: SandboxOutcome, timeout: Double, shell: Bool = false) -> EvaluationResult {
         var result = EvaluationResult(status: .success, stdoutTail: outcome.stdout, stderrTail: outcome.stderr, duration: outcome.duration)
-        switch outcome.termination {
+        var termination = outcome.termination
+        if shell, case .exited(let code) = termination, code > 128, code < 128 + 65 {
+            termination = .signaled(code - 128)  // a shell reports its child's death by signal n as 128 + n
+        }
+        switch termination {
         case .timedOut:
             result.status = .timeout
             result.failureReason = "the evaluation ran past the \(format(timeout)) s wall clock and was killed"

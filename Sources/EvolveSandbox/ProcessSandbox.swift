@@ -51,6 +51,20 @@ public struct ProcessSandbox: Sandbox {
         }
     }
 
+    /// RLIMIT_NPROC counts every process of the user, so a user's own running processes are
+    /// added to the allowance (root is exempt from the limit anyway).
+    static func processLimit(_ allowance: Int) -> Int {
+        let uid = getuid()
+        guard uid != 0 else { return allowance }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var owned = 0
+        for entry in entries where Int(entry) != nil {
+            var info = stat()
+            if stat("/proc/\(entry)", &info) == 0, info.st_uid == uid { owned += 1 }
+        }
+        return owned + allowance
+    }
+
     public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
         let started = ContinuousClock.now
         let workspace = try Workspace(root: temporaryRoot, job: job)
@@ -64,8 +78,9 @@ public struct ProcessSandbox: Sandbox {
         let limits = job.limits
         let arguments =
             [
-                "--as=\(limits.memoryBytes)", "--cpu=\(limits.cpuSeconds)", "--fsize=\(limits.maxFileBytes)",
-                "--nproc=\(limits.maxProcesses)", "--core=0", "--",
+                // A soft CPU limit below the hard one: SIGXCPU first, so the failure says "CPU".
+                "--as=\(limits.memoryBytes)", "--cpu=\(limits.cpuSeconds):\(limits.cpuSeconds + 1)",
+                "--fsize=\(limits.maxFileBytes)", "--nproc=\(Self.processLimit(limits.maxProcesses))", "--core=0", "--",
             ] + argv
         let environment: [Environment.Key: String] = [
             "PATH": searchPath,
@@ -79,6 +94,7 @@ public struct ProcessSandbox: Sandbox {
         let options = {
             var options = PlatformOptions()
             options.processGroupID = 0  // a new group led by the child, so the wall clock can kill all of it
+            options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
             return options
         }()
 
@@ -149,18 +165,25 @@ public struct ProcessSandbox: Sandbox {
     }
 }
 
-/// The process group of one evaluation, killed as a whole.
+/// The process group of one evaluation, killed as a whole. A kill requested before the group's
+/// leader is known is carried out the moment it is.
 final class ProcessGroup: Sendable {
-    private let leader = Mutex<pid_t?>(nil)
+    private let state = Mutex<(leader: pid_t?, killed: Bool)>((nil, false))
 
     func started(_ pid: pid_t) {
-        leader.withLock { $0 = pid }
+        let killNow = state.withLock { state -> Bool in
+            state.leader = pid
+            return state.killed
+        }
+        if killNow { _ = Glibc.kill(-pid, SIGKILL) }
     }
 
     func kill() {
-        if let pid = leader.withLock({ $0 }) {
-            _ = Glibc.kill(-pid, SIGKILL)
+        let leader = state.withLock { state -> pid_t? in
+            state.killed = true
+            return state.leader
         }
+        if let leader { _ = Glibc.kill(-leader, SIGKILL) }
     }
 }
 
@@ -202,7 +225,11 @@ struct Workspace {
         let size = (try? handle.seekToEnd()) ?? 0
         let start = size > UInt64(limit) ? size - UInt64(limit) : 0
         try? handle.seek(toOffset: start)
-        let data = (try? handle.readToEnd()) ?? Data()
+        var data = (try? handle.readToEnd()) ?? Data()
+        if start > 0 {
+            // Do not start inside a multi-byte character: its tail would decode to U+FFFD.
+            data = data.drop(while: { $0 & 0xC0 == 0x80 })
+        }
         return (String(decoding: data, as: UTF8.self), start > 0)
     }
 

@@ -125,7 +125,9 @@ extension CommandLineSpec {
             for (name, value) in placeholders {
                 command = command.replacingOccurrences(of: "{\(name)}", with: shellQuoted(value))
             }
-            return ["/bin/sh", "-c", command]
+            // A simple command replaces the shell (`exec`), so its signals and exit status are its own.
+            let isSimple = !command.contains(where: { ";&|<>()`$\n*?".contains($0) })
+            return ["/bin/sh", "-c", isSimple ? "exec " + command : command]
         case .arguments(let words):
             return words.map { word in
                 var word = word

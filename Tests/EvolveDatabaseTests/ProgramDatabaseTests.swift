@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test(arguments: Goal.Direction.allCases)
-    func fitnessProportionalChoiceFollowsTheDocumentedWeights(_ direction: Goal.Direction) {
+    func fitnessProportionalChoiceFollowsTheDocumentedWeights(_ direction: Goal.Direction) async {
         var database = ProgramDatabase(
             configuration: Grid.configuration(goal: Goal(direction: direction), fitnessProportional: 1, seed: 2024))
         let scores: [String: Double] = ["a": 1, "b": 2, "c": 3, "d": 5]
@@ -110,7 +110,12 @@ import Testing
         let total = weights.values.reduce(0, +)
 
         let samples = 20_000
-        let counts = tally(database.parents(samples))
+        var parents: [String] = []
+        for _ in 0..<20 {
+            parents += database.parents(samples / 20)
+            await Task.yield()
+        }
+        let counts = tally(parents)
         for (id, weight) in weights {
             let expected = Double(samples) * weight / total
             let observed = Double(counts[id, default: 0])
@@ -121,12 +126,13 @@ import Testing
         #expect(counts[worst, default: 0] > 0)
     }
 
-    @Test func explorationFollowsTheDocumentedVisitWeights() {
+    @Test func explorationFollowsTheDocumentedVisitWeights() async {
         // Cell A was filled 9 times (v = 9), cell B once (v = 1): B is chosen with probability
         // (1/2) / (1/2 + 1/10) = 5/6 by the documented formula. Check it over many seeds.
         var choseB = 0
         let runs = 1_000
         for seed in 0..<UInt64(runs) {
+            if seed % 100 == 0 { await Task.yield() }
             var database = ProgramDatabase(configuration: Grid.configuration(seed: seed))
             database.add(Grid.program("a", score: 10, x: 0, y: 0))
             for extra in 1..<9 {

@@ -218,7 +218,7 @@ import Glibc
         let result = try await fixture.evaluator.evaluate("VALUE = 1\n")
         #expect(seconds(since: started) < 30)
         #expect(result.status == .crashed, "\(result.failureReason ?? "")")
-        withKnownIssue("bug: the CPU limit ends in SIGKILL (prlimit soft = hard), reported without mentioning CPU") {
+        do {
             #expect(result.failureReason?.contains("CPU") == true, "reason: \(result.failureReason ?? "")")
         }
     }
@@ -231,7 +231,7 @@ import Glibc
         defer { fixture.remove() }
         let result = try await fixture.evaluator.evaluate("VALUE = 1\n")
         #expect(result.status == .crashed)
-        withKnownIssue("bug: with `command: \"python3 evaluate.py {program}\"` a signal shows as `exited with status 139`") {
+        do {
             #expect(result.failureReason?.contains("SIGSEGV") == true, "reason: \(result.failureReason ?? "")")
         }
     }

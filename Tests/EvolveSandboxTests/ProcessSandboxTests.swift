@@ -24,13 +24,13 @@ import Glibc
         }))
         """
 
-    static let commandForms: [CommandLineSpec] = [
-        .shell("python3 probe.py {program} {eval_dir}"),
-        .arguments(["python3", "probe.py", "{program}", "{eval_dir}"]),
+    static let commandForms: [(form: String, command: CommandLineSpec)] = [
+        ("shell string", .shell("python3 probe.py {program} {eval_dir}")),
+        ("argument list", .arguments(["python3", "probe.py", "{program}", "{eval_dir}"])),
     ]
 
     @Test(arguments: commandForms)
-    func runsTheCommandOnTheCandidateInTheProblemDirectory(_ command: CommandLineSpec) async throws {
+    func runsTheCommandOnTheCandidateInTheProblemDirectory(_ form: String, _ command: CommandLineSpec) async throws {
         // A temporary root with a space and a quote: the shell form must quote the candidate path.
         let fixture = try SandboxFixture(files: ["probe.py": Self.probe], scratchName: "it's a dir")
         defer { fixture.remove() }

@@ -56,7 +56,7 @@ import Glibc
         let task = Task { try await sandbox.run(job) }
         task.cancel()
         let result = await task.result
-        #expect(seconds(since: started) < 3)
+        #expect(seconds(since: started) < 5)
         if case .success(let outcome) = result {
             Issue.record("a cancelled run returned an outcome: \(outcome.termination)")
         }
@@ -65,7 +65,9 @@ import Glibc
         let pids = await Processes.pids(inFile: fixture.problem.url.appendingPathComponent("pids.txt"), count: 2, within: 0.1)
         defer { Processes.killLeftovers(pids) }
         let survivors = await Processes.survivors(of: pids, within: 1)
-        #expect(survivors.isEmpty, "processes outlived the cancelled run: \(survivors)")
+        do {
+            #expect(survivors.isEmpty, "processes outlived the cancelled run: \(survivors)")
+        }
         #expect(fixture.leftovers.isEmpty, "left behind: \(fixture.leftovers)")
     }
 
@@ -89,32 +91,42 @@ import Glibc
         defer { Processes.killLeftovers(Self.processes(containing: marker)) }
 
         // Cancel at moments spread over the start-up of the evaluator.
-        let delays: [Double] = [0.15, 0.2, 0.3, 0.25]
-        for delay in delays + delays {
+        let delays: [Double] = [0, 0, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.008, 0.012, 0.02, 0.03, 0.05, 0.1]
+        for delay in delays {
             // Several at once, as with `sandbox.concurrency` > 1, which also keeps the machine busy.
             let tasks = (0..<4).map { _ in Task { try await sandbox.run(job) } }
             if delay > 0 { try await Task.sleep(for: .seconds(delay)) }
             let cancelled = ContinuousClock.now
             for task in tasks { task.cancel() }
             for task in tasks { _ = await task.result }
-            #expect(seconds(since: cancelled) < 3)
+            #expect(seconds(since: cancelled) < 10, "four cancelled runs took too long to end")
         }
         try await Task.sleep(for: .seconds(0.5))
         let strays = Self.processes(containing: marker)
-        #expect(strays.isEmpty, "\(strays.count) evaluator processes outlived their cancelled runs")
+        // Reproduces reliably with four runs at once on two cores, rarely on an idle machine.
+        do {
+            #expect(strays.isEmpty, "\(strays.count) evaluator processes outlived their cancelled runs")
+        }
         #expect(fixture.leftovers.isEmpty, "left behind: \(fixture.leftovers)")
     }
 
     @Test func cancellingAnEvaluationThrowsInsteadOfRecordingAFailure() async throws {
+        // The default shell-string command: /bin/sh leads the process group and python is its child.
         let fixture = try ProblemFixture(
             evaluator: """
-                import time
+                import os, time
+                with open("pid.txt", "w") as f:
+                    f.write(str(os.getpid()))
                 time.sleep(300)
                 """, sandbox: "timeout: 120")
         defer { fixture.remove() }
         let evaluator = fixture.evaluator
         let task = Task { try await evaluator.evaluate("VALUE = 1\n") }
-        try await Task.sleep(for: .seconds(0.5))
+        let pids = await Processes.pids(inFile: fixture.directory.url.appendingPathComponent("pid.txt"), count: 1)
+        defer { Processes.killLeftovers(pids) }
+        try #require(pids.count == 1, "the evaluator never started")
+        try await Task.sleep(for: .seconds(0.2))
+
         let cancelled = ContinuousClock.now
         task.cancel()
         let result = await task.result
@@ -123,6 +135,8 @@ import Glibc
         case .success(let evaluation): Issue.record("cancellation was recorded as a result: \(evaluation.status) \(evaluation.failureReason ?? "")")
         case .failure(let error): #expect(error is CancellationError, "threw \(error)")
         }
+        let survivors = await Processes.survivors(of: pids)
+        #expect(survivors.isEmpty, "the evaluator outlived its cancelled evaluation: \(survivors)")
         #expect(fixture.leftovers.isEmpty, "left behind: \(fixture.leftovers)")
     }
 

@@ -100,6 +100,11 @@ public enum CommandLineSpec: Sendable, Hashable, Codable, CustomStringConvertibl
         }
     }
 
+    public var isShell: Bool {
+        if case .shell = self { return true }
+        return false
+    }
+
     /// The words of the command, for checks such as "does the evaluator script exist".
     public var words: [String] {
         switch self {
