@@ -159,7 +159,7 @@ public struct ProcessSandbox: Sandbox {
             stdout: stdout.text,
             stderr: stderr.text,
             resultFile: workspace.resultFile(limit: 1 << 20),
-            duration: Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18,
+            duration: seconds(duration),
             outputTruncated: stdout.truncated || stderr.truncated
         )
     }
@@ -218,19 +218,8 @@ struct Workspace {
         }
     }
 
-    /// The last `limit` bytes of an output file, decoded leniently.
     func tail(_ name: String, limit: Int) -> (text: String, truncated: Bool) {
-        guard let handle = try? FileHandle(forReadingFrom: root.appendingPathComponent(name)) else { return ("", false) }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        let start = size > UInt64(limit) ? size - UInt64(limit) : 0
-        try? handle.seek(toOffset: start)
-        var data = (try? handle.readToEnd()) ?? Data()
-        if start > 0 {
-            // Do not start inside a multi-byte character: its tail would decode to U+FFFD.
-            data = data.drop(while: { $0 & 0xC0 == 0x80 })
-        }
-        return (String(decoding: data, as: UTF8.self), start > 0)
+        readTail(of: root.appendingPathComponent(name), limit: limit)
     }
 
     func resultFile(limit: Int) -> String? {
@@ -244,4 +233,24 @@ struct Workspace {
     func remove() {
         try? FileManager.default.removeItem(at: root)
     }
+}
+
+/// The last `limit` bytes of a file, decoded leniently, and whether anything came before them.
+func readTail(of url: URL, limit: Int) -> (text: String, truncated: Bool) {
+    guard let handle = try? FileHandle(forReadingFrom: url) else { return ("", false) }
+    defer { try? handle.close() }
+    let size = (try? handle.seekToEnd()) ?? 0
+    let start = size > UInt64(limit) ? size - UInt64(limit) : 0
+    try? handle.seek(toOffset: start)
+    var data = (try? handle.readToEnd()) ?? Data()
+    if start > 0 {
+        // Do not start inside a multi-byte character: its tail would decode to U+FFFD.
+        data = data.drop(while: { $0 & 0xC0 == 0x80 })
+    }
+    return (String(decoding: data, as: UTF8.self), start > 0)
+}
+
+/// Seconds in a Duration.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }

@@ -95,6 +95,12 @@ public protocol Sandbox: Sendable {
     /// Checks that the backend can run here; throws a `SandboxError` saying what to install.
     func checkAvailability() async throws
     func run(_ job: SandboxJob) async throws -> SandboxOutcome
+    /// Removes what the backend keeps between evaluations; call once when the run ends.
+    func shutdown() async
+}
+
+extension Sandbox {
+    public func shutdown() async {}
 }
 
 /// The sandbox itself failed (not the candidate).

@@ -139,6 +139,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let outcome = await runTask.result
         await consumer.value
+        await sandbox.shutdown()
         progress.finish()
         switch outcome {
         case .success(let summary):
@@ -166,6 +167,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func makeSandbox(_ configuration: SandboxConfiguration, logger: Logger) -> any Sandbox {
         switch configuration.backend {
+        case .gvisor: return GVisorSandbox(tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus, logger: logger)
         case .process: return ProcessSandbox(logger: logger)
         }
     }

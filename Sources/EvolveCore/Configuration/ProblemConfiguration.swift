@@ -318,7 +318,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
 
 /// Where and under which limits evaluations run.
 public struct SandboxConfiguration: Sendable, Hashable, Codable {
-    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case process }
+    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, process }
 
     public var backend: Backend
     /// Wall-clock seconds before an evaluation is killed.
@@ -332,10 +332,15 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public var outputKB: Int
     /// Evaluations in flight at once.
     public var concurrency: Int
+    /// Size of the writable tmpfs at /tmp/eval in the gVisor sandbox, in MiB.
+    public var tmpfsMB: Int
+    /// CPUs one evaluation may use in the gVisor sandbox (a cgroup quota).
+    public var cpus: Double
 
     public init(
-        backend: Backend = .process, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
-        maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2
+        backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
+        maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
+        cpus: Double = 1
     ) {
         self.backend = backend
         self.timeout = timeout
@@ -345,10 +350,13 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         self.maxFileMB = maxFileMB
         self.outputKB = outputKB
         self.concurrency = concurrency
+        self.tmpfsMB = tmpfsMB
+        self.cpus = cpus
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency
+        case backend, timeout, concurrency, cpus
+        case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
         case cpuSeconds = "cpu_seconds"
         case maxProcesses = "max_processes"
@@ -367,7 +375,9 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             maxProcesses: try c.value(.maxProcesses, default: d.maxProcesses),
             maxFileMB: try c.value(.maxFileMB, default: d.maxFileMB),
             outputKB: try c.value(.outputKB, default: d.outputKB),
-            concurrency: try c.value(.concurrency, default: d.concurrency)
+            concurrency: try c.value(.concurrency, default: d.concurrency),
+            tmpfsMB: try c.value(.tmpfsMB, default: d.tmpfsMB),
+            cpus: try c.value(.cpus, default: d.cpus)
         )
         try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
         try c.require(memoryMB >= 16, .memoryMB, "memory_mb must be at least 16")
@@ -376,5 +386,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         try c.require(maxFileMB >= 1, .maxFileMB, "max_file_mb must be at least 1")
         try c.require(outputKB >= 1, .outputKB, "output_kb must be at least 1")
         try c.require(concurrency >= 1, .concurrency, "the concurrency must be at least 1")
+        try c.require(tmpfsMB >= 1, .tmpfsMB, "tmpfs_mb must be at least 1")
+        try c.require(cpus > 0, .cpus, "cpus must be a positive number")
     }
 }

@@ -1,0 +1,376 @@
+import EvolveCore
+import Foundation
+import Logging
+import Subprocess
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs each evaluation in a fresh gVisor sandbox, driving `runsc` directly with an OCI bundle
+/// (no Docker daemon).
+///
+/// What a candidate sees: a read-only root made of an empty directory plus read-only binds of
+/// `/usr` (Debian's interpreters and libraries) and a minimal `/etc`; the problem directory
+/// read-only at `/problem` (its working directory) with `runs/` masked; the candidate read-only
+/// under `/candidate`; a small tmpfs at `/tmp/eval` (the only writable place). It runs as
+/// uid 65534 with no capabilities, no network interface (`--network=none`), rlimits on CPU time,
+/// file size, address space and process count, and cgroup limits on memory, CPU and pids. A wall
+/// clock and an output-size watchdog kill the container; every exit path deletes the container,
+/// its cgroups and the bundle. Sandboxes left by an evolve process that was itself killed are
+/// removed the next time a gVisor sandbox is prepared.
+public final class GVisorSandbox: Sandbox {
+    public var name: String { "gvisor" }
+    public var isolates: Bool { true }
+
+    public let runsc: String
+    /// tmpfs size of `/tmp/eval`, in MiB.
+    public let tmpfsMB: Int
+    /// CPUs an evaluation may use (cgroup quota).
+    public let cpus: Double
+    /// Every container of this sandbox is named with this prefix (`evolve-` and 6 hex digits).
+    public let containerPrefix = "evolve-" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
+    let base: URL
+    let logger: Logger
+    private let prepared = Mutex(false)
+
+    public init(
+        runsc: String = "/usr/bin/runsc", tmpfsMB: Int = 5, cpus: Double = 1,
+        temporaryRoot: URL = FileManager.default.temporaryDirectory, logger: Logger = Logger(label: "evolve.sandbox")
+    ) {
+        self.runsc = runsc
+        self.tmpfsMB = tmpfsMB
+        self.cpus = cpus
+        self.base = temporaryRoot.appendingPathComponent("evolve-gvisor-\(getpid())")
+        self.logger = logger
+    }
+
+    var stateDirectory: URL { base.appendingPathComponent("state") }
+    var rootfs: URL { base.appendingPathComponent("rootfs") }
+    var etc: URL { base.appendingPathComponent("etc") }
+
+    public func checkAvailability() async throws {
+        guard FileManager.default.isExecutableFile(atPath: runsc) else {
+            throw SandboxError(
+                .unavailable,
+                "gVisor's runsc is not installed at \(runsc): install it with `apt-get install runsc` (Debian), "
+                    + "or choose `sandbox.backend: process` for trusted programs")
+        }
+        guard getuid() == 0 else {
+            throw SandboxError(
+                .unavailable,
+                "the gvisor backend runs runsc with cgroup limits, which needs root; run evolve as root, "
+                    + "or choose `sandbox.backend: process` for trusted programs")
+        }
+        try await prepare()
+    }
+
+    /// Lays out the shared read-only root once, and removes what killed evolve processes left.
+    func prepare() async throws {
+        if prepared.withLock({ $0 }) { return }
+        await Self.removeStale(in: base.deletingLastPathComponent(), runsc: runsc, except: base)
+        let fileManager = FileManager.default
+        do {
+            for directory in ["usr", "etc", "proc", "dev", "sys", "tmp", "problem", "candidate"] {
+                try fileManager.createDirectory(at: rootfs.appendingPathComponent(directory), withIntermediateDirectories: true)
+            }
+            for (link, target) in [("bin", "usr/bin"), ("lib", "usr/lib"), ("lib64", "usr/lib64"), ("sbin", "usr/sbin")]
+            where (try? fileManager.destinationOfSymbolicLink(atPath: rootfs.appendingPathComponent(link).path)) == nil {
+                try fileManager.createSymbolicLink(atPath: rootfs.appendingPathComponent(link).path, withDestinationPath: target)
+            }
+            try fileManager.createDirectory(at: etc, withIntermediateDirectories: true)
+            let files = [
+                "passwd": "root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/tmp/eval:/usr/sbin/nologin\n",
+                "group": "root:x:0:\nnogroup:x:65534:\n",
+                "hosts": "127.0.0.1 localhost\n::1 localhost\n",
+                "nsswitch.conf": "passwd: files\ngroup: files\nhosts: files\n",
+            ]
+            for (name, text) in files {
+                try text.write(to: etc.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+            try fileManager.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+            try fileManager.createDirectory(at: base.appendingPathComponent("jobs"), withIntermediateDirectories: true)
+            // uid 65534 inside must be able to walk to the candidate.
+            _ = chmod(base.path, 0o755)
+            _ = chmod(base.appendingPathComponent("jobs").path, 0o755)
+        } catch {
+            throw SandboxError(.setupFailed, "could not prepare the gVisor root in \(base.path): \(error.localizedDescription)")
+        }
+        prepared.withLock { $0 = true }
+    }
+
+    public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
+        try await prepare()
+        let started = ContinuousClock.now
+        let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
+        let bundle = base.appendingPathComponent("jobs").appendingPathComponent(id)
+        let stdoutURL = bundle.appendingPathComponent("stdout")
+        let stderrURL = bundle.appendingPathComponent("stderr")
+        do {
+            let candidate = bundle.appendingPathComponent("candidate")
+            try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: true)
+            _ = chmod(bundle.path, 0o755)
+            _ = chmod(candidate.path, 0o755)
+            try Data(job.program.utf8).write(to: candidate.appendingPathComponent(job.programFileName))
+            _ = chmod(candidate.appendingPathComponent(job.programFileName).path, 0o644)
+            let config = try JSONSerialization.data(withJSONObject: configuration(for: job, id: id, bundle: bundle), options: [.sortedKeys])
+            try config.write(to: bundle.appendingPathComponent("config.json"))
+        } catch {
+            try? FileManager.default.removeItem(at: bundle)
+            throw SandboxError(.setupFailed, "could not write the OCI bundle \(bundle.path): \(error.localizedDescription)")
+        }
+        let stdoutFD: FileDescriptor
+        let stderrFD: FileDescriptor
+        do {
+            stdoutFD = try FileDescriptor.open(FilePath(stdoutURL.path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+            stderrFD = try FileDescriptor.open(FilePath(stderrURL.path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
+        } catch {
+            throw SandboxError(.setupFailed, "could not create output files in \(bundle.path): \(error)")
+        }
+
+        let runsc = self.runsc
+        let arguments = [
+            "--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive", "run", "--bundle", bundle.path, id,
+        ]
+        let options = {
+            var options = PlatformOptions()
+            options.processGroupID = 0
+            options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
+            return options
+        }()
+        let group = ProcessGroup()
+        let limits = job.limits
+        let stopped = Mutex<StopReason?>(nil)
+        let kill: @Sendable (StopReason) async -> Void = { reason in
+            let first = stopped.withLock { current -> Bool in
+                guard current == nil else { return false }
+                current = reason
+                return true
+            }
+            guard first else { return }
+            // runsc kills every process of the sandbox; if it does not know the container yet, kill runsc itself.
+            let killed = await Self.runsc(runsc, ["--root", self.stateDirectory.path, "kill", id, "KILL"])
+            if !killed { group.kill() }
+        }
+
+        let exitCode: Int32? = try await withThrowingTaskGroup(of: Int32?.self) { tasks in
+            tasks.addTask {
+                let result = try await Subprocess.run(
+                    .path(FilePath(runsc)), arguments: Arguments(arguments),
+                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: options,
+                    input: .none,
+                    output: .fileDescriptor(stdoutFD, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
+                ) { execution in
+                    group.started(execution.processIdentifier.value)
+                }
+                switch result.terminationStatus {
+                case .exited(let code): return code
+                case .signaled(let signal): return 128 + signal
+                }
+            }
+            tasks.addTask {
+                // The watchdog: the wall clock, and the output that lands in files on the host.
+                let deadline = ContinuousClock.now + .milliseconds(Int64(limits.timeout * 1000))
+                do {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(50))
+                        if ContinuousClock.now >= deadline {
+                            await kill(.timeout)
+                            return nil
+                        }
+                        let written = Self.size(of: stdoutURL) + Self.size(of: stderrURL)
+                        if written > limits.maxFileBytes {
+                            await kill(.outputTooLarge)
+                            return nil
+                        }
+                    }
+                } catch {
+                    return nil
+                }
+            }
+            var code: Int32?
+            do {
+                while let next = try await tasks.next() {
+                    if let value = next {
+                        code = value
+                        tasks.cancelAll()
+                    }
+                }
+            } catch {
+                tasks.cancelAll()
+            }
+            return code
+        }
+        let cancelled = Task.isCancelled
+        if cancelled { await kill(.cancelled) }
+        let reason = stopped.withLock { $0 }
+        // Clean-up must finish even when the caller was cancelled: run it outside this task.
+        let stateDirectory = self.stateDirectory
+        await Task.detached {
+            if reason != nil || exitCode == nil {
+                _ = await Self.runsc(runsc, ["--root", stateDirectory.path, "delete", "-force", id])
+            }
+            Self.removeCgroups(of: id)
+        }.value
+        defer { try? FileManager.default.removeItem(at: bundle) }
+        if cancelled { throw CancellationError() }
+
+        let stdout = readTail(of: stdoutURL, limit: limits.outputBytes)
+        let stderr = readTail(of: stderrURL, limit: limits.outputBytes)
+        if reason == nil, let code = exitCode, let failure = Self.runscFailure(code: code, stderr: stderr.text) {
+            throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
+        }
+        let termination: SandboxOutcome.Termination
+        switch (reason, exitCode) {
+        case (.timeout?, _): termination = .timedOut
+        case (.outputTooLarge?, _): termination = .signaled(SIGXFSZ)
+        case (_, let code?) where code > 128: termination = .signaled(code - 128)
+        case (_, let code?): termination = .exited(code)
+        default: termination = .signaled(SIGKILL)
+        }
+        return SandboxOutcome(
+            termination: termination, stdout: stdout.text, stderr: stderr.text, resultFile: nil,
+            duration: seconds(started.duration(to: .now)), outputTruncated: stdout.truncated || stderr.truncated)
+    }
+
+    /// Deletes any container still known to runsc and the shared root.
+    public func shutdown() async {
+        let jobs = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("jobs").path)) ?? []
+        for id in jobs {
+            await Self.runsc(runsc, ["--root", stateDirectory.path, "delete", "-force", id])
+            Self.removeCgroups(of: id)
+        }
+        try? FileManager.default.removeItem(at: base)
+        prepared.withLock { $0 = false }
+    }
+
+    enum StopReason: Sendable { case timeout, outputTooLarge, cancelled }
+
+    /// The OCI runtime configuration of one evaluation.
+    func configuration(for job: SandboxJob, id: String, bundle: URL) -> [String: Any] {
+        let limits = job.limits
+        let argv = job.command.argv(replacing: [
+            "program": "/candidate/\(job.programFileName)", "eval_dir": "/tmp/eval", "problem": "/problem",
+        ])
+        func bind(_ destination: String, _ source: String) -> [String: Any] {
+            ["destination": destination, "type": "bind", "source": source, "options": ["rbind", "ro", "nosuid", "nodev"]]
+        }
+        func tmpfs(_ destination: String, _ size: String, _ mode: String) -> [String: Any] {
+            ["destination": destination, "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "size=\(size)", "mode=\(mode)"]]
+        }
+        var mounts: [[String: Any]] = [
+            ["destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]],
+            tmpfs("/dev", "1m", "755"),
+            bind("/usr", "/usr"),
+            bind("/etc", etc.path),
+            bind("/problem", job.problemDirectory.path),
+            bind("/candidate", bundle.appendingPathComponent("candidate").path),
+            tmpfs("/tmp/eval", "\(tmpfsMB)m", "1777"),
+        ]
+        // Runs (the database with every prompt and program) live in the problem directory: hide them.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: job.problemDirectory.appendingPathComponent("runs").path, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
+            mounts.append(tmpfs("/problem/runs", "16k", "755"))
+        }
+        func rlimit(_ type: String, _ soft: Int, _ hard: Int) -> [String: Any] { ["type": type, "soft": soft, "hard": hard] }
+        let period = 100_000
+        return [
+            "ociVersion": "1.0.2",
+            "process": [
+                "terminal": false,
+                "user": ["uid": 65534, "gid": 65534],
+                "args": argv,
+                "cwd": "/problem",
+                "env": [
+                    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp/eval", "TMPDIR=/tmp/eval", "EVOLVE_EVAL_DIR=/tmp/eval",
+                    "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
+                ],
+                "capabilities": ["bounding": [], "effective": [], "inheritable": [], "permitted": [], "ambient": []],
+                "rlimits": [
+                    rlimit("RLIMIT_NOFILE", 256, 256),
+                    rlimit("RLIMIT_CORE", 0, 0),
+                    rlimit("RLIMIT_CPU", limits.cpuSeconds, limits.cpuSeconds + 1),
+                    rlimit("RLIMIT_FSIZE", limits.maxFileBytes, limits.maxFileBytes),
+                    rlimit("RLIMIT_AS", limits.memoryBytes, limits.memoryBytes),
+                    // gVisor enforces the guest's process count itself; the cgroup's pids limit also
+                    // counts the sandbox's own threads, so it is only a generous backstop below.
+                    rlimit("RLIMIT_NPROC", limits.maxProcesses, limits.maxProcesses),
+                ],
+                "noNewPrivileges": true,
+            ],
+            "root": ["path": rootfs.path, "readonly": true],
+            "hostname": "evolve",
+            "mounts": mounts,
+            "linux": [
+                "namespaces": ["pid", "network", "ipc", "uts", "mount"].map { ["type": $0] },
+                "cgroupsPath": "/evolve/\(id)",
+                "resources": [
+                    // The sandbox's own kernel lives in the same cgroup: allow it room beyond the candidate's share.
+                    "memory": ["limit": limits.memoryBytes + (256 << 20)],
+                    "pids": ["limit": max(1024, limits.maxProcesses * 4)],
+                    "cpu": ["quota": Int(cpus * Double(period)), "period": period],
+                ],
+                "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
+                "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"],
+            ],
+        ]
+    }
+
+    /// A runsc failure (not the candidate's): runsc's own error lines on standard error.
+    static func runscFailure(code: Int32, stderr: String) -> String? {
+        guard code == 128 || code == 2 || code == 1 else { return nil }
+        let prefixes = ["running container:", "creating container:", "starting container:", "loading container:"]
+        return stderr.split(separator: "\n").first { line in prefixes.contains { line.contains($0) } }.map(String.init)
+    }
+
+    static func size(of url: URL) -> Int {
+        var info = stat()
+        return stat(url.path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    /// Runs a runsc subcommand; true when it succeeded.
+    @discardableResult
+    static func runsc(_ runsc: String, _ arguments: [String]) async -> Bool {
+        let result = try? await Subprocess.run(
+            .path(FilePath(runsc)), arguments: Arguments(arguments), environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]),
+            output: .discarded, error: .discarded)
+        return result?.terminationStatus.isSuccess ?? false
+    }
+
+    static let cgroupControllers = ["blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids", "systemd", "unified"]
+
+    static func removeCgroups(of id: String) {
+        for controller in cgroupControllers {
+            let directory = "/sys/fs/cgroup/\(controller)/evolve/\(id)"
+            if FileManager.default.fileExists(atPath: directory) { _ = rmdir(directory) }
+        }
+    }
+
+    /// Removes sandboxes, cgroups and bundles left by evolve processes that no longer run.
+    static func removeStale(in root: URL, runsc: String, except current: URL) async {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        for name in names where name.hasPrefix("evolve-gvisor-") {
+            let directory = root.appendingPathComponent(name)
+            guard directory.path != current.path, let pid = Int32(name.dropFirst("evolve-gvisor-".count)),
+                Glibc.kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            let state = directory.appendingPathComponent("state")
+            let jobs = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("jobs").path)) ?? []
+            for id in jobs {
+                await Self.runsc(runsc, ["--root", state.path, "delete", "-force", id])
+                removeCgroups(of: id)
+            }
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+}
