@@ -62,7 +62,12 @@ struct Bench: AsyncParsableCommand {
         let bareTrivial = try await bareLoop(problem: trivial, count: evaluations / 2, parallel: 2)
         let engineTrivial = try await engine(problem: trivial, server: server, evaluations: evaluations)
 
-        print("## Throughput (instant loopback model, process sandbox, 2 evaluations in flight)\n")
+        var gvisorEngine: (rate: Double, peakMB: Double)?
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
+            gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), sandbox: GVisorSandbox())
+        }
+
+        print("## Throughput (instant loopback model, 2 evaluations in flight)\n")
         print("| what | evaluations/s | ms per evaluation |")
         print("|---|---:|---:|")
         row("bare `python3 evaluate.py` loop, 1 at a time", bare1)
@@ -70,6 +75,7 @@ struct Bench: AsyncParsableCommand {
         row("evolve run, knapsack evaluator", knapsack.rate)
         row("bare trivial evaluator (`echo`), 2 at a time", bareTrivial)
         row("evolve run, trivial evaluator", engineTrivial.rate)
+        if let gvisorEngine { row("evolve run through gVisor, knapsack evaluator", gvisorEngine.rate) }
         print("")
         print("- evolve vs the bare 1-at-a-time loop: \(percent(knapsack.rate / bare1)); vs the bare 2-at-a-time loop: \(percent(knapsack.rate / bare2))")
         let overhead = 1000 * (2 / engineTrivial.rate - 2 / bareTrivial)
@@ -104,7 +110,13 @@ struct Bench: AsyncParsableCommand {
         defer { problemDirectory.remove() }
         try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
         let problem = try Problem.load(from: problemDirectory.url)
-        let sandbox = ProcessSandbox()
+        var backends: [(String, any Sandbox)] = [("process", ProcessSandbox())]
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
+            let gvisor = GVisorSandbox()
+            try await gvisor.checkAvailability()
+            backends.append(("gvisor", gvisor))
+        }
+        for (backend, sandbox) in backends {
         for (name, command) in [("knapsack", problem.configuration.evaluator.command), ("trivial", CommandLineSpec.shell("echo '{\"score\": 1}' # {program}"))] {
             let job = SandboxJob(
                 command: command, program: problem.initialProgram, programFileName: "program.py",
@@ -119,7 +131,9 @@ struct Bench: AsyncParsableCommand {
                 }
                 try await group.waitForAll()
             }
-            row("process sandbox alone, \(name), 2 at a time", Double(count) / Date().timeIntervalSince(started))
+            row("\(backend) sandbox alone, \(name), 2 at a time", Double(count) / Date().timeIntervalSince(started))
+        }
+            await sandbox.shutdown()
         }
     }
 
@@ -159,7 +173,9 @@ struct Bench: AsyncParsableCommand {
     }
 
     /// Runs the real controller against an instant model until `evaluations` children are evaluated.
-    func engine(problem: Problem, server: LoopbackLLMServer, evaluations: Int) async throws -> (rate: Double, peakMB: Double) {
+    func engine(
+        problem: Problem, server: LoopbackLLMServer, evaluations: Int, sandbox: any Sandbox = ProcessSandbox()
+    ) async throws -> (rate: Double, peakMB: Double) {
         var problem = problem
         problem.configuration.search.iterations = evaluations
         problem.configuration.goal.target = nil
@@ -170,13 +186,14 @@ struct Bench: AsyncParsableCommand {
         let store = try SQLiteProgramStore(path: runDirectory.url.appendingPathComponent("evolve.sqlite").path)
         let controller = Controller(
             problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel),
-            sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+            sandbox: sandbox, store: store, settings: RunSettings(problem.configuration),
             logger: Logger(label: "evolve.bench"))
         let drain = Task { for await _ in controller.events {} }
         let started = Date()
         let summary = try await controller.run(runDirectory: runDirectory.url.path)
         let seconds = Date().timeIntervalSince(started)
         await drain.value
+        await sandbox.shutdown()
         let durations = try store.allPrograms().map(\.result.duration)
         let mean = durations.reduce(0, +) / Double(max(1, durations.count))
         FileHandle.standardError.write(Data("  (mean time inside the sandbox per evaluation: \(String(format: "%.2f", mean * 1000)) ms over \(durations.count))\n".utf8))
