@@ -17,12 +17,15 @@ public struct RunSettings: Sendable {
     public var retries: Int
     /// Consecutive harness failures (model errors or sandbox errors) that stop the run.
     public var maxConsecutiveHarnessFailures: Int
+    /// More requests after a transient model failure (see `RetryingClient`).
+    public var requestRetries: Int
     public var maxCodeLength: Int
 
     public init(
         iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, generation: GenerationOptions, retries: Int,
-        maxConsecutiveHarnessFailures: Int = 5, maxCodeLength: Int = 40_000
+        maxConsecutiveHarnessFailures: Int = 5, maxCodeLength: Int = 40_000, requestRetries: Int = 3
     ) {
+        self.requestRetries = requestRetries
         self.iterations = iterations
         self.modelConcurrency = modelConcurrency
         self.evaluationConcurrency = evaluationConcurrency
@@ -36,7 +39,8 @@ public struct RunSettings: Sendable {
         self.init(
             iterations: configuration.search.iterations, modelConcurrency: configuration.llm.concurrency,
             evaluationConcurrency: configuration.sandbox.concurrency, generation: GenerationOptions(configuration.llm),
-            retries: configuration.llm.retries, maxCodeLength: configuration.search.maxCodeLength)
+            retries: configuration.llm.retries, maxCodeLength: configuration.search.maxCodeLength,
+            requestRetries: configuration.llm.requestRetries)
     }
 }
 
@@ -83,7 +87,13 @@ public actor Controller {
         logger: Logger
     ) {
         self.problem = problem
-        self.llm = llm
+        let (events, continuation) = AsyncStream.makeStream(of: EvolutionEvent.self)
+        (self.events, self.continuation) = (events, continuation)
+        // Transient model failures are retried here; each is counted in the store and the events.
+        self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1) { fault in
+            try? store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
+            continuation.yield(.modelFault(.init(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)))
+        }
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem)
         self.store = store
         self.settings = settings
@@ -91,7 +101,6 @@ public actor Controller {
         self.logger = logger
         self.database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
         self.rng = SplitMix64(seed: problem.configuration.search.seed ^ 0x5EED)
-        (events, continuation) = AsyncStream.makeStream(of: EvolutionEvent.self)
     }
 
     /// Runs until the target score, the iteration budget, cancellation or a harness failure.

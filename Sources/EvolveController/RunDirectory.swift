@@ -82,6 +82,7 @@ public final class EventLog: Sendable {
         case .iterationFailed(let data): line = encode("iteration_failed", data)
         case .mutationRejected(let data): line = encode("mutation_rejected", data)
         case .migration(let data): line = encode("migration", data)
+        case .modelFault(let data): line = encode("model_fault", data)
         case .runFinished(let data): line = encode("run_finished", data)
         }
         if let line { handle.write(line) }

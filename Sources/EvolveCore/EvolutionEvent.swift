@@ -10,7 +10,22 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
     /// One model answer was rejected; the reason goes back to the model if retries remain.
     case mutationRejected(MutationRejected)
     case migration(Migration)
+    /// A model request failed; `willRetry` tells whether it is tried again.
+    case modelFault(ModelFault)
     case runFinished(RunFinished)
+
+    public struct ModelFault: Sendable, Hashable, Codable {
+        public var model: String
+        public var kind: String
+        public var message: String
+        public var willRetry: Bool
+        public init(model: String, kind: String, message: String, willRetry: Bool) {
+            self.model = model
+            self.kind = kind
+            self.message = message
+            self.willRetry = willRetry
+        }
+    }
 
     public struct RunStarted: Sendable, Hashable, Codable {
         public var runDirectory: String

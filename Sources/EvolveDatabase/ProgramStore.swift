@@ -56,6 +56,10 @@ public protocol ProgramStore: Sendable {
     func commit(program: Program?, attempts: [AttemptRecord]) throws
     /// The iterations committed so far.
     func finishedIterations() throws -> Set<Int>
+    /// Records one failed model request.
+    func recordFault(model: String, kind: String, message: String, willRetry: Bool) throws
+    /// Failed model requests so far, per model and kind.
+    func faultCounts() throws -> [String: [String: Int]]
     /// Every stored program, in the order they were saved.
     func allPrograms() throws -> [Program]
     func program(_ id: ProgramID) throws -> Program?

@@ -86,7 +86,42 @@ public final class SQLiteProgramStore: ProgramStore {
                     CREATE TABLE run_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                     """)
         }
+        migrator.registerMigration("v2 model faults") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE model_faults (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        will_retry INTEGER NOT NULL,
+                        created_at REAL NOT NULL
+                    )
+                    """)
+        }
         return migrator
+    }
+
+    public func recordFault(model: String, kind: String, message: String, willRetry: Bool) throws {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO model_faults (model, kind, message, will_retry, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [model, kind, message, willRetry, Date().timeIntervalSince1970])
+            }
+        } catch {
+            throw StoreError(.write, "cannot write a model fault to \(path): \(Self.describe(error))")
+        }
+    }
+
+    public func faultCounts() throws -> [String: [String: Int]] {
+        try read { db in
+            var counts: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT model, kind, count(*) AS n FROM model_faults GROUP BY model, kind") {
+                counts[row["model"], default: [:]][row["kind"]] = row["n"]
+            }
+            return counts
+        }
     }
 
     public func commit(program: Program?, attempts: [AttemptRecord]) throws {

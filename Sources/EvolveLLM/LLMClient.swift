@@ -81,11 +81,32 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// The HTTP status, when the server answered with an error.
     public var status: Int?
+    /// Seconds the server asked to wait before trying again (`Retry-After`).
+    public var retryAfter: Double?
 
-    public init(_ code: Code, _ message: String, status: Int? = nil) {
+    public init(_ code: Code, _ message: String, status: Int? = nil, retryAfter: Double? = nil) {
         self.code = code
         self.message = message
         self.status = status
+        self.retryAfter = retryAfter
+    }
+
+    /// Whether trying the same request again may succeed: connection errors, timeouts, cut-off or
+    /// empty answers, 5xx, 408 and 429. Other 4xx (a bad key, an unknown model) cannot.
+    public var isTransient: Bool {
+        switch code {
+        case .unreachable, .timeout, .malformedResponse, .emptyAnswer: return true
+        case .modelNotFound: return false
+        case .httpStatus:
+            guard let status else { return true }
+            return status >= 500 || status == 408 || status == 429
+        }
+    }
+
+    /// A short name for counting faults: `timeout`, `http_503`, `http_429`, `unreachable`, ...
+    public var faultKind: String {
+        if code == .httpStatus, let status { return "http_\(status)" }
+        return code.rawValue
     }
 
     public var description: String { message }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// A client for Ollama's native chat API (`POST /api/chat`, `GET /api/tags`).
 public struct OllamaClient: LLMClient {
@@ -14,13 +15,16 @@ public struct OllamaClient: LLMClient {
     public var stream: Bool
     /// Seconds allowed for one request, from sending it to the last byte of the answer.
     public var timeout: Double
+    /// Seconds a streamed answer may go without a byte before the request counts as stalled.
+    public var stallTimeout: Double
     var httpClient: HTTPClient
     var logger: Logger
 
     public init(
-        endpoint: String, model: String, stream: Bool = true, timeout: Double = 300,
+        endpoint: String, model: String, stream: Bool = true, timeout: Double = 300, stallTimeout: Double = 60,
         httpClient: HTTPClient? = nil, logger: Logger = Logger(label: "evolve.llm")
     ) {
+        self.stallTimeout = stallTimeout
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.model = model
         self.stream = stream
@@ -98,30 +102,27 @@ public struct OllamaClient: LLMClient {
             if response.status == .notFound, serverMessage.contains("not found") {
                 throw LLMError(.modelNotFound, "the model \(model) is not available on \(endpoint): run `ollama pull \(model)` (server said: \(serverMessage))", status: 404)
             }
-            throw LLMError(.httpStatus, "Ollama at \(endpoint) answered \(response.status.code): \(serverMessage)", status: Int(response.status.code))
+            throw LLMError(
+                .httpStatus, "Ollama at \(endpoint) answered \(response.status.code): \(serverMessage)", status: Int(response.status.code),
+                retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
         }
 
-        var text = ""
-        var final: ChatChunk?
+        let collected = Mutex((text: "", final: ChatChunk?.none))
+        let endpoint = self.endpoint
         do {
             if stream {
-                var pending = Data()
-                for try await buffer in response.body {
-                    pending.append(contentsOf: buffer.readableBytesView)
-                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        let line = pending[pending.startIndex..<newline]
-                        pending.removeSubrange(pending.startIndex...newline)
-                        if let chunk = try decodeChunk(line) {
-                            text += chunk.message?.content ?? ""
-                            if chunk.done == true { final = chunk }
-                        }
+                try await readLines(
+                    of: response.body, stallTimeout: stallTimeout,
+                    stalled: { LLMError(.timeout, "the answer from Ollama at \(endpoint) stalled: no data for \(Int(self.stallTimeout)) s") }
+                ) { line in
+                    guard let chunk = try self.decodeChunk(line) else { return true }
+                    collected.withLock { state in
+                        state.text += chunk.message?.content ?? ""
+                        if chunk.done == true { state.final = chunk }
                     }
+                    return chunk.done != true
                 }
-                if let chunk = try decodeChunk(pending[...]) {
-                    text += chunk.message?.content ?? ""
-                    if chunk.done == true { final = chunk }
-                }
-                guard final != nil else {
+                guard collected.withLock({ $0.final }) != nil else {
                     throw LLMError(.malformedResponse, "the answer stream from \(endpoint) ended before its final chunk (\"done\": true)")
                 }
             } else {
@@ -129,8 +130,7 @@ public struct OllamaClient: LLMClient {
                 guard let chunk = try decodeChunk(Data(body.readableBytesView)[...]) else {
                     throw LLMError(.malformedResponse, "Ollama at \(endpoint) sent an empty body")
                 }
-                text = chunk.message?.content ?? ""
-                final = chunk
+                collected.withLock { $0 = (chunk.message?.content ?? "", chunk) }
             }
         } catch let error as LLMError {
             throw error
@@ -139,17 +139,18 @@ public struct OllamaClient: LLMClient {
             // The head arrived, so the server is up: a body that breaks off is a cut-off answer.
             throw LLMError(.malformedResponse, "the answer from \(endpoint) was cut off before its end (\(Self.describe(error)))")
         }
+        let (text, final) = collected.withLock { ($0.text, $0.final) }
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw LLMError(.emptyAnswer, "the model \(model) returned an empty answer")
         }
         let elapsed = started.duration(to: .now)
         return ChatResponse(
             text: text, model: model, promptTokens: final?.prompt_eval_count, completionTokens: final?.eval_count,
-            duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            duration: seconds(elapsed),
             finishReason: final?.done_reason)
     }
 
-    private func decodeChunk(_ line: Data.SubSequence) throws -> ChatChunk? {
+    func decodeChunk(_ line: Data.SubSequence) throws -> ChatChunk? {
         let trimmed = line.drop(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") })
         guard !trimmed.isEmpty else { return nil }
         guard let chunk = try? JSONDecoder().decode(ChatChunk.self, from: Data(trimmed)) else {
@@ -207,8 +208,8 @@ public struct OllamaClient: LLMClient {
         }
     }
 
-    private struct ChatChunk: Decodable {
-        struct Message: Decodable { var role: String?; var content: String? }
+    struct ChatChunk: Decodable, Sendable {
+        struct Message: Decodable, Sendable { var role: String?; var content: String? }
         var message: Message?
         var done: Bool?
         var done_reason: String?

@@ -6,8 +6,9 @@ import NIOPosix
 import Synchronization
 
 /// An HTTP server on 127.0.0.1 that speaks Ollama's API (`GET /api/tags`, `POST /api/chat`,
-/// streamed as NDJSON or whole) with answers from a script: real HTTP for tests and benchmarks,
-/// including garbage, slow, failing and cut-off answers.
+/// streamed as NDJSON or whole) and the OpenAI API (`GET /v1/models`, `POST /v1/chat/completions`,
+/// streamed as server-sent events or whole) with answers from a script: real HTTP for tests and
+/// benchmarks, including garbage, slow, failing, rate-limited and cut-off answers.
 public final class LoopbackLLMServer: Sendable {
     /// What the server does with one chat request.
     public indirect enum Reply: Sendable {
@@ -25,7 +26,12 @@ public final class LoopbackLLMServer: Sendable {
         case truncated(String)
         /// A well-formed answer with empty content.
         case empty
+        /// 429 Too Many Requests with a `Retry-After` header (seconds).
+        case rateLimited(retryAfter: Double)
     }
+
+    /// Which API a request used.
+    public enum WireFormat: Sendable { case ollama, openai }
 
     /// A chat request as the server saw it.
     public struct Request: Sendable {
@@ -36,6 +42,9 @@ public final class LoopbackLLMServer: Sendable {
         public var stream: Bool
         public var options: [String: JSONValue]
         public var body: String
+        public var format: WireFormat
+        /// The `Authorization` header, if any.
+        public var authorization: String?
     }
 
     public struct ChatTurn: Sendable, Hashable {
@@ -98,14 +107,27 @@ public final class LoopbackLLMServer: Sendable {
 
     // MARK: - Serving
 
-    fileprivate func respond(method: HTTPMethod, path: String, body: ByteBuffer) -> (HTTPResponseStatus, String, [String], (Reply, Request)?) {
+    fileprivate func respond(method: HTTPMethod, path: String, headers: HTTPHeaders, body: ByteBuffer) -> (HTTPResponseStatus, String, [String], (Reply, Request)?) {
         switch (method, path) {
+        case (.GET, "/v1/models"):
+            let list = models.map { "{\"id\":\(quote($0)),\"object\":\"model\",\"owned_by\":\"evolve\"}" }
+            return (.ok, "application/json", ["{\"object\":\"list\",\"data\":[\(list.joined(separator: ","))]}"], nil)
+        case (.POST, "/v1/chat/completions"):
+            return chatRequest(path: path, headers: headers, body: body, format: .openai)
         case (.GET, "/api/tags"):
             let list = models.map { "{\"name\":\(quote($0)),\"model\":\(quote($0)),\"modified_at\":\"2026-01-01T00:00:00Z\",\"size\":1,\"digest\":\"0\",\"details\":{}}" }
             return (.ok, "application/json", ["{\"models\":[\(list.joined(separator: ","))]}"], nil)
         case (.GET, "/"):
             return (.ok, "text/plain", ["Ollama is running"], nil)
         case (.POST, "/api/chat"):
+            return chatRequest(path: path, headers: headers, body: body, format: .ollama)
+        default:
+            return (.notFound, "text/plain", ["404 page not found"], nil)
+        }
+    }
+
+    private func chatRequest(path: String, headers: HTTPHeaders, body: ByteBuffer, format: WireFormat) -> (HTTPResponseStatus, String, [String], (Reply, Request)?) {
+        do {
             let text = String(buffer: body)
             guard let data = text.data(using: .utf8),
                 let object = try? JSONDecoder().decode([String: JSONValue].self, from: data),
@@ -114,6 +136,9 @@ public final class LoopbackLLMServer: Sendable {
                 return (.badRequest, "application/json", ["{\"error\":\"invalid request body\"}"], nil)
             }
             guard models.contains(model) else {
+                if format == .openai {
+                    return (.notFound, "application/json", ["{\"error\":{\"message\":\"The model `\(model)` does not exist\",\"type\":\"invalid_request_error\"}}"], nil)
+                }
                 return (.notFound, "application/json", ["{\"error\":\"model \\\"\(model)\\\" not found, try pulling it first\"}"], nil)
             }
             var turns: [ChatTurn] = []
@@ -126,21 +151,49 @@ public final class LoopbackLLMServer: Sendable {
             }
             var stream = true
             if case .bool(let value)? = object["stream"] { stream = value }
+            if format == .openai, object["stream"] == nil { stream = false }
             var options: [String: JSONValue] = [:]
             if case .object(let value)? = object["options"] { options = value }
+            if format == .openai { options = object.filter { !["model", "messages", "stream"].contains($0.key) } }
             let request = recorded.withLock { list -> Request in
-                let request = Request(index: list.count, path: path, model: model, messages: turns, stream: stream, options: options, body: text)
+                let request = Request(
+                    index: list.count, path: path, model: model, messages: turns, stream: stream, options: options, body: text,
+                    format: format, authorization: headers.first(name: "Authorization"))
                 list.append(request)
                 return request
             }
-            return (.ok, stream ? "application/x-ndjson" : "application/json", [], (script(request), request))
-        default:
-            return (.notFound, "text/plain", ["404 page not found"], nil)
+            let contentType = stream ? (format == .openai ? "text/event-stream" : "application/x-ndjson") : "application/json"
+            return (.ok, contentType, [], (script(request), request))
         }
     }
 
     /// The body chunks of a well-formed chat answer.
-    fileprivate func answerChunks(_ text: String, model: String, stream: Bool, complete: Bool = true) -> [String] {
+    fileprivate func answerChunks(_ text: String, request: Request, complete: Bool = true) -> [String] {
+        request.format == .openai
+            ? openAIChunks(text, model: request.model, stream: request.stream, complete: complete)
+            : ollamaChunks(text, model: request.model, stream: request.stream, complete: complete)
+    }
+
+    private func openAIChunks(_ text: String, model: String, stream: Bool, complete: Bool) -> [String] {
+        let usage = "\"usage\":{\"prompt_tokens\":\(max(1, text.count / 4)),\"completion_tokens\":\(max(1, text.count / 4))}"
+        guard stream else {
+            return ["{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(quote(text))},\"finish_reason\":\"stop\"}],\(usage)}"]
+        }
+        var chunks: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let piece = rest.prefix(48)
+            rest = rest.dropFirst(piece.count)
+            chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{\"content\":\(quote(String(piece)))},\"finish_reason\":null}]}\n\n")
+        }
+        if complete {
+            chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\(usage)}\n\n")
+            chunks.append("data: [DONE]\n\n")
+        }
+        return chunks
+    }
+
+    private func ollamaChunks(_ text: String, model: String, stream: Bool, complete: Bool) -> [String] {
         let final = "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":1000000,\"prompt_eval_count\":\(max(1, text.count / 4)),\"eval_count\":\(max(1, text.count / 4))"
         guard stream else {
             return ["{\"model\":\(quote(model)),\"created_at\":\"2026-01-01T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\(quote(text))},\(final)}"]
@@ -189,42 +242,56 @@ private final class HTTPHandler: ChannelInboundHandler {
         case .end:
             guard let head, let server = box.server.withLock({ $0 }) else { return }
             let path = String(head.uri.split(separator: "?").first ?? "")
-            let (status, contentType, chunks, reply) = server.respond(method: head.method, path: path, body: body)
+            let (status, contentType, chunks, reply) = server.respond(method: head.method, path: path, headers: head.headers, body: body)
             if let (reply, request) = reply {
-                perform(reply, context: context, server: server, model: request.model, stream: request.stream, contentType: contentType)
+                perform(reply, context: context, server: server, request: request, contentType: contentType)
             } else {
                 write(status: status, contentType: contentType, chunks: chunks, context: context, close: false)
             }
         }
     }
 
-    private func perform(_ reply: LoopbackLLMServer.Reply, context: ChannelHandlerContext, server: LoopbackLLMServer, model: String, stream: Bool, contentType: String) {
+    private func perform(_ reply: LoopbackLLMServer.Reply, context: ChannelHandlerContext, server: LoopbackLLMServer, request: LoopbackLLMServer.Request, contentType: String) {
         switch reply {
         case .answer(let text):
-            write(status: .ok, contentType: contentType, chunks: server.answerChunks(text, model: model, stream: stream), context: context, close: false)
+            write(status: .ok, contentType: contentType, chunks: server.answerChunks(text, request: request), context: context, close: false)
         case .empty:
-            write(status: .ok, contentType: contentType, chunks: server.answerChunks("", model: model, stream: stream), context: context, close: false)
+            write(status: .ok, contentType: contentType, chunks: server.answerChunks("", request: request), context: context, close: false)
+        case .rateLimited(let seconds):
+            write(
+                status: .tooManyRequests, contentType: "application/json", chunks: [errorBody("rate limited", request.format)], context: context,
+                close: false, extraHeaders: [("Retry-After", String(Int(seconds.rounded(.up))))])
         case .garbage(let text):
             write(status: .ok, contentType: "text/html", chunks: [text], context: context, close: false)
         case .status(let code, let message):
-            write(status: HTTPResponseStatus(statusCode: code), contentType: "application/json", chunks: ["{\"error\":\(quote(message))}"], context: context, close: false)
+            write(status: HTTPResponseStatus(statusCode: code), contentType: "application/json", chunks: [errorBody(message, request.format)], context: context, close: false)
         case .truncated(let text):
-            write(status: .ok, contentType: contentType, chunks: server.answerChunks(text, model: model, stream: true, complete: false), context: context, close: true)
+            var streamed = request
+            streamed.stream = true
+            write(status: .ok, contentType: contentType, chunks: server.answerChunks(text, request: streamed, complete: false), context: context, close: true)
         case .hang:
             break
         case .delayed(let seconds, let next):
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
                 let (handler, context) = loopBound.value
-                handler.perform(next, context: context, server: server, model: model, stream: stream, contentType: contentType)
+                handler.perform(next, context: context, server: server, request: request, contentType: contentType)
             }
         }
     }
 
-    private func write(status: HTTPResponseStatus, contentType: String, chunks: [String], context: ChannelHandlerContext, close: Bool) {
+    private func errorBody(_ message: String, _ format: LoopbackLLMServer.WireFormat) -> String {
+        format == .openai ? "{\"error\":{\"message\":\(quote(message)),\"type\":\"server_error\"}}" : "{\"error\":\(quote(message))}"
+    }
+
+    private func write(
+        status: HTTPResponseStatus, contentType: String, chunks: [String], context: ChannelHandlerContext, close: Bool,
+        extraHeaders: [(String, String)] = []
+    ) {
         guard context.channel.isActive else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         if close {
             headers.add(name: "Transfer-Encoding", value: "chunked")
         } else {

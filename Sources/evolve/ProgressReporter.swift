@@ -11,6 +11,7 @@ final class ProgressReporter: Sendable {
         var best: Double?
         var failures: [String: Int] = [:]
         var rejections = 0
+        var faults: [String: Int] = [:]
         var started = Date()
         var total: Int
         var liveLine = false
@@ -57,6 +58,9 @@ final class ProgressReporter: Sendable {
             case .mutationRejected:
                 state.rejections += 1
                 return nil
+            case .modelFault(let fault):
+                state.faults[fault.kind, default: 0] += 1
+                return fault.willRetry ? nil : status(state, detail: "model request failed: \(fault.kind)")
             case .migration(let migration):
                 return status(state, detail: "migration: island \(migration.from) → \(migration.to)")
             case .runFinished:
@@ -75,6 +79,9 @@ final class ProgressReporter: Sendable {
             text += " · failures: " + state.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         if state.rejections > 0 { text += " · rejected answers \(state.rejections)" }
+        if !state.faults.isEmpty {
+            text += " · model faults: " + state.faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
         return text + " · " + detail
     }
 

@@ -37,6 +37,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("ollama-url"), help: "The Ollama server, e.g. http://localhost:11434.")
     var ollamaURL: String?
 
+    @Option(name: .customLong("openai-url"), help: "An OpenAI-compatible server's base URL, e.g. http://localhost:8000/v1 (with llm.provider: openai).")
+    var openAIURL: String?
+
+    @Option(help: "The model API: \(LLMConfiguration.Provider.allCases.map(\.rawValue).joined(separator: ", ")) (default: llm.provider).")
+    var provider: LLMConfiguration.Provider?
+
     @Option(help: "The sandbox backend: \(SandboxConfiguration.Backend.allCases.map(\.rawValue).joined(separator: ", ")) (default: sandbox.backend).")
     var sandbox: SandboxConfiguration.Backend?
 
@@ -83,11 +89,8 @@ struct RunCommand: AsyncParsableCommand {
         applyOverrides(to: &problem)
         let configuration = problem.configuration
 
-        let endpoint = OllamaEndpoint.resolve(
-            flag: ollamaURL, environment: ProcessInfo.processInfo.environment, configured: configuration.llm.url)
-        let llm = OllamaClient(
-            endpoint: endpoint, model: configuration.llm.model, stream: configuration.llm.stream,
-            timeout: configuration.llm.timeout, logger: logger)
+        let llm = makeClient(configuration.llm, logger: logger)
+        let endpoint = llm.endpoint
         let sandbox = makeSandbox(configuration.sandbox, logger: logger)
         do {
             try await sandbox.checkAvailability()
@@ -160,9 +163,26 @@ struct RunCommand: AsyncParsableCommand {
         if let iterations { problem.configuration.search.iterations = iterations }
         if let target { problem.configuration.goal.target = target }
         if let model { problem.configuration.llm.model = model }
+        if let provider { problem.configuration.llm.provider = provider }
         if let sandbox { problem.configuration.sandbox.backend = sandbox }
         if let modelConcurrency { problem.configuration.llm.concurrency = modelConcurrency }
         if let evaluationConcurrency { problem.configuration.sandbox.concurrency = evaluationConcurrency }
+    }
+
+    private func makeClient(_ configuration: LLMConfiguration, logger: Logger) -> any LLMClient {
+        let environment = ProcessInfo.processInfo.environment
+        switch configuration.provider {
+        case .ollama:
+            return OllamaClient(
+                endpoint: OllamaEndpoint.resolve(flag: ollamaURL, environment: environment, configured: configuration.url),
+                model: configuration.model, stream: configuration.stream, timeout: configuration.timeout,
+                stallTimeout: configuration.stallTimeout, logger: logger)
+        case .openai:
+            return OpenAIClient(
+                endpoint: OpenAIClient.resolveBaseURL(flag: openAIURL, environment: environment, configured: configuration.url),
+                model: configuration.model, apiKey: environment[configuration.apiKeyEnv] ?? environment["OPENAI_API_KEY"],
+                stream: configuration.stream, timeout: configuration.timeout, stallTimeout: configuration.stallTimeout, logger: logger)
+        }
     }
 
     private func makeSandbox(_ configuration: SandboxConfiguration, logger: Logger) -> any Sandbox {
@@ -259,3 +279,4 @@ final class SignalCount: Sendable {
 
 extension SandboxConfiguration.Backend: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LLMConfiguration.Provider: ExpressibleByArgument {}

@@ -10,18 +10,22 @@ struct InterruptAndInitTests {
     func interrupt() async throws {
         let problem = try knapsackProblem()
         defer { problem.remove() }
-        try problem.write(["slow_evaluate.py": "import sys, time, runpy\nif 'variant' in open(sys.argv[1]).read():\n    time.sleep(120)\nsys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"])
+        let script = "slow_evaluate_\(UUID().uuidString.prefix(8)).py"
+        try problem.write([script: "import sys, time, runpy\nif 'variant' in open(sys.argv[1]).read():\n    time.sleep(120)\nsys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"])
         let yaml = problem.url.appendingPathComponent("evolve.yaml")
-        try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 slow_evaluate.py {program}")
+        try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 \(script) {program}")
             .write(to: yaml, atomically: true, encoding: .utf8)
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         defer { Task { await server.shutdown() } }
         let runDirectory = problem.url.appendingPathComponent("runs/interrupted").path
         let running = try startEvolve(["run", problem.url.path, "--ollama-url", server.url, "--run-dir", runDirectory])
         let deadline = Date().addingTimeInterval(60)
-        while !ProcessTable.contains("slow_evaluate.py"), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        // Under gVisor the evaluator is not a host process: wait for the sandbox of a child instead.
+        let sandboxMarker = "evolve-gvisor-\(running.process.processIdentifier)/"
+        func evaluating() -> Bool { ProcessTable.contains(script) || ProcessTable.contains(sandboxMarker + "jobs") }
+        while !evaluating(), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .milliseconds(300))
-        #expect(ProcessTable.contains("slow_evaluate.py"), "a child is being evaluated when Ctrl-C arrives")
+        #expect(evaluating(), "a child is being evaluated when Ctrl-C arrives")
         let interrupted = Date()
         kill(running.process.processIdentifier, SIGINT)
         running.process.waitUntilExit()
@@ -30,7 +34,9 @@ struct InterruptAndInitTests {
         #expect(result.seconds < 5)
         #expect(result.stderr.contains("stopping"))
         #expect(result.stdout.contains("interrupted"))
-        #expect(!ProcessTable.contains("slow_evaluate.py"), "no evaluation outlives evolve")
+        #expect(!ProcessTable.contains(script), "no evaluation outlives evolve")
+        #expect(!ProcessTable.contains(sandboxMarker), "no sandbox outlives evolve")
+        #expect(!FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent(String(sandboxMarker.dropLast())).path))
         let programs = try SQLiteProgramStore(path: runDirectory + "/evolve.sqlite").allPrograms()
         #expect(programs.contains { $0.origin == .initial && $0.score == 249 })
         let events = try String(contentsOfFile: runDirectory + "/events.jsonl", encoding: .utf8)

@@ -58,16 +58,17 @@ final class Flag: Sendable {
 }
 
 /// The knapsack example with a slower evaluator (it sleeps before scoring).
-func slowKnapsack(sleep seconds: Double, iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int) throws -> (TemporaryDirectory, Problem) {
+func slowKnapsack(sleep seconds: Double, iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int) throws -> (TemporaryDirectory, Problem, String) {
     let directory = try TemporaryDirectory(prefix: "evolve-controller")
     try directory.copyContents(of: PackagePaths.knapsackExample)
-    try directory.write(["slow_evaluate.py": "import sys, time, runpy\ntime.sleep(\(seconds))\nsys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"])
+    let script = "slow_evaluate_\(UUID().uuidString.prefix(8)).py"
+    try directory.write([script: "import sys, time, runpy\ntime.sleep(\(seconds))\nsys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"])
     var problem = try Problem.load(from: directory.url)
-    problem.configuration.evaluator.command = .shell("python3 slow_evaluate.py {program}")
+    problem.configuration.evaluator.command = .shell("python3 \(script) {program}")
     problem.configuration.search.iterations = iterations
     problem.configuration.llm.concurrency = modelConcurrency
     problem.configuration.sandbox.concurrency = evaluationConcurrency
-    return (directory, problem)
+    return (directory, problem, script)
 }
 
 @Suite("Controller", .serialized)
@@ -76,7 +77,7 @@ struct ControllerTests {
 
     @Test("model requests and evaluations run under separate limits, and overlap")
     func separateLimits() async throws {
-        let (directory, problem) = try slowKnapsack(sleep: 0.4, iterations: 10, modelConcurrency: 2, evaluationConcurrency: 1)
+        let (directory, problem, _) = try slowKnapsack(sleep: 0.4, iterations: 10, modelConcurrency: 2, evaluationConcurrency: 1)
         defer { directory.remove() }
         let server = try await LoopbackLLMServer.start { .delayed(seconds: 0.15, .answer(KnapsackAnswers.variant($0.index))) }
         let calls = InFlight(), evaluations = InFlight(), overlap = Flag()
@@ -100,7 +101,7 @@ struct ControllerTests {
 
     @Test("reaching the target stops the run, and every finished evaluation is stored")
     func targetStopsTheRun() async throws {
-        let (directory, problem) = try slowKnapsack(sleep: 0, iterations: 30, modelConcurrency: 2, evaluationConcurrency: 2)
+        let (directory, problem, _) = try slowKnapsack(sleep: 0, iterations: 30, modelConcurrency: 2, evaluationConcurrency: 2)
         defer { directory.remove() }
         let server = try await LoopbackLLMServer.start { $0.index == 3 ? .answer(KnapsackAnswers.dynamicProgramming) : .answer(KnapsackAnswers.variant($0.index)) }
         let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
@@ -126,11 +127,11 @@ struct ControllerTests {
 
     @Test("cancelling the run kills running evaluations at once and stores nothing half-done")
     func cancellation() async throws {
-        let (directory, problem) = try slowKnapsack(sleep: 60, iterations: 5, modelConcurrency: 1, evaluationConcurrency: 2)
+        let (directory, problem, script) = try slowKnapsack(sleep: 60, iterations: 5, modelConcurrency: 1, evaluationConcurrency: 2)
         defer { directory.remove() }
         // The starting program must be evaluated quickly; children sleep for a minute.
         var seeded = problem
-        seeded.configuration.evaluator.command = .shell("if grep -q variant {program}; then python3 slow_evaluate.py {program}; else python3 evaluate.py {program}; fi")
+        seeded.configuration.evaluator.command = .shell("if grep -q variant {program}; then python3 \(script) {program}; else python3 evaluate.py {program}; fi")
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         let evaluations = InFlight()
         let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
@@ -152,6 +153,6 @@ struct ControllerTests {
         let programs = try store.allPrograms()
         #expect(programs.filter { $0.origin == .mutation }.isEmpty, "no child finished its evaluation, so none is stored")
         #expect(programs.filter { $0.origin == .initial }.count == 1)
-        #expect(!ProcessTable.contains("slow_evaluate.py"), "no evaluator process outlives the cancelled run")
+        #expect(!ProcessTable.contains(script), "no evaluator process outlives the cancelled run")
     }
 }

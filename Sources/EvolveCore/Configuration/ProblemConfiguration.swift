@@ -145,7 +145,7 @@ public struct EvaluationStage: Sendable, Hashable, Codable {
 
 /// The language model that proposes changes.
 public struct LLMConfiguration: Sendable, Hashable, Codable {
-    public enum Provider: String, Sendable, Hashable, Codable, CaseIterable { case ollama }
+    public enum Provider: String, Sendable, Hashable, Codable, CaseIterable { case ollama, openai }
 
     public static let defaultModel = "gemma4:26b-a4b-it-q4_K_M"
     public static let defaultOllamaURL = "http://localhost:11434"
@@ -168,12 +168,23 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
     public var concurrency: Int
     /// How many more times to ask when an answer is malformed or its diff is rejected (the reasons go back to the model).
     public var retries: Int
+    /// How many more times to send a request that failed in a way that may pass (connection error,
+    /// timeout, 5xx, 429, cut-off answer), with exponential backoff and jitter.
+    public var requestRetries: Int
+    /// Seconds a streamed answer may go without data before the request counts as stalled.
+    public var stallTimeout: Double
+    /// The environment variable that holds the API key of an OpenAI-compatible server.
+    public var apiKeyEnv: String
 
     public init(
         provider: Provider = .ollama, url: String? = nil, model: String = LLMConfiguration.defaultModel,
         temperature: Double = 0.7, topP: Double? = nil, seed: Int? = nil, contextLength: Int = 8192,
-        maxTokens: Int = 2048, timeout: Double = 300, stream: Bool = true, concurrency: Int = 2, retries: Int = 2
+        maxTokens: Int = 2048, timeout: Double = 300, stream: Bool = true, concurrency: Int = 2, retries: Int = 2,
+        requestRetries: Int = 3, stallTimeout: Double = 60, apiKeyEnv: String = "OPENAI_API_KEY"
     ) {
+        self.requestRetries = requestRetries
+        self.stallTimeout = stallTimeout
+        self.apiKeyEnv = apiKeyEnv
         self.provider = provider
         self.url = url
         self.model = model
@@ -193,6 +204,9 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
         case topP = "top_p"
         case contextLength = "context_length"
         case maxTokens = "max_tokens"
+        case requestRetries = "request_retries"
+        case stallTimeout = "stall_timeout"
+        case apiKeyEnv = "api_key_env"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -210,7 +224,10 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
             timeout: try c.value(.timeout, default: d.timeout),
             stream: try c.value(.stream, default: d.stream),
             concurrency: try c.value(.concurrency, default: d.concurrency),
-            retries: try c.value(.retries, default: d.retries)
+            retries: try c.value(.retries, default: d.retries),
+            requestRetries: try c.value(.requestRetries, default: d.requestRetries),
+            stallTimeout: try c.value(.stallTimeout, default: d.stallTimeout),
+            apiKeyEnv: try c.value(.apiKeyEnv, default: d.apiKeyEnv)
         )
         try c.require(!model.isEmpty, .model, "the model name is empty")
         try c.require((0...5).contains(temperature), .temperature, "the temperature must be between 0 and 5")
@@ -219,6 +236,9 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
         try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
         try c.require(concurrency >= 1, .concurrency, "the concurrency must be at least 1")
         try c.require(retries >= 0, .retries, "retries cannot be negative")
+        try c.require(requestRetries >= 0, .requestRetries, "request_retries cannot be negative")
+        try c.require(stallTimeout > 0, .stallTimeout, "stall_timeout must be a positive number of seconds")
+        try c.require(!apiKeyEnv.isEmpty, .apiKeyEnv, "api_key_env must name an environment variable")
         if let url { try c.require(URL(string: url)?.host != nil, .url, "`\(url)` is not a URL such as http://localhost:11434") }
     }
 }
