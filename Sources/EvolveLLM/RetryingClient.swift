@@ -64,7 +64,7 @@ public struct RetryingClient: LLMClient {
     }
 
     /// Seconds to wait before attempt `attempt + 1`.
-    func delay(after attempt: Int, retryAfter: Double?) -> Double {
+    public func delay(after attempt: Int, retryAfter: Double?) -> Double {
         if let retryAfter, retryAfter >= 0 { return min(retryAfter, maxDelay * 3) }
         let ceiling = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
         return Double.random(in: 0...ceiling)

@@ -1,0 +1,66 @@
+import EvolveController
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+import EvolveSandbox
+import EvolveTesting
+import Foundation
+import Logging
+import Testing
+
+@Suite("Model faults", .serialized)
+struct FaultInjectionTests {
+    /// Faults served in turn on 3 of every 10 requests: a hang past the timeout, a 500, a 429 with
+    /// Retry-After, a stream cut off, an empty answer and a garbage body.
+    static let faults: [LoopbackLLMServer.Reply] = [
+        .delayed(seconds: 3, .answer("late")), .status(500, "internal error"), .rateLimited(retryAfter: 1),
+        .truncated("<<<<<<< SEARCH\n"), .empty, .garbage("<html>502 Bad Gateway</html>"),
+    ]
+
+    static func isFault(_ index: Int) -> Bool { [1, 4, 7].contains(index % 10) }
+
+    @Test("a run where 30% of model requests fail in mixed ways completes its iterations, with every fault counted",
+          arguments: [LoopbackLLMServer.WireFormat.ollama, .openai])
+    func faultyServer(format: LoopbackLLMServer.WireFormat) async throws {
+        let directory = try TemporaryDirectory(prefix: "evolve-faults")
+        defer { directory.remove() }
+        try directory.copyContents(of: PackagePaths.knapsackExample)
+        var problem = try Problem.load(from: directory.url)
+        problem.configuration.search.iterations = 20
+        problem.configuration.goal.target = nil
+        problem.configuration.llm.timeout = 1
+        problem.configuration.llm.requestRetries = 4
+
+        let server = try await LoopbackLLMServer.start { request in
+            if Self.isFault(request.index) {
+                let faultNumber = (request.index / 10) * 3 + [1, 4, 7].firstIndex(of: request.index % 10)!
+                return Self.faults[faultNumber % Self.faults.count]
+            }
+            return .answer(KnapsackAnswers.variant(request.index))
+        }
+        let client: any LLMClient =
+            format == .ollama
+            ? OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, timeout: 1)
+            : OpenAIClient(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: "sk-test", timeout: 1)
+        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let controller = Controller(
+            problem: problem, llm: client, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+            logger: Logger(label: "evolve.test"))
+        let events = Task { await controller.events.reduce(into: [EvolutionEvent.ModelFault]()) { if case .modelFault(let f) = $1 { $0.append(f) } } }
+        let summary = try await controller.run(runDirectory: directory.url.path)
+        await server.shutdown()
+
+        #expect(summary.reason == .budgetSpent)
+        #expect(summary.iterations == 20)
+        let served = server.requests.filter { Self.isFault($0.index) }.count
+        #expect(served >= 6, "the run met faults of every kind")
+        let counts = try store.faultCounts()[LLMConfiguration.defaultModel] ?? [:]
+        #expect(counts.values.reduce(0, +) == served, "every fault served is counted once: \(counts)")
+        for kind in ["timeout", "http_500", "http_429", "malformed_response", "empty_answer"] {
+            #expect(counts[kind, default: 0] > 0, "\(kind) counted: \(counts)")
+        }
+        let faultEvents = await events.value
+        #expect(faultEvents.count == served)
+        #expect(try store.allPrograms().filter { $0.origin == .mutation }.count == 20, "every iteration produced a child despite the faults")
+    }
+}
