@@ -17,7 +17,7 @@ public struct PromptBuilder: Sendable {
         description = problem.configuration.description
         language = problem.configuration.language
         goal = problem.configuration.goal
-        self.mode = mode ?? problem.configuration.search.mode
+        self.mode = mode ?? problem.configuration.mode
         templates = PromptTemplates.defaults.merging(problem.templates) { _, override in override }
     }
 

@@ -89,7 +89,18 @@ struct RunCommand: AsyncParsableCommand {
         applyOverrides(to: &problem)
         let configuration = problem.configuration
 
-        let llm = makeClient(configuration.llm, logger: logger)
+        var bundledServer: BundledModelServer?
+        if configuration.llm.provider == .bundled {
+            do {
+                if !quiet { printError("starting the bundled model (\(BundledModel.name)) on a loopback port...") }
+                bundledServer = try await BundledModel().start(contextLength: configuration.llm.contextLength, logger: logger)
+            } catch {
+                printError("error: \(error)")
+                throw ExitStatus.modelUnavailable
+            }
+        }
+        defer { bundledServer?.stop() }
+        let llm = makeClient(configuration.llm, bundledURL: bundledServer?.baseURL, logger: logger)
         let endpoint = llm.endpoint
         let sandbox = makeSandbox(configuration.sandbox, logger: logger)
         do {
@@ -169,9 +180,13 @@ struct RunCommand: AsyncParsableCommand {
         if let evaluationConcurrency { problem.configuration.sandbox.concurrency = evaluationConcurrency }
     }
 
-    private func makeClient(_ configuration: LLMConfiguration, logger: Logger) -> any LLMClient {
+    private func makeClient(_ configuration: LLMConfiguration, bundledURL: String?, logger: Logger) -> any LLMClient {
         let environment = ProcessInfo.processInfo.environment
         switch configuration.provider {
+        case .bundled:
+            return OpenAIClient(
+                endpoint: bundledURL ?? "http://127.0.0.1:9/v1", model: BundledModel.name, apiKey: nil, stream: configuration.stream,
+                timeout: configuration.timeout, stallTimeout: configuration.stallTimeout, logger: logger)
         case .ollama:
             return OllamaClient(
                 endpoint: OllamaEndpoint.resolve(flag: ollamaURL, environment: environment, configured: configuration.url),

@@ -23,6 +23,12 @@ struct InterruptAndInitTests {
         // Under gVisor the evaluator is not a host process: wait for the sandbox of a child instead.
         let sandboxMarker = "evolve-gvisor-\(running.process.processIdentifier)/"
         func evaluating() -> Bool { ProcessTable.contains(script) || ProcessTable.contains(sandboxMarker + "jobs") }
+        // First the starting program is evaluated (quickly); wait for it to be stored, then for a child.
+        while Date() < deadline,
+            (try? SQLiteProgramStore(path: runDirectory + "/evolve.sqlite").allPrograms().isEmpty) ?? true
+        {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         while !evaluating(), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         try await Task.sleep(for: .milliseconds(300))
         #expect(evaluating(), "a child is being evaluated when Ctrl-C arrives")

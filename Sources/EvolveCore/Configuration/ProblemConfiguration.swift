@@ -55,6 +55,13 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
         )
     }
 
+    /// The answer form asked of the model: `search.mode` if set; else whole rewrites for the small
+    /// bundled model (measured: its rewrites applied 10 times in 10, its SEARCH/REPLACE blocks 3 in
+    /// 10) and SEARCH/REPLACE diffs for the rest.
+    public var mode: Mutation.Mode {
+        search.mode ?? (llm.provider == .bundled ? .rewrite : .diff)
+    }
+
     static func language(forFile name: String) -> String {
         switch (name as NSString).pathExtension.lowercased() {
         case "py": return "python"
@@ -145,7 +152,7 @@ public struct EvaluationStage: Sendable, Hashable, Codable {
 
 /// The language model that proposes changes.
 public struct LLMConfiguration: Sendable, Hashable, Codable {
-    public enum Provider: String, Sendable, Hashable, Codable, CaseIterable { case ollama, openai }
+    public enum Provider: String, Sendable, Hashable, Codable, CaseIterable { case ollama, openai, bundled }
 
     public static let defaultModel = "gemma4:26b-a4b-it-q4_K_M"
     public static let defaultOllamaURL = "http://localhost:11434"
@@ -247,7 +254,8 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
 public struct SearchConfiguration: Sendable, Hashable, Codable {
     /// Model iterations (children proposed) before the run stops.
     public var iterations: Int
-    public var mode: Mutation.Mode
+    /// The answer form asked of the model; nil chooses per model (see `ProblemConfiguration.mode`).
+    public var mode: Mutation.Mode?
     public var islands: Int
     /// Every this many new programs, each island's best program moves to the next island (a ring).
     public var migrationInterval: Int
@@ -272,7 +280,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     public var maxCodeLength: Int
 
     public init(
-        iterations: Int = 100, mode: Mutation.Mode = .diff, islands: Int = 2, migrationInterval: Int = 25,
+        iterations: Int = 100, mode: Mutation.Mode? = nil, islands: Int = 2, migrationInterval: Int = 25,
         exploitation: Double = 0.6, fitnessProportional: Double = 0.25, features: [String] = ["length", "nesting"],
         bins: Int = 8, featureRanges: [String: [Double]] = [:], topPrograms: Int = 3, inspirations: Int = 2,
         seed: UInt64 = 42, maxCodeLength: Int = 40_000
@@ -306,7 +314,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         let d = SearchConfiguration()
         self.init(
             iterations: try c.value(.iterations, default: d.iterations),
-            mode: try c.value(.mode, default: d.mode),
+            mode: try c.decodeIfPresent(Mutation.Mode.self, forKey: .mode),
             islands: try c.value(.islands, default: d.islands),
             migrationInterval: try c.value(.migrationInterval, default: d.migrationInterval),
             exploitation: try c.value(.exploitation, default: d.exploitation),
