@@ -7,11 +7,15 @@ public struct Selection: Sendable, Hashable {
     /// Elites from other cells of the grid, for diversity.
     public var inspirations: [Program]
     public var island: Int
+    /// The parent's most recent children that failed their evaluation, newest first, so that the
+    /// model sees what went wrong and does not repeat it.
+    public var failedChildren: [Program]
 
-    public init(parent: Program, topPrograms: [Program], inspirations: [Program], island: Int) {
+    public init(parent: Program, topPrograms: [Program], inspirations: [Program], island: Int, failedChildren: [Program] = []) {
         self.parent = parent
         self.topPrograms = topPrograms
         self.inspirations = inspirations
         self.island = island
+        self.failedChildren = failedChildren
     }
 }

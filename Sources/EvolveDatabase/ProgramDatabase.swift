@@ -65,6 +65,9 @@ public struct ProgramDatabase: Sendable {
     private var programs: [ProgramID: Program] = [:]
     private var successfulIDs: [ProgramID] = []
     private var hashes: [UInt64: ProgramID] = [:]
+    /// The last few failed children of each parent, newest last.
+    private var failedChildren: [ProgramID: [ProgramID]] = [:]
+    static let failuresKept = 2
     private var ranges: [String: ClosedRange<Double>]
     private var rng: SplitMix64
     public private(set) var best: Program?
@@ -117,6 +120,10 @@ public struct ProgramDatabase: Sendable {
         hashes[codeHash(program.code)] = program.id
         if program.origin == .initial, root == nil { root = program }
         guard let score = program.score else {
+            if let parent = program.parentID, program.origin == .mutation {
+                failedChildren[parent, default: []].append(program.id)
+                if failedChildren[parent]!.count > Self.failuresKept { failedChildren[parent]!.removeFirst() }
+            }
             return AddOutcome(isNewBest: false, isElite: false, cell: nil)
         }
         let islandIndex = min(max(program.island, 0), islands.count - 1)
@@ -149,7 +156,7 @@ public struct ProgramDatabase: Sendable {
         guard !elites.isEmpty else {
             // Nothing scored here yet: the island's best from elsewhere, else the starting program.
             guard let parent = best ?? root else { return nil }
-            return Selection(parent: parent, topPrograms: [], inspirations: [], island: islandIndex)
+            return Selection(parent: parent, topPrograms: [], inspirations: [], island: islandIndex, failedChildren: failures(of: parent.id))
         }
         let u = Double.random(in: 0..<1, using: &rng)
         let parentCell: Int
@@ -176,7 +183,13 @@ public struct ProgramDatabase: Sendable {
         pool.shuffle(using: &rng)
         let inspirations = pool.prefix(configuration.inspirations).compactMap { programs[$0] }
         islands[islandIndex] = island
-        return Selection(parent: parent, topPrograms: Array(top), inspirations: inspirations, island: islandIndex)
+        return Selection(
+            parent: parent, topPrograms: Array(top), inspirations: inspirations, island: islandIndex,
+            failedChildren: failures(of: parent.id))
+    }
+
+    private func failures(of parent: ProgramID) -> [Program] {
+        (failedChildren[parent] ?? []).reversed().compactMap { programs[$0] }
     }
 
     /// Ring migration: a copy of each island's best moves to the next island unless that island

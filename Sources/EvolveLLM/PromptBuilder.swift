@@ -29,7 +29,7 @@ public struct PromptBuilder: Sendable {
         ])
         let user = render("user", [
             "parent": parentSection(selection.parent),
-            "last_evaluation": lastEvaluationSection(selection.parent),
+            "last_evaluation": lastEvaluationSection(selection.parent) + failedChildrenSection(selection.failedChildren),
             "top_programs": programsSection("Best programs so far", selection.topPrograms.filter { $0.id != selection.parent.id }),
             "inspirations": programsSection("Different approaches from elsewhere in the archive", selection.inspirations),
             "format": formatText,
@@ -87,6 +87,20 @@ public struct PromptBuilder: Sendable {
         }
         guard !lines.isEmpty else { return "" }
         return "## Last evaluation of the current program\n" + lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Recent changes to the parent that failed their evaluation, with why: the model should not repeat them.
+    func failedChildrenSection(_ children: [Program]) -> String {
+        guard !children.isEmpty else { return "" }
+        var text = "## Recent changes to this program that failed\n"
+        for child in children {
+            text += "- \(child.result.status.rawValue): \(child.result.failureReason ?? "no reason given")\n"
+            let stderr = tail(child.result.stderrTail, lines: 4, characters: 400)
+            if !stderr.isEmpty, child.result.failureReason?.contains(stderr) != true {
+                text += "  ```\n" + stderr.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n  ```\n"
+            }
+        }
+        return text + "Avoid these mistakes.\n"
     }
 
     func programsSection(_ title: String, _ programs: [Program]) -> String {
