@@ -92,7 +92,7 @@ public actor Controller {
         // Transient model failures are retried here; each is counted in the store and the events.
         self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1) { fault in
             try? store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
-            continuation.yield(.modelFault(.init(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)))
+            continuation.yield(.modelFault(fault))
         }
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem)
         self.store = store

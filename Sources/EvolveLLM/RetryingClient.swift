@@ -1,22 +1,8 @@
 import EvolveCore
 import Foundation
 
-/// A model fault: one failed request, retried or not.
-public struct LLMFault: Sendable, Hashable {
-    public var model: String
-    /// `timeout`, `unreachable`, `http_429`, `http_503`, `malformed_response`, `empty_answer`, ...
-    public var kind: String
-    public var message: String
-    /// Whether the request is tried again.
-    public var willRetry: Bool
-
-    public init(model: String, kind: String, message: String, willRetry: Bool) {
-        self.model = model
-        self.kind = kind
-        self.message = message
-        self.willRetry = willRetry
-    }
-}
+/// A model fault: one failed request, retried or not (the same value the run's events carry).
+public typealias LLMFault = EvolutionEvent.ModelFault
 
 /// Retries transient failures of another client: connection errors, timeouts, cut-off or empty
 /// answers, 5xx, 408 and 429, waiting `Retry-After` when the server says how long, else an
