@@ -8,7 +8,8 @@ import Glibc
 
 /// Evolve's offline model: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M) served by llama-cpp-python's
 /// OpenAI-compatible server, installed once by `scripts/install-model.sh` into the cache
-/// (`EVOLVE_CACHE`, default `~/.cache/evolve`).
+/// (`EVOLVE_CACHE`, default `~/.cache/evolve`). The server answers one request at a time, so runs
+/// on it keep one model request in flight.
 public struct BundledModel: Sendable {
     public static let name = "qwen2.5-coder-1.5b-instruct"
     public var cache: URL
@@ -46,6 +47,8 @@ public struct BundledModel: Sendable {
                 + "os.execv(sys.executable, [sys.executable, '-m', 'llama_cpp.server'] + sys.argv[1:])",
             "--model", modelFile.path, "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(contextLength),
             "--n_threads", String(max(1, ProcessInfo.processInfo.activeProcessorCount)),
+            // By default the server cuts off the answer in progress when another request arrives.
+            "--interrupt_requests", "False",
         ]
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = try FileHandle(forWritingTo: log)

@@ -87,6 +87,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitStatus.invalidConfiguration
         }
         applyOverrides(to: &problem)
+        if problem.configuration.llm.provider == .bundled {
+            problem.configuration.llm.concurrency = 1  // the bundled server answers one request at a time
+        }
         let configuration = problem.configuration
 
         var bundledServer: BundledModelServer?

@@ -26,6 +26,7 @@ struct BundledModelTests {
         problem.configuration.search.iterations = 3
         problem.configuration.search.topPrograms = 1
         problem.configuration.search.inspirations = 0
+        problem.configuration.llm.concurrency = 1
 
         let logger = Logger(label: "evolve.test")
         let server = try await model.start(contextLength: 4096, logger: logger)
