@@ -223,7 +223,15 @@ public final class GVisorSandbox: Sandbox {
         defer { try? FileManager.default.removeItem(at: bundle) }
         if cancelled { throw CancellationError() }
 
-        let stdout = readTail(of: stdoutURL, limit: limits.outputBytes)
+        var stdout = readTail(of: stdoutURL, limit: limits.outputBytes + (1 << 20))
+        var resultFile: String?
+        if let marker = stdout.text.range(of: "\n\(Self.resultMarker)\n", options: .backwards) {
+            resultFile = String(stdout.text[marker.upperBound...])
+            stdout.text = String(stdout.text[..<marker.lowerBound])
+        }
+        if stdout.text.utf8.count > limits.outputBytes {
+            stdout = (String(decoding: stdout.text.utf8.suffix(limits.outputBytes).drop(while: { $0 & 0xC0 == 0x80 }), as: UTF8.self), true)
+        }
         let stderr = readTail(of: stderrURL, limit: limits.outputBytes)
         if reason == nil, let code = exitCode, let failure = Self.runscFailure(code: code, stderr: stderr.text) {
             throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
@@ -237,7 +245,7 @@ public final class GVisorSandbox: Sandbox {
         default: termination = .signaled(SIGKILL)
         }
         return SandboxOutcome(
-            termination: termination, stdout: stdout.text, stderr: stderr.text, resultFile: nil,
+            termination: termination, stdout: stdout.text, stderr: stderr.text, resultFile: resultFile,
             duration: seconds(started.duration(to: .now)), outputTruncated: stdout.truncated || stderr.truncated)
     }
 
@@ -254,12 +262,23 @@ public final class GVisorSandbox: Sandbox {
 
     enum StopReason: Sendable { case timeout, outputTooLarge, cancelled }
 
+    static let resultMarker = "<<<evolve:result.json>>>"
+
     /// The OCI runtime configuration of one evaluation.
     func configuration(for job: SandboxJob, id: String, bundle: URL) -> [String: Any] {
         let limits = job.limits
-        let argv = job.command.argv(replacing: [
-            "program": "/candidate/\(job.programFileName)", "eval_dir": "/tmp/eval", "problem": "/problem",
-        ])
+        // The tmpfs dies with the sandbox: after the command, a shell appends result.json (if any) to
+        // standard output behind a marker, and `run` splits it off again.
+        let argv =
+            [
+                "/bin/sh", "-c",
+                "\"$@\"; status=$?; if [ -f /tmp/eval/result.json ]; then printf '\\n%s\\n' '\(Self.resultMarker)'; "
+                    + "head -c 1048576 /tmp/eval/result.json; fi; exit $status",
+                "evaluate",
+            ]
+            + job.command.argv(replacing: [
+                "program": "/candidate/\(job.programFileName)", "eval_dir": "/tmp/eval", "problem": "/problem",
+            ])
         func bind(_ destination: String, _ source: String) -> [String: Any] {
             ["destination": destination, "type": "bind", "source": source, "options": ["rbind", "ro", "nosuid", "nodev"]]
         }

@@ -204,6 +204,39 @@ struct GVisorBatteryTests {
         #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("gvisor/evolve-gvisor-\(getpid())").path))
     }
 
+    @Test("result.json in /tmp/eval wins over standard output, and the candidate's files are read-only")
+    func resultFile() async throws {
+        guard gVisorAvailable() else { return }
+        let directory = try TemporaryDirectory(prefix: "evolve-gvisor-result")
+        defer { directory.remove() }
+        try directory.write([
+            "evolve.yaml": "program: candidate.py\nevaluator:\n  command: python3 evaluate.py {program}\n",
+            "candidate.py": "VALUE = 1\n",
+            "evaluate.py": """
+                import json, os, sys
+                value = open(sys.argv[1]).read()
+                try:
+                    open(sys.argv[1], 'w').write('changed')
+                    writable = True
+                except OSError:
+                    writable = False
+                json.dump({"score": 7, "metrics": {"writable": writable, "cwd": os.getcwd()}}, open(os.environ["EVOLVE_EVAL_DIR"] + "/result.json", "w"))
+                print('{"score": 1}')
+                """,
+        ])
+        let problem = try Problem.load(from: directory.url)
+        let root = directory.url.appendingPathComponent("gvisor")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let sandbox = GVisorSandbox(temporaryRoot: root)
+        let result = try await Evaluator(sandbox: sandbox, problem: problem).evaluate("VALUE = 2\n")
+        await sandbox.shutdown()
+        #expect(result.status == .success, "\(result.failureReason ?? "")")
+        #expect(result.score == 7)
+        #expect(result.metrics["writable"] == .bool(false))
+        #expect(result.metrics["cwd"] == .string("/problem"))
+        #expect(!result.stdoutTail.contains("evolve:result.json"))
+    }
+
     /// No container, sandbox process, bundle, mount or cgroup of this sandbox remains.
     func expectNothingLeft(sandbox: GVisorSandbox, directory: URL, after name: String) async throws {
         let base = directory.appendingPathComponent("gvisor/evolve-gvisor-\(getpid())")
