@@ -19,13 +19,16 @@ public struct RunSettings: Sendable {
     public var maxConsecutiveHarnessFailures: Int
     /// More requests after a transient model failure (see `RetryingClient`).
     public var requestRetries: Int
+    /// Stop once the model answers have cost this much (needs prices in `llm.models`).
+    public var costBudget: Double?
     public var maxCodeLength: Int
 
     public init(
         iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, generation: GenerationOptions, retries: Int,
-        maxConsecutiveHarnessFailures: Int = 5, maxCodeLength: Int = 40_000, requestRetries: Int = 3
+        maxConsecutiveHarnessFailures: Int = 5, maxCodeLength: Int = 40_000, requestRetries: Int = 3, costBudget: Double? = nil
     ) {
         self.requestRetries = requestRetries
+        self.costBudget = costBudget
         self.iterations = iterations
         self.modelConcurrency = modelConcurrency
         self.evaluationConcurrency = evaluationConcurrency
@@ -40,7 +43,7 @@ public struct RunSettings: Sendable {
             iterations: configuration.search.iterations, modelConcurrency: configuration.llm.concurrency,
             evaluationConcurrency: configuration.sandbox.concurrency, generation: GenerationOptions(configuration.llm),
             retries: configuration.llm.retries, maxCodeLength: configuration.search.maxCodeLength,
-            requestRetries: configuration.llm.requestRetries)
+            requestRetries: configuration.llm.requestRetries, costBudget: configuration.llm.costBudget)
     }
 }
 
@@ -89,11 +92,14 @@ public actor Controller {
         self.problem = problem
         let (events, continuation) = AsyncStream.makeStream(of: EvolutionEvent.self)
         (self.events, self.continuation) = (events, continuation)
-        // Transient model failures are retried here; each is counted in the store and the events.
-        self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1) { fault in
+        // Transient model failures are retried here; each is counted in the store and the events,
+        // and so is each failover from one ensemble member to another.
+        let recordFault: @Sendable (LLMFault) -> Void = { fault in
             try? store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
             continuation.yield(.modelFault(fault))
         }
+        (llm as? EnsembleClient)?.onFault(recordFault)
+        self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1, onFault: recordFault)
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem)
         self.store = store
         self.settings = settings
@@ -162,6 +168,7 @@ public actor Controller {
                     switch work {
                     case .generated(let candidate):
                         state.modelsInFlight -= 1
+                        state.cost += candidate.cost
                         guard state.stop == nil else { continue }
                         if let duplicate = database.program(withCode: candidate.code) {
                             try finishWithoutProgram(
@@ -177,6 +184,7 @@ public actor Controller {
                         }
                     case .failed(let failure):
                         state.modelsInFlight -= 1
+                        state.cost += failure.cost
                         try store.commit(program: nil, attempts: failure.attempts)
                         finished.insert(failure.iteration)
                         emit(.iterationFailed(.init(iteration: failure.iteration, reason: failure.reason, message: failure.message)))
@@ -194,6 +202,10 @@ public actor Controller {
                         evaluations += 1
                         state.consecutiveModelErrors = 0
                         let program = try commitChild(candidate, result: result)
+                        let parentScore = candidate.selection.parent.score
+                        llm.report(
+                            model: candidate.record.model,
+                            improved: program.score.map { score in parentScore.map { problem.configuration.goal.isBetter(score, than: $0) } ?? true } ?? false)
                         finished.insert(candidate.iteration)
                         if result.status == .sandboxError {
                             state.consecutiveSandboxErrors += 1
@@ -220,6 +232,9 @@ public actor Controller {
                 }
                 if state.stop == nil, finished.count >= settings.iterations || (state.issued >= budget && state.idle) {
                     state.stop = .budgetSpent
+                }
+                if state.stop == nil, let costBudget = settings.costBudget, state.cost >= costBudget {
+                    state.stop = .costBudgetSpent
                 }
                 if state.stop != nil, !state.cancelledWork {
                     state.cancelledWork = true
@@ -321,8 +336,9 @@ public actor Controller {
         var messages = prompts.messages(for: selection)
         var attempts: [AttemptRecord] = []
         var modelSeconds = 0.0
-        var promptTokens = 0
-        var completionTokens = 0
+        var promptTokens: Int?
+        var completionTokens: Int?
+        var cost = 0.0
         let parent = selection.parent
         for attempt in 1...(1 + settings.retries) {
             let transcript = PromptBuilder.transcript(messages)
@@ -334,18 +350,20 @@ public actor Controller {
                 attempts.append(AttemptRecord(
                     iteration: iteration, attempt: attempt, parentID: parent.id, model: llm.model, prompt: transcript,
                     answer: "", outcome: .modelError, kind: error.code.rawValue, message: error.message))
-                return .failed(.init(iteration: iteration, attempts: attempts, reason: "model_error", message: error.message))
+                return .failed(.init(iteration: iteration, attempts: attempts, reason: "model_error", message: error.message, cost: cost))
             } catch {
                 if error is CancellationError || Task.isCancelled { return .cancelled }
                 let message = "\(error)"
                 attempts.append(AttemptRecord(
                     iteration: iteration, attempt: attempt, parentID: parent.id, model: llm.model, prompt: transcript,
                     answer: "", outcome: .modelError, kind: "unknown", message: message))
-                return .failed(.init(iteration: iteration, attempts: attempts, reason: "model_error", message: message))
+                return .failed(.init(iteration: iteration, attempts: attempts, reason: "model_error", message: message, cost: cost))
             }
             modelSeconds += response.duration
-            promptTokens += response.promptTokens ?? 0
-            completionTokens += response.completionTokens ?? 0
+            cost += response.cost ?? 0
+            // Unknown stays unknown: some servers send no token counts.
+            if let tokens = response.promptTokens { promptTokens = (promptTokens ?? 0) + tokens }
+            if let tokens = response.completionTokens { completionTokens = (completionTokens ?? 0) + tokens }
             Counter(label: "evolve.model_calls").increment()
             do {
                 let mutation = try Mutation.parse(response.text)
@@ -354,17 +372,17 @@ public actor Controller {
                     throw MutationRejection(.malformedBlock, "the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
                 }
                 attempts.append(AttemptRecord(
-                    iteration: iteration, attempt: attempt, parentID: parent.id, model: llm.model, prompt: transcript,
+                    iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
                     answer: response.text, outcome: .accepted, promptTokens: response.promptTokens,
                     completionTokens: response.completionTokens, modelSeconds: response.duration))
                 let record = GenerationRecord(
-                    model: llm.model, prompt: transcript, answer: response.text, diff: mutation.rendered, attempts: attempt,
+                    model: response.model, prompt: transcript, answer: response.text, diff: mutation.rendered, attempts: attempt,
                     promptTokens: promptTokens, completionTokens: completionTokens, modelSeconds: modelSeconds)
-                return .generated(Candidate(iteration: iteration, selection: selection, code: child, record: record, attempts: attempts))
+                return .generated(Candidate(iteration: iteration, selection: selection, code: child, record: record, attempts: attempts, cost: cost))
             } catch {
                 let rejection = error as? MutationRejection ?? MutationRejection(.malformedBlock, "\(error)")
                 attempts.append(AttemptRecord(
-                    iteration: iteration, attempt: attempt, parentID: parent.id, model: llm.model, prompt: transcript,
+                    iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
                     answer: response.text, outcome: .rejected, kind: rejection.kind.rawValue, message: rejection.message,
                     promptTokens: response.promptTokens, completionTokens: response.completionTokens,
                     modelSeconds: response.duration))
@@ -373,7 +391,9 @@ public actor Controller {
             }
         }
         let last = attempts.last
-        return .failed(.init(iteration: iteration, attempts: attempts, reason: last?.kind ?? "rejected", message: last?.message ?? "every answer was rejected"))
+        return .failed(.init(
+            iteration: iteration, attempts: attempts, reason: last?.kind ?? "rejected", message: last?.message ?? "every answer was rejected",
+            cost: cost))
     }
 }
 
@@ -384,6 +404,7 @@ struct Candidate: Sendable {
     var code: String
     var record: GenerationRecord
     var attempts: [AttemptRecord]
+    var cost: Double
 
     func attemptsMarked(_ outcome: AttemptRecord.Outcome, _ message: String) -> Candidate {
         var copy = self
@@ -402,6 +423,7 @@ struct GenerationFailure: Sendable {
     var attempts: [AttemptRecord]
     var reason: String
     var message: String
+    var cost: Double
 }
 
 enum Work: Sendable {
@@ -423,6 +445,7 @@ struct PipelineState {
     var addedSinceMigration = 0
     var stop: EvolutionEvent.RunFinished.Reason?
     var cancelledWork = false
+    var cost = 0.0
 
     var idle: Bool { modelsInFlight == 0 && evaluationsInFlight == 0 && pending.isEmpty }
 }

@@ -116,6 +116,7 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
         public enum Reason: String, Sendable, Hashable, Codable {
             case targetReached = "target_reached"
             case budgetSpent = "budget_spent"
+            case costBudgetSpent = "cost_budget_spent"
             case interrupted
             case failed
         }

@@ -44,6 +44,8 @@ public struct ChatResponse: Sendable, Hashable {
     public var duration: Double
     /// Why generation stopped, as the server says (`stop`, `length`, ...).
     public var finishReason: String?
+    /// What the answer cost, when prices are configured.
+    public var cost: Double?
 
     public init(text: String, model: String, promptTokens: Int? = nil, completionTokens: Int? = nil, duration: Double, finishReason: String? = nil) {
         self.text = text
@@ -64,6 +66,12 @@ public protocol LLMClient: Sendable {
     /// Checks within seconds that the server answers and has the model; throws an `LLMError` that says what to do.
     func checkAvailability() async throws
     func chat(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse
+    /// Learns whether a child written by `model` scored better than its parent (ensembles use it).
+    func report(model: String, improved: Bool)
+}
+
+extension LLMClient {
+    public func report(model: String, improved: Bool) {}
 }
 
 /// A model request failed (the harness, not the candidate).

@@ -34,6 +34,10 @@ public struct RetryingClient: LLMClient {
         try await inner.checkAvailability()
     }
 
+    public func report(model: String, improved: Bool) {
+        inner.report(model: model, improved: improved)
+    }
+
     public func chat(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse {
         var attempt = 1
         while true {

@@ -184,6 +184,20 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func makeClient(_ configuration: LLMConfiguration, bundledURL: String?, logger: Logger) -> any LLMClient {
+        if !configuration.models.isEmpty {
+            let members = configuration.models.map { member -> EnsembleClient.Member in
+                var single = configuration
+                single.models = []
+                single.provider = member.provider
+                single.url = member.url
+                single.model = member.model
+                if let key = member.apiKeyEnv { single.apiKeyEnv = key }
+                return EnsembleClient.Member(
+                    client: makeClient(single, bundledURL: nil, logger: logger), weight: member.weight, concurrency: member.concurrency,
+                    inputPrice: member.inputPrice, outputPrice: member.outputPrice)
+            }
+            return EnsembleClient(members: members, bandit: configuration.bandit)
+        }
         let environment = ProcessInfo.processInfo.environment
         switch configuration.provider {
         case .bundled:
@@ -238,6 +252,7 @@ struct RunCommand: AsyncParsableCommand {
         switch summary.reason {
         case .targetReached: reason = "target reached"
         case .budgetSpent: reason = "iteration budget spent"
+        case .costBudgetSpent: reason = "cost budget spent"
         case .interrupted: reason = "interrupted (continue with --resume)"
         case .failed: reason = "stopped by a failure"
         }

@@ -13,7 +13,7 @@ struct FaultInjectionTests {
     /// Faults served in turn on 3 of every 10 requests: a hang past the timeout, a 500, a 429 with
     /// Retry-After, a stream cut off, an empty answer and a garbage body.
     static let faults: [LoopbackLLMServer.Reply] = [
-        .delayed(seconds: 3, .answer("late")), .status(500, "internal error"), .rateLimited(retryAfter: 1),
+        .delayed(seconds: 8, .answer("late")), .status(500, "internal error"), .rateLimited(retryAfter: 1),
         .truncated("<<<<<<< SEARCH\n"), .empty, .garbage("<html>502 Bad Gateway</html>"),
     ]
 
@@ -28,7 +28,7 @@ struct FaultInjectionTests {
         var problem = try Problem.load(from: directory.url)
         problem.configuration.search.iterations = 20
         problem.configuration.goal.target = nil
-        problem.configuration.llm.timeout = 1
+        problem.configuration.llm.timeout = 2.5
         problem.configuration.llm.requestRetries = 4
 
         let server = try await LoopbackLLMServer.start { request in
@@ -40,8 +40,8 @@ struct FaultInjectionTests {
         }
         let client: any LLMClient =
             format == .ollama
-            ? OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, timeout: 1)
-            : OpenAIClient(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: "sk-test", timeout: 1)
+            ? OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, timeout: 2.5)
+            : OpenAIClient(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: "sk-test", timeout: 2.5)
         let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: problem, llm: client, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),

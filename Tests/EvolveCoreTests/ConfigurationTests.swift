@@ -365,3 +365,34 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
         }
     }
 }
+
+@Test("an ensemble in evolve.yaml: members with weights, limits and prices; a member without a model is refused")
+func ensembleConfiguration() throws {
+    let yaml = """
+        llm:
+          bandit: true
+          cost_budget: 2.5
+          models:
+            - model: qwen2.5-coder:7b
+              weight: 0.8
+              concurrency: 2
+            - model: gpt-4o-mini
+              provider: openai
+              url: https://api.example.com/v1
+              weight: 0.2
+              input_price: 0.15
+              output_price: 0.6
+        """
+    let configuration = try ProblemConfiguration.parse(yaml: yaml, file: "evolve.yaml")
+    #expect(configuration.llm.models.count == 2)
+    #expect(configuration.llm.models[0].concurrency == 2)
+    #expect(configuration.llm.models[1].provider == .openai)
+    #expect(configuration.llm.models[1].outputPrice == 0.6)
+    #expect(configuration.llm.bandit)
+    #expect(configuration.llm.costBudget == 2.5)
+    let error = #expect(throws: ConfigurationError.self) {
+        try ProblemConfiguration.parse(yaml: "llm:\n  models:\n    - weight: 1\n", file: "evolve.yaml")
+    }
+    #expect(error?.line == 3)
+    #expect(error?.description.contains("model") == true)
+}

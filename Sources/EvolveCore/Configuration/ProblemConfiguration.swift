@@ -182,13 +182,23 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
     public var stallTimeout: Double
     /// The environment variable that holds the API key of an OpenAI-compatible server.
     public var apiKeyEnv: String
+    /// An ensemble: when given, these models are used instead of `provider`/`url`/`model`.
+    public var models: [EnsembleMemberConfiguration]
+    /// Move ensemble weight toward models whose children improve on their parents.
+    public var bandit: Bool
+    /// Stop the run once the answers' cost (from the members' prices) reaches this.
+    public var costBudget: Double?
 
     public init(
         provider: Provider = .ollama, url: String? = nil, model: String = LLMConfiguration.defaultModel,
         temperature: Double = 0.7, topP: Double? = nil, seed: Int? = nil, contextLength: Int = 8192,
         maxTokens: Int = 2048, timeout: Double = 300, stream: Bool = true, concurrency: Int = 2, retries: Int = 2,
-        requestRetries: Int = 3, stallTimeout: Double = 60, apiKeyEnv: String = "OPENAI_API_KEY"
+        requestRetries: Int = 3, stallTimeout: Double = 60, apiKeyEnv: String = "OPENAI_API_KEY",
+        models: [EnsembleMemberConfiguration] = [], bandit: Bool = false, costBudget: Double? = nil
     ) {
+        self.models = models
+        self.bandit = bandit
+        self.costBudget = costBudget
         self.requestRetries = requestRetries
         self.stallTimeout = stallTimeout
         self.apiKeyEnv = apiKeyEnv
@@ -214,6 +224,8 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
         case requestRetries = "request_retries"
         case stallTimeout = "stall_timeout"
         case apiKeyEnv = "api_key_env"
+        case models, bandit
+        case costBudget = "cost_budget"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -234,8 +246,12 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
             retries: try c.value(.retries, default: d.retries),
             requestRetries: try c.value(.requestRetries, default: d.requestRetries),
             stallTimeout: try c.value(.stallTimeout, default: d.stallTimeout),
-            apiKeyEnv: try c.value(.apiKeyEnv, default: d.apiKeyEnv)
+            apiKeyEnv: try c.value(.apiKeyEnv, default: d.apiKeyEnv),
+            models: try c.value(.models, default: []),
+            bandit: try c.value(.bandit, default: false),
+            costBudget: try c.decodeIfPresent(Double.self, forKey: .costBudget)
         )
+        try c.require((costBudget ?? 1) > 0, .costBudget, "cost_budget must be positive")
         try c.require(!model.isEmpty, .model, "the model name is empty")
         try c.require((0...5).contains(temperature), .temperature, "the temperature must be between 0 and 5")
         try c.require(contextLength >= 256, .contextLength, "the context length must be at least 256 tokens")
@@ -247,6 +263,58 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
         try c.require(stallTimeout > 0, .stallTimeout, "stall_timeout must be a positive number of seconds")
         try c.require(!apiKeyEnv.isEmpty, .apiKeyEnv, "api_key_env must name an environment variable")
         if let url { try c.require(URL(string: url)?.host != nil, .url, "`\(url)` is not a URL such as http://localhost:11434") }
+    }
+}
+
+/// One model of an ensemble (`llm.models`).
+public struct EnsembleMemberConfiguration: Sendable, Hashable, Codable {
+    public var model: String
+    public var provider: LLMConfiguration.Provider
+    public var url: String?
+    /// Relative share of requests.
+    public var weight: Double
+    /// Requests in flight at once to this model's endpoint.
+    public var concurrency: Int?
+    /// Prices per million prompt and completion tokens, for cost accounting.
+    public var inputPrice: Double
+    public var outputPrice: Double
+    public var apiKeyEnv: String?
+
+    public init(
+        model: String, provider: LLMConfiguration.Provider = .ollama, url: String? = nil, weight: Double = 1, concurrency: Int? = nil,
+        inputPrice: Double = 0, outputPrice: Double = 0, apiKeyEnv: String? = nil
+    ) {
+        self.model = model
+        self.provider = provider
+        self.url = url
+        self.weight = weight
+        self.concurrency = concurrency
+        self.inputPrice = inputPrice
+        self.outputPrice = outputPrice
+        self.apiKeyEnv = apiKeyEnv
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case model, provider, url, weight, concurrency
+        case inputPrice = "input_price"
+        case outputPrice = "output_price"
+        case apiKeyEnv = "api_key_env"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        guard c.contains(.model) else {
+            throw DecodingError.keyNotFound(CodingKeys.model, .init(codingPath: c.codingPath, debugDescription: "each ensemble member needs a model"))
+        }
+        self.init(
+            model: try c.decode(String.self, forKey: .model), provider: try c.value(.provider, default: .ollama),
+            url: try c.decodeIfPresent(String.self, forKey: .url), weight: try c.value(.weight, default: 1),
+            concurrency: try c.decodeIfPresent(Int.self, forKey: .concurrency), inputPrice: try c.value(.inputPrice, default: 0),
+            outputPrice: try c.value(.outputPrice, default: 0), apiKeyEnv: try c.decodeIfPresent(String.self, forKey: .apiKeyEnv))
+        try c.require(weight > 0, .weight, "the weight must be positive")
+        try c.require((concurrency ?? 1) >= 1, .concurrency, "the concurrency must be at least 1")
+        try c.require(inputPrice >= 0 && outputPrice >= 0, .inputPrice, "prices cannot be negative")
+        try c.require(provider != .bundled, .provider, "the bundled model cannot be an ensemble member")
     }
 }
 
