@@ -247,7 +247,7 @@ public actor Controller {
         let elapsed = started.duration(to: clock.now)
         let summary = RunSummary(
             reason: reason, iterations: finished.count, best: database.best, programs: database.count,
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            elapsedSeconds: elapsed.inSeconds,
             evaluations: evaluations)
         emit(.runFinished(.init(
             reason: reason, iterations: finished.count, bestScore: database.best?.score, bestProgramID: database.best?.id,

@@ -246,7 +246,7 @@ public final class GVisorSandbox: Sandbox {
         }
         return SandboxOutcome(
             termination: termination, stdout: stdout.text, stderr: stderr.text, resultFile: resultFile,
-            duration: seconds(started.duration(to: .now)), outputTruncated: stdout.truncated || stderr.truncated)
+            duration: started.duration(to: .now).inSeconds, outputTruncated: stdout.truncated || stderr.truncated)
     }
 
     /// Deletes any container still known to runsc and the shared root.

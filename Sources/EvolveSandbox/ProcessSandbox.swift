@@ -159,7 +159,7 @@ public struct ProcessSandbox: Sandbox {
             stdout: stdout.text,
             stderr: stderr.text,
             resultFile: workspace.resultFile(limit: 1 << 20),
-            duration: seconds(duration),
+            duration: duration.inSeconds,
             outputTruncated: stdout.truncated || stderr.truncated
         )
     }
@@ -248,9 +248,4 @@ func readTail(of url: URL, limit: Int) -> (text: String, truncated: Bool) {
         data = data.drop(while: { $0 & 0xC0 == 0x80 })
     }
     return (String(decoding: data, as: UTF8.self), start > 0)
-}
-
-/// Seconds in a Duration.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }

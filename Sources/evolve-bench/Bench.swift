@@ -230,7 +230,7 @@ struct Bench: AsyncParsableCommand {
                 child.parentID = selection?.parent.id
                 database.add(child)
                 let elapsed = started.duration(to: clock.now)
-                latencies.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+                latencies.append(elapsed.inSeconds * 1e6)
             }
             latencies.sort()
             let p50 = latencies[operations / 2], p99 = latencies[operations * 99 / 100], top = latencies.last!
