@@ -29,3 +29,21 @@ func withDeadline<T: Sendable>(
         return value
     }
 }
+
+/// What a failed request (before any answer arrived) means to a run: a deadline is a timeout,
+/// cancellation stays cancellation, anything else is a lost or refused connection. Shared by
+/// every client so that the same failure is counted as the same kind of fault.
+func transportError(_ error: any Error, server: String, timeout: Double) -> any Error {
+    if error is CancellationError { return error }
+    if let error = error as? HTTPClientError {
+        switch error {
+        case .deadlineExceeded, .readTimeout, .connectTimeout:
+            return LLMError(.timeout, "\(server) did not answer within \(Int(timeout)) s")
+        case .cancelled:
+            return CancellationError()
+        default: break
+        }
+    }
+    if Task.isCancelled { return CancellationError() }
+    return LLMError(.unreachable, "lost the connection to \(server): \(OllamaClient.describe(error))")
+}

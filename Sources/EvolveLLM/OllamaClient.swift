@@ -94,7 +94,7 @@ public struct OllamaClient: LLMClient {
         do {
             response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
         } catch {
-            throw mapTransportError(error)
+            throw transportError(error, server: "Ollama at \(endpoint)", timeout: timeout)
         }
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""
@@ -146,7 +146,7 @@ public struct OllamaClient: LLMClient {
         let elapsed = started.duration(to: .now)
         return ChatResponse(
             text: text, model: model, promptTokens: final?.prompt_eval_count, completionTokens: final?.eval_count,
-            duration: seconds(elapsed),
+            duration: elapsed.inSeconds,
             finishReason: final?.done_reason)
     }
 
@@ -162,20 +162,6 @@ public struct OllamaClient: LLMClient {
         return chunk
     }
 
-    private func mapTransportError(_ error: any Error) -> any Error {
-        if error is CancellationError { return error }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout:
-                return LLMError(.timeout, "Ollama at \(endpoint) did not answer within \(Int(timeout)) s")
-            case .cancelled:
-                return CancellationError()
-            default: break
-            }
-        }
-        if Task.isCancelled { return CancellationError() }
-        return LLMError(.unreachable, "lost the connection to Ollama at \(endpoint): \(Self.describe(error))")
-    }
 
     static func describe(_ error: any Error) -> String {
         let text = String(describing: error)

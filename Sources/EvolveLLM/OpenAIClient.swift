@@ -120,8 +120,7 @@ public struct OpenAIClient: LLMClient {
         do {
             response = try await httpClient.execute(request, timeout: .milliseconds(Int64(timeout * 1000)), logger: logger)
         } catch {
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw LLMError(.unreachable, "lost the connection to \(endpoint): \(OllamaClient.describe(error))")
+            throw transportError(error, server: "the server at \(endpoint)", timeout: timeout)
         }
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""
@@ -187,7 +186,7 @@ public struct OpenAIClient: LLMClient {
         let last = final.withLock { $0 }
         return ChatResponse(
             text: answer, model: model, promptTokens: last?.usage?.prompt_tokens, completionTokens: last?.usage?.completion_tokens,
-            duration: seconds(started.duration(to: .now)), finishReason: last?.finishReason)
+            duration: started.duration(to: .now).inSeconds, finishReason: last?.finishReason)
     }
 
     static func decode(_ data: Data.SubSequence, endpoint: String) throws -> Chunk {
@@ -245,9 +244,4 @@ public struct OpenAIClient: LLMClient {
         struct Detail: Decodable { var message: String }
         var error: Detail
     }
-}
-
-/// Seconds in a Duration.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
