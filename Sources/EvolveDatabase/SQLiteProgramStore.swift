@@ -11,17 +11,25 @@ public final class SQLiteProgramStore: ProgramStore {
     public let path: String
     private let pool: DatabasePool
 
-    public init(path: String) throws {
+    /// Opens (and, for a writer, creates and migrates) the run database at `path`.
+    ///
+    /// Only the run itself writes. Everything else that looks at a run — `evolve best`, a test
+    /// watching a run — opens it `readOnly`: no schema migration, so it cannot race the run's own
+    /// creation of the file, and nothing it does can change the run.
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            // WAL with NORMAL sync survives a killed process; only a power cut could drop the last commit.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        configuration.readonly = readOnly
+        if !readOnly {
+            configuration.prepareDatabase { db in
+                // WAL with NORMAL sync survives a killed process; only a power cut could drop the last commit.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
         }
         configuration.busyMode = .timeout(10)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
+            if !readOnly { try Self.migrator.migrate(pool) }
         } catch {
             throw StoreError(.open, "cannot open the run database \(path): \(Self.describe(error)); check the path, free disk space and permissions")
         }

@@ -25,7 +25,7 @@ struct BestCommand: ParsableCommand {
         let store: SQLiteProgramStore
         let programs: [Program]
         do {
-            store = try SQLiteProgramStore(path: run.databasePath)
+            store = try SQLiteProgramStore(path: run.databasePath, readOnly: true)
             programs = try store.allPrograms()
         } catch {
             printError("error: \(error)")

@@ -101,7 +101,7 @@ struct KnapsackEndToEndTests {
         var before: [Program] = []
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: database),
-                let programs = try? SQLiteProgramStore(path: database).allPrograms(),
+                let programs = try? SQLiteProgramStore(path: database, readOnly: true).allPrograms(),
                 programs.filter({ $0.origin == .mutation }).count >= 4
             {
                 break
@@ -111,8 +111,8 @@ struct KnapsackEndToEndTests {
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
         #expect(first.process.terminationReason == .uncaughtSignal)
-        before = try SQLiteProgramStore(path: database).allPrograms()
-        let finishedBefore = try SQLiteProgramStore(path: database).finishedIterations()
+        before = try SQLiteProgramStore(path: database, readOnly: true).allPrograms()
+        let finishedBefore = try SQLiteProgramStore(path: database, readOnly: true).finishedIterations()
         #expect(before.filter { $0.origin == .mutation }.count >= 4)
         #expect(finishedBefore.count < iterations, "the kill must land before the run ends")
 
@@ -120,7 +120,7 @@ struct KnapsackEndToEndTests {
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming with \(before.count) stored programs"))
 
-        let store = try SQLiteProgramStore(path: database)
+        let store = try SQLiteProgramStore(path: database, readOnly: true)
         let after = try store.allPrograms()
         // Nothing lost: every program stored before the kill is still there, unchanged.
         let afterByID = Dictionary(uniqueKeysWithValues: after.map { ($0.id, $0) })
