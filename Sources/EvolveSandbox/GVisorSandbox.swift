@@ -148,16 +148,16 @@ public final class GVisorSandbox: Sandbox {
         let group = ProcessGroup()
         let limits = job.limits
         let stopped = Mutex<StopReason?>(nil)
-        let kill: @Sendable (StopReason) async -> Void = { reason in
+        let kill: @Sendable (StopReason) -> Void = { reason in
             let first = stopped.withLock { current -> Bool in
                 guard current == nil else { return false }
                 current = reason
                 return true
             }
             guard first else { return }
-            // runsc kills every process of the sandbox; if it does not know the container yet, kill runsc itself.
-            let killed = await Self.runsc(runsc, ["--root", self.stateDirectory.path, "kill", id, "KILL"])
-            if !killed { group.kill() }
+            // SIGKILL to `runsc run` and its group takes the sandbox and its file proxy down at once,
+            // with no runsc process to start first; `delete -force` below removes what runsc recorded.
+            group.kill()
         }
 
         let exitCode: Int32? = try await withThrowingTaskGroup(of: Int32?.self) { tasks in
@@ -183,12 +183,12 @@ public final class GVisorSandbox: Sandbox {
                     while true {
                         try await Task.sleep(for: .milliseconds(50))
                         if ContinuousClock.now >= deadline {
-                            await kill(.timeout)
+                            kill(.timeout)
                             return nil
                         }
                         let written = Self.size(of: stdoutURL) + Self.size(of: stderrURL)
                         if written > limits.maxFileBytes {
-                            await kill(.outputTooLarge)
+                            kill(.outputTooLarge)
                             return nil
                         }
                     }
@@ -210,7 +210,7 @@ public final class GVisorSandbox: Sandbox {
             return code
         }
         let cancelled = Task.isCancelled
-        if cancelled { await kill(.cancelled) }
+        if cancelled { kill(.cancelled) }
         let reason = stopped.withLock { $0 }
         // Clean-up must finish even when the caller was cancelled: run it outside this task.
         let stateDirectory = self.stateDirectory
