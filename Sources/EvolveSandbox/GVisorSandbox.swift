@@ -223,15 +223,7 @@ public final class GVisorSandbox: Sandbox {
         defer { try? FileManager.default.removeItem(at: bundle) }
         if cancelled { throw CancellationError() }
 
-        var stdout = readTail(of: stdoutURL, limit: limits.outputBytes + (1 << 20))
-        var resultFile: String?
-        if let marker = stdout.text.range(of: "\n\(Self.resultMarker)\n", options: .backwards) {
-            resultFile = String(stdout.text[marker.upperBound...])
-            stdout.text = String(stdout.text[..<marker.lowerBound])
-        }
-        if stdout.text.utf8.count > limits.outputBytes {
-            stdout = (String(decoding: stdout.text.utf8.suffix(limits.outputBytes).drop(while: { $0 & 0xC0 == 0x80 }), as: UTF8.self), true)
-        }
+        let output = ContainerCommand.split(stdout: readTail(of: stdoutURL, limit: limits.outputBytes + (1 << 20)), limit: limits.outputBytes)
         let stderr = readTail(of: stderrURL, limit: limits.outputBytes)
         if reason == nil, let code = exitCode, let failure = Self.runscFailure(code: code, stderr: stderr.text) {
             throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
@@ -240,13 +232,12 @@ public final class GVisorSandbox: Sandbox {
         switch (reason, exitCode) {
         case (.timeout?, _): termination = .timedOut
         case (.outputTooLarge?, _): termination = .signaled(SIGXFSZ)
-        case (_, let code?) where code > 128: termination = .signaled(code - 128)
-        case (_, let code?): termination = .exited(code)
+        case (_, let code?): termination = ContainerCommand.termination(exitCode: code)
         default: termination = .signaled(SIGKILL)
         }
         return SandboxOutcome(
-            termination: termination, stdout: stdout.text, stderr: stderr.text, resultFile: resultFile,
-            duration: started.duration(to: .now).inSeconds, outputTruncated: stdout.truncated || stderr.truncated)
+            termination: termination, stdout: output.stdout, stderr: stderr.text, resultFile: output.resultFile,
+            duration: started.duration(to: .now).inSeconds, outputTruncated: output.truncated || stderr.truncated)
     }
 
     /// Deletes any container still known to runsc and the shared root.
@@ -260,25 +251,10 @@ public final class GVisorSandbox: Sandbox {
         prepared.withLock { $0 = false }
     }
 
-    enum StopReason: Sendable { case timeout, outputTooLarge, cancelled }
-
-    static let resultMarker = "<<<evolve:result.json>>>"
-
     /// The OCI runtime configuration of one evaluation.
     func configuration(for job: SandboxJob, id: String, bundle: URL) -> [String: Any] {
         let limits = job.limits
-        // The tmpfs dies with the sandbox: after the command, a shell appends result.json (if any) to
-        // standard output behind a marker, and `run` splits it off again.
-        let argv =
-            [
-                "/bin/sh", "-c",
-                "\"$@\"; status=$?; if [ -f /tmp/eval/result.json ]; then printf '\\n%s\\n' '\(Self.resultMarker)'; "
-                    + "head -c 1048576 /tmp/eval/result.json; fi; exit $status",
-                "evaluate",
-            ]
-            + job.command.argv(replacing: [
-                "program": "/candidate/\(job.programFileName)", "eval_dir": "/tmp/eval", "problem": "/problem",
-            ])
+        let argv = ContainerCommand.arguments(for: job)
         func bind(_ destination: String, _ source: String) -> [String: Any] {
             ["destination": destination, "type": "bind", "source": source, "options": ["rbind", "ro", "nosuid", "nodev"]]
         }
@@ -295,10 +271,7 @@ public final class GVisorSandbox: Sandbox {
             tmpfs("/tmp/eval", "\(tmpfsMB)m", "1777"),
         ]
         // Runs (the database with every prompt and program) live in the problem directory: hide them.
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: job.problemDirectory.appendingPathComponent("runs").path, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        {
+        if ContainerCommand.hasRuns(job.problemDirectory) {
             mounts.append(tmpfs("/problem/runs", "16k", "755"))
         }
         func rlimit(_ type: String, _ soft: Int, _ hard: Int) -> [String: Any] { ["type": type, "soft": soft, "hard": hard] }
@@ -310,10 +283,7 @@ public final class GVisorSandbox: Sandbox {
                 "user": ["uid": 65534, "gid": 65534],
                 "args": argv,
                 "cwd": "/problem",
-                "env": [
-                    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp/eval", "TMPDIR=/tmp/eval", "EVOLVE_EVAL_DIR=/tmp/eval",
-                    "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
-                ],
+                "env": ContainerCommand.environment,
                 "capabilities": ["bounding": [], "effective": [], "inheritable": [], "permitted": [], "ambient": []],
                 "rlimits": [
                     rlimit("RLIMIT_NOFILE", 256, 256),

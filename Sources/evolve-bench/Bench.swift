@@ -116,23 +116,38 @@ struct Bench: AsyncParsableCommand {
             try await gvisor.checkAvailability()
             backends.append(("gvisor", gvisor))
         }
-        for (backend, sandbox) in backends {
-        for (name, command) in [("knapsack", problem.configuration.evaluator.command), ("trivial", CommandLineSpec.shell("echo '{\"score\": 1}' # {program}"))] {
-            let job = SandboxJob(
-                command: command, program: problem.initialProgram, programFileName: "program.py",
-                problemDirectory: problem.directory, limits: SandboxLimits(problem.configuration.sandbox))
-            let count = evaluations / 2
-            let started = Date()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<2 {
-                    group.addTask {
-                        for _ in stride(from: worker, to: count, by: 2) { _ = try await sandbox.run(job) }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            row("\(backend) sandbox alone, \(name), 2 at a time", Double(count) / Date().timeIntervalSince(started))
+        // The Docker backend: on DOCKER_HOST if set (image from EVOLVE_BENCH_IMAGE), else on a
+        // podman service of our own, with runsc, when podman is installed.
+        var podman: PodmanService?
+        defer { podman?.stop() }
+        let environment = ProcessInfo.processInfo.environment
+        if let host = environment["DOCKER_HOST"] {
+            backends.append(("docker", DockerSandbox(host: host, image: environment["EVOLVE_BENCH_IMAGE"] ?? DockerSandbox.defaultImage)))
+        } else if PodmanService.isInstalled {
+            let service = try await PodmanService.start()
+            podman = service
+            backends.append(("docker (podman, runsc)", DockerSandbox(host: service.host, image: PodmanService.image)))
         }
+        for (backend, sandbox) in backends {
+            try await sandbox.checkAvailability()
+            for (name, command) in [
+                ("knapsack", problem.configuration.evaluator.command), ("trivial", CommandLineSpec.shell("echo '{\"score\": 1}' # {program}")),
+            ] {
+                let job = SandboxJob(
+                    command: command, program: problem.initialProgram, programFileName: "program.py",
+                    problemDirectory: problem.directory, limits: SandboxLimits(problem.configuration.sandbox))
+                let count = evaluations / 2
+                let started = Date()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in 0..<2 {
+                        group.addTask {
+                            for _ in stride(from: worker, to: count, by: 2) { _ = try await sandbox.run(job) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                row("\(backend) sandbox alone, \(name), 2 at a time", Double(count) / Date().timeIntervalSince(started))
+            }
             await sandbox.shutdown()
         }
     }

@@ -220,6 +220,11 @@ struct RunCommand: AsyncParsableCommand {
     private func makeSandbox(_ configuration: SandboxConfiguration, logger: Logger) -> any Sandbox {
         switch configuration.backend {
         case .gvisor: return GVisorSandbox(tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus, logger: logger)
+        case .docker:
+            return DockerSandbox(
+                host: DockerSandbox.resolveHost(configured: configuration.dockerHost, environment: ProcessInfo.processInfo.environment),
+                image: configuration.image, runtime: configuration.runtime, tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus,
+                logger: logger)
         case .process: return ProcessSandbox(logger: logger)
         }
     }

@@ -414,7 +414,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
 
 /// Where and under which limits evaluations run.
 public struct SandboxConfiguration: Sendable, Hashable, Codable {
-    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, process }
+    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, docker, process }
 
     public var backend: Backend
     /// Wall-clock seconds before an evaluation is killed.
@@ -430,13 +430,19 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public var concurrency: Int
     /// Size of the writable tmpfs at /tmp/eval in the gVisor sandbox, in MiB.
     public var tmpfsMB: Int
-    /// CPUs one evaluation may use in the gVisor sandbox (a cgroup quota).
+    /// CPUs one evaluation may use in the gVisor and Docker sandboxes (a cgroup quota).
     public var cpus: Double
+    /// Docker backend: the image evaluations run in (it needs /bin/sh, `head` and the evaluator's interpreter).
+    public var image: String
+    /// Docker backend: the engine's container runtime; empty for the engine's default.
+    public var runtime: String
+    /// Docker backend: the engine's address; nil means DOCKER_HOST, else the default socket.
+    public var dockerHost: String?
 
     public init(
         backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
         maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
-        cpus: Double = 1
+        cpus: Double = 1, image: String = "python:3.12-slim", runtime: String = "runsc", dockerHost: String? = nil
     ) {
         self.backend = backend
         self.timeout = timeout
@@ -448,10 +454,14 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         self.concurrency = concurrency
         self.tmpfsMB = tmpfsMB
         self.cpus = cpus
+        self.image = image
+        self.runtime = runtime
+        self.dockerHost = dockerHost
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus
+        case backend, timeout, concurrency, cpus, image, runtime
+        case dockerHost = "docker_host"
         case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
         case cpuSeconds = "cpu_seconds"
@@ -473,7 +483,10 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             outputKB: try c.value(.outputKB, default: d.outputKB),
             concurrency: try c.value(.concurrency, default: d.concurrency),
             tmpfsMB: try c.value(.tmpfsMB, default: d.tmpfsMB),
-            cpus: try c.value(.cpus, default: d.cpus)
+            cpus: try c.value(.cpus, default: d.cpus),
+            image: try c.value(.image, default: d.image),
+            runtime: try c.value(.runtime, default: d.runtime),
+            dockerHost: try c.decodeIfPresent(String.self, forKey: .dockerHost)
         )
         try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
         try c.require(memoryMB >= 16, .memoryMB, "memory_mb must be at least 16")
@@ -484,5 +497,9 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         try c.require(concurrency >= 1, .concurrency, "the concurrency must be at least 1")
         try c.require(tmpfsMB >= 1, .tmpfsMB, "tmpfs_mb must be at least 1")
         try c.require(cpus > 0, .cpus, "cpus must be a positive number")
+        try c.require(!image.isEmpty, .image, "the image must not be empty")
+        try c.require(
+            dockerHost.map { $0.hasPrefix("unix://") || $0.hasPrefix("tcp://") || $0.hasPrefix("http://") } ?? true, .dockerHost,
+            "docker_host must look like unix:///var/run/docker.sock or tcp://host:2375")
     }
 }

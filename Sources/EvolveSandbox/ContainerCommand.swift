@@ -1,0 +1,59 @@
+import EvolveCore
+import Foundation
+
+/// The command both container backends run, and how its output is read back.
+///
+/// A container's tmpfs dies with it, so after the evaluator's command a shell appends
+/// `/tmp/eval/result.json` (if one was written, at most 1 MiB) to standard output behind a marker
+/// line; `split` takes it off again. The image therefore needs `/bin/sh` and `head`.
+enum ContainerCommand {
+    static let resultMarker = "<<<evolve:result.json>>>"
+    static let candidateDirectory = "/candidate"
+    static let evalDirectory = "/tmp/eval"
+    static let problemDirectory = "/problem"
+
+    static let environment = [
+        "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp/eval", "TMPDIR=/tmp/eval", "EVOLVE_EVAL_DIR=/tmp/eval",
+        "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
+    ]
+
+    static func arguments(for job: SandboxJob) -> [String] {
+        [
+            "/bin/sh", "-c",
+            "\"$@\"; status=$?; if [ -f \(evalDirectory)/result.json ]; then printf '\\n%s\\n' '\(resultMarker)'; "
+                + "head -c 1048576 \(evalDirectory)/result.json; fi; exit $status",
+            "evaluate",
+        ]
+            + job.command.argv(replacing: [
+                "program": "\(candidateDirectory)/\(job.programFileName)", "eval_dir": evalDirectory, "problem": problemDirectory,
+            ])
+    }
+
+    /// Separates result.json from standard output, then keeps at most `limit` bytes of the output's tail.
+    static func split(stdout: (text: String, truncated: Bool), limit: Int) -> (stdout: String, truncated: Bool, resultFile: String?) {
+        var text = stdout.text
+        var resultFile: String?
+        if let marker = text.range(of: "\n\(resultMarker)\n", options: .backwards) {
+            resultFile = String(text[marker.upperBound...])
+            text = String(text[..<marker.lowerBound])
+        }
+        guard text.utf8.count > limit else { return (text, stdout.truncated, resultFile) }
+        let tail = text.utf8.suffix(limit).drop(while: { $0 & 0xC0 == 0x80 })
+        return (String(decoding: tail, as: UTF8.self), true, resultFile)
+    }
+
+    /// How a container's exit code reads: above 128 is death by signal (the shell's and Docker's convention).
+    static func termination(exitCode: Int32) -> SandboxOutcome.Termination {
+        exitCode > 128 ? .signaled(exitCode - 128) : .exited(exitCode)
+    }
+
+    /// Whether the problem directory has a `runs/` folder to hide from the candidate.
+    static func hasRuns(_ problemDirectory: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: problemDirectory.appendingPathComponent("runs").path, isDirectory: &isDirectory)
+            && isDirectory.boolValue
+    }
+}
+
+/// Why a sandbox stopped an evaluation before it ended by itself.
+enum StopReason: Sendable { case timeout, outputTooLarge, cancelled }

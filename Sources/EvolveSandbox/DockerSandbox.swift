@@ -1,0 +1,492 @@
+import AsyncHTTPClient
+import EvolveCore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs each evaluation in a fresh container through the Docker Engine API (Docker itself, or
+/// anything that speaks its API, such as `podman system service`), with gVisor's `runsc` as the
+/// container runtime by default.
+///
+/// Every container gets: no network (`NetworkMode: none`), a read-only root (the image), the
+/// problem directory read-only at `/problem` with `runs/` hidden under an empty tmpfs, the
+/// candidate read-only under `/candidate`, a tmpfs at `/tmp/eval` (the only writable place), user
+/// 65534, no capabilities, `no-new-privileges`, limits on memory (no swap), CPUs, pids, open
+/// files, processes, file size and CPU time. Output is read from the engine's log stream while
+/// the container runs, so an output flood is cut off at `max_file_mb`; a wall clock kills the
+/// container, and every exit path removes it. Containers left by an evolve process that was
+/// killed are removed when the next Docker sandbox prepares (they carry its pid in a label).
+///
+/// The engine must run on this machine: the candidate and the problem directory reach the
+/// container as bind mounts of host paths.
+public final class DockerSandbox: Sandbox {
+    public var name: String { "docker" }
+    public var isolates: Bool { true }
+
+    /// Where the engine listens, as `unix:///path` or `tcp://host:port`.
+    public let host: String
+    public let image: String
+    /// The engine's name for the container runtime (`runsc` by default); empty means the engine's default.
+    public let runtime: String
+    public let tmpfsMB: Int
+    public let cpus: Double
+    /// Every container of this sandbox is named with this prefix.
+    public let containerPrefix = "evolve-" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
+
+    public static let defaultHost = "unix:///var/run/docker.sock"
+    public static let defaultImage = "python:3.12-slim"
+    static let apiVersion = "v1.41"
+    static let ownerLabel = "org.evolve.owner"
+
+    let baseURL: String
+    let base: URL
+    let logger: Logger
+    private let prepared = Mutex(false)
+
+    public init(
+        host: String = DockerSandbox.defaultHost, image: String = DockerSandbox.defaultImage, runtime: String = "runsc",
+        tmpfsMB: Int = 5, cpus: Double = 1, temporaryRoot: URL = FileManager.default.temporaryDirectory,
+        logger: Logger = Logger(label: "evolve.sandbox")
+    ) {
+        self.host = host
+        self.image = image
+        self.runtime = runtime
+        self.tmpfsMB = tmpfsMB
+        self.cpus = cpus
+        self.baseURL = Self.baseURL(for: host)
+        self.base = temporaryRoot.appendingPathComponent("evolve-docker-\(getpid())")
+        self.logger = logger
+    }
+
+    /// One client for every Docker sandbox of the process. It does not retry a refused connection,
+    /// so an engine that is not running is reported at once.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
+    var client: HTTPClient { Self.client }
+
+    /// The engine's address: `sandbox.docker_host` in evolve.yaml, else `DOCKER_HOST`, else Docker's default socket.
+    public static func resolveHost(configured: String?, environment: [String: String]) -> String {
+        if let configured, !configured.isEmpty { return configured }
+        if let fromEnvironment = environment["DOCKER_HOST"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return defaultHost
+    }
+
+    /// `unix:///run/x.sock` → `http+unix://%2Frun%2Fx.sock`; `tcp://h:p` → `http://h:p`.
+    static func baseURL(for host: String) -> String {
+        if host.hasPrefix("unix://") {
+            let path = String(host.dropFirst("unix://".count))
+            return "http+unix://" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path)
+        }
+        if host.hasPrefix("tcp://") { return "http://" + host.dropFirst("tcp://".count) }
+        return host
+    }
+
+    // MARK: Availability
+
+    public func checkAvailability() async throws {
+        let ping: (status: UInt, body: Data)
+        do {
+            ping = try await call(.GET, "/_ping", timeout: 5)
+        } catch {
+            throw SandboxError(
+                .unavailable,
+                "cannot reach a Docker engine at \(host): \(Self.describe(error)). Start Docker (or `podman system service`), "
+                    + "set `sandbox.docker_host` or DOCKER_HOST, or choose `sandbox.backend: gvisor`")
+        }
+        guard ping.status == 200 else {
+            throw SandboxError(.unavailable, "the Docker engine at \(host) answered /_ping with HTTP \(ping.status)")
+        }
+        let imageInfo = try await call(.GET, "/images/\(Self.pathEscaped(image))/json", timeout: 10)
+        if imageInfo.status == 404 {
+            throw SandboxError(
+                .unavailable,
+                "the image `\(image)` is not on the Docker engine at \(host): pull it first (`docker pull \(image)`), "
+                    + "or set `sandbox.image` to an image that has /bin/sh and your evaluator's interpreter")
+        }
+        if !runtime.isEmpty, let info = try? await call(.GET, "/info", timeout: 10),
+            let object = try? JSONSerialization.jsonObject(with: info.body) as? [String: Any],
+            let runtimes = object["Runtimes"] as? [String: Any], runtimes[runtime] == nil
+        {
+            throw SandboxError(
+                .unavailable,
+                "the Docker engine at \(host) has no runtime `\(runtime)` (it has \(runtimes.keys.sorted().joined(separator: ", "))): "
+                    + "install gVisor and register it (`runsc install`, then restart Docker), or set `sandbox.runtime`")
+        }
+        try await prepare()
+    }
+
+    /// Makes the folder for candidates, and removes what killed evolve processes left.
+    func prepare() async throws {
+        if prepared.withLock({ $0 }) { return }
+        await removeStale()
+        do {
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+            _ = chmod(base.path, 0o755)
+        } catch {
+            throw SandboxError(.setupFailed, "could not create \(base.path): \(error.localizedDescription)")
+        }
+        prepared.withLock { $0 = true }
+    }
+
+    // MARK: Running
+
+    public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
+        try await prepare()
+        let started = ContinuousClock.now
+        let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
+        let candidate = base.appendingPathComponent(id)
+        do {
+            try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: true)
+            _ = chmod(candidate.path, 0o755)
+            try Data(job.program.utf8).write(to: candidate.appendingPathComponent(job.programFileName))
+            _ = chmod(candidate.appendingPathComponent(job.programFileName).path, 0o644)
+        } catch {
+            try? FileManager.default.removeItem(at: candidate)
+            throw SandboxError(.setupFailed, "could not write the candidate to \(candidate.path): \(error.localizedDescription)")
+        }
+        // Clean-up must finish even when the caller was cancelled: run it outside this task.
+        func cleanUp() async {
+            await Task.detached { [self] in
+                _ = try? await call(.DELETE, "/containers/\(id)?force=true&v=true", timeout: 30)
+                try? FileManager.default.removeItem(at: candidate)
+            }.value
+        }
+
+        let limits = job.limits
+        do {
+            let create = try await call(
+                .POST, "/containers/create?name=\(id)", json: containerConfiguration(for: job, id: id, candidate: candidate), timeout: 30)
+            guard create.status == 201 else {
+                throw SandboxError(.launchFailed, "the Docker engine could not create the container: \(Self.message(create))")
+            }
+            let start = try await call(.POST, "/containers/\(id)/start", timeout: 30)
+            guard start.status == 204 || start.status == 304 else {
+                throw SandboxError(.launchFailed, "the Docker engine could not start the container: \(Self.message(start))")
+            }
+        } catch {
+            await cleanUp()
+            if Task.isCancelled { throw CancellationError() }
+            if let error = error as? SandboxError { throw error }
+            throw SandboxError(.launchFailed, "the Docker engine at \(host) failed: \(Self.describe(error))")
+        }
+
+        let stopped = Mutex<StopReason?>(nil)
+        let kill: @Sendable (StopReason) async -> Void = { [self] reason in
+            let first = stopped.withLock { current -> Bool in
+                guard current == nil else { return false }
+                current = reason
+                return true
+            }
+            guard first else { return }
+            await Task.detached { [self] in
+                _ = try? await call(.POST, "/containers/\(id)/kill?signal=SIGKILL", timeout: 10)
+            }.value
+        }
+        let output = LogTails(stdoutLimit: limits.outputBytes + (1 << 20), stderrLimit: limits.outputBytes)
+        let streamed: Bool = await withTaskGroup(of: Bool?.self) { tasks in
+            tasks.addTask { [self] in
+                // The log stream ends when the container stops.
+                do {
+                    try await followLogs(of: id, into: output, limit: limits.maxFileBytes) { await kill(.outputTooLarge) }
+                    return true
+                } catch {
+                    if !Task.isCancelled { logger.warning("lost the log stream of \(id): \(Self.describe(error))") }
+                    return false
+                }
+            }
+            tasks.addTask {
+                try? await Task.sleep(for: .milliseconds(Int64(limits.timeout * 1000)))
+                if !Task.isCancelled { await kill(.timeout) }
+                return nil
+            }
+            var result = false
+            while let next = await tasks.next() {
+                if let value = next {
+                    result = value
+                    tasks.cancelAll()
+                }
+            }
+            return result
+        }
+        if Task.isCancelled {
+            await kill(.cancelled)
+            await cleanUp()
+            throw CancellationError()
+        }
+        var exitCode: Int32?
+        var oomKilled = false
+        if let state = try? await call(.POST, "/containers/\(id)/wait", timeout: 10),
+            let object = try? JSONSerialization.jsonObject(with: state.body) as? [String: Any],
+            let code = object["StatusCode"] as? Int, code >= 0
+        {
+            exitCode = Int32(code)
+        }
+        if let inspect = try? await call(.GET, "/containers/\(id)/json", timeout: 10),
+            let object = try? JSONSerialization.jsonObject(with: inspect.body) as? [String: Any],
+            let state = object["State"] as? [String: Any]
+        {
+            oomKilled = state["OOMKilled"] as? Bool ?? false
+            if exitCode == nil, let code = state["ExitCode"] as? Int { exitCode = Int32(code) }
+        }
+        await cleanUp()
+        let reason = stopped.withLock { $0 }
+        guard streamed || reason != nil, let exitCode else {
+            throw SandboxError(.launchFailed, "lost track of container \(id) on the Docker engine at \(host)")
+        }
+        let tails = output.snapshot()
+        let stdout = ContainerCommand.split(stdout: tails.stdout, limit: limits.outputBytes)
+        let termination: SandboxOutcome.Termination
+        switch reason {
+        case .timeout?: termination = .timedOut
+        case .outputTooLarge?: termination = .signaled(SIGXFSZ)
+        default: termination = oomKilled ? .signaled(SIGKILL) : ContainerCommand.termination(exitCode: exitCode)
+        }
+        return SandboxOutcome(
+            termination: termination, stdout: stdout.stdout, stderr: tails.stderr.text, resultFile: stdout.resultFile,
+            duration: started.duration(to: .now).inSeconds, outputTruncated: stdout.truncated || tails.stderr.truncated)
+    }
+
+    /// Removes every container this sandbox started and its candidate folder.
+    public func shutdown() async {
+        for id in await containers(where: { labels in labels[Self.ownerLabel] == Self.ownerValue(pid: getpid()) }) {
+            _ = try? await call(.DELETE, "/containers/\(id)?force=true&v=true", timeout: 30)
+        }
+        try? FileManager.default.removeItem(at: base)
+        prepared.withLock { $0 = false }
+    }
+
+    /// The body of `POST /containers/create`.
+    func containerConfiguration(for job: SandboxJob, id: String, candidate: URL) -> [String: Any] {
+        let limits = job.limits
+        func ulimit(_ name: String, _ soft: Int, _ hard: Int) -> [String: Any] { ["Name": name, "Soft": soft, "Hard": hard] }
+        func bind(_ source: String, _ target: String) -> [String: Any] {
+            ["Type": "bind", "Source": source, "Target": target, "ReadOnly": true]
+        }
+        var tmpfs = [ContainerCommand.evalDirectory: "size=\(tmpfsMB)m,mode=1777,nosuid,nodev"]
+        // Runs (the database with every prompt and program) live in the problem directory: hide them.
+        if ContainerCommand.hasRuns(job.problemDirectory) {
+            tmpfs[ContainerCommand.problemDirectory + "/runs"] = "size=16k,mode=755"
+        }
+        // gVisor's own kernel lives in the container's cgroup: allow it room beyond the candidate's share.
+        let memory = limits.memoryBytes + (runtime == "runsc" ? 256 << 20 : 0)
+        var hostConfiguration: [String: Any] = [
+            "NetworkMode": "none",
+            "ReadonlyRootfs": true,
+            "Tmpfs": tmpfs,
+            "Memory": memory,
+            "MemorySwap": memory,
+            "NanoCpus": Int(cpus * 1e9),
+            "PidsLimit": max(1024, limits.maxProcesses * 4),
+            "CapDrop": ["ALL"],
+            "SecurityOpt": ["no-new-privileges"],
+            "Ulimits": [
+                ulimit("nofile", 256, 256),
+                ulimit("core", 0, 0),
+                ulimit("cpu", limits.cpuSeconds, limits.cpuSeconds + 1),
+                ulimit("fsize", limits.maxFileBytes, limits.maxFileBytes),
+                ulimit("nproc", limits.maxProcesses, limits.maxProcesses),
+            ],
+            "Mounts": [
+                bind(job.problemDirectory.path, ContainerCommand.problemDirectory),
+                bind(candidate.path, ContainerCommand.candidateDirectory),
+            ],
+        ]
+        if !runtime.isEmpty { hostConfiguration["Runtime"] = runtime }
+        return [
+            "Image": image,
+            "Cmd": ContainerCommand.arguments(for: job),
+            "Entrypoint": [String](),
+            "WorkingDir": ContainerCommand.problemDirectory,
+            "User": "65534:65534",
+            "Env": ContainerCommand.environment,
+            "Hostname": "evolve",
+            "NetworkDisabled": true,
+            "AttachStdin": false,
+            "OpenStdin": false,
+            "Tty": false,
+            "Labels": [Self.ownerLabel: Self.ownerValue(pid: getpid())],
+            "HostConfig": hostConfiguration,
+        ]
+    }
+
+    // MARK: The engine's API
+
+    /// One request to the engine; the answer's status and body.
+    func call(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, timeout: Double) async throws -> (status: UInt, body: Data) {
+        var request = HTTPClientRequest(url: baseURL + "/" + Self.apiVersion + path)
+        request.method = method
+        request.headers.add(name: "Host", value: "docker")
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+        }
+        let response = try await client.execute(request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return (response.status.code, Data(body.readableBytesView))
+    }
+
+    /// Reads the container's multiplexed log stream until it ends, keeping the tails; calls
+    /// `tooMuch` once more than `limit` bytes came.
+    func followLogs(of id: String, into tails: LogTails, limit: Int, tooMuch: @Sendable () async -> Void) async throws {
+        var request = HTTPClientRequest(url: baseURL + "/" + Self.apiVersion + "/containers/\(id)/logs?follow=true&stdout=true&stderr=true")
+        request.headers.add(name: "Host", value: "docker")
+        let response = try await client.execute(request, deadline: .distantFuture)
+        guard response.status == .ok else {
+            let body = try await response.body.collect(upTo: 1 << 20)
+            throw SandboxError(.launchFailed, "could not read the container's output: \(Self.message((response.status.code, Data(body.readableBytesView))))")
+        }
+        var demultiplexer = LogDemultiplexer()
+        var warned = false
+        for try await chunk in response.body {
+            demultiplexer.feed(chunk) { stream, bytes in tails.append(stream: stream, bytes) }
+            if !warned, tails.total > limit {
+                warned = true
+                await tooMuch()
+            }
+        }
+    }
+
+    /// Ids of this user's evolve containers whose labels satisfy `predicate`.
+    func containers(where predicate: ([String: String]) -> Bool) async -> [String] {
+        let filters = #"{"label":["\#(Self.ownerLabel)"]}"#
+        guard let list = try? await call(.GET, "/containers/json?all=true&filters=\(Self.pathEscaped(filters))", timeout: 10),
+            list.status == 200, let items = try? JSONSerialization.jsonObject(with: list.body) as? [[String: Any]]
+        else { return [] }
+        return items.compactMap { item in
+            guard let id = item["Id"] as? String, let labels = item["Labels"] as? [String: String], predicate(labels) else { return nil }
+            return id
+        }
+    }
+
+    /// Containers and candidate folders left by evolve processes on this machine that no longer run.
+    func removeStale() async {
+        let hostname = ProcessInfo.processInfo.hostName
+        let stale = await containers { labels in
+            guard let owner = labels[Self.ownerLabel], let separator = owner.lastIndex(of: ":"),
+                owner[..<separator] == hostname, let pid = Int32(owner[owner.index(after: separator)...])
+            else { return false }
+            return pid != getpid() && Glibc.kill(pid, 0) != 0 && errno == ESRCH
+        }
+        for id in stale {
+            logger.info("removing container \(id) left by an evolve process that no longer runs")
+            _ = try? await call(.DELETE, "/containers/\(id)?force=true&v=true", timeout: 30)
+        }
+        let root = base.deletingLastPathComponent()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] where name.hasPrefix("evolve-docker-") {
+            guard let pid = Int32(name.dropFirst("evolve-docker-".count)), pid != getpid(), Glibc.kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            try? FileManager.default.removeItem(at: root.appendingPathComponent(name))
+        }
+    }
+
+    static func ownerValue(pid: Int32) -> String { "\(ProcessInfo.processInfo.hostName):\(pid)" }
+
+    static func pathEscaped(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~:")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// The engine's error message from an answer (`{"message": ...}`), else its status.
+    static func message(_ answer: (status: UInt, body: Data)) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any], let message = object["message"] as? String {
+            return "\(message.trimmingCharacters(in: .whitespacesAndNewlines)) (HTTP \(answer.status))"
+        }
+        let text = String(decoding: answer.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "HTTP \(answer.status)" : "\(text) (HTTP \(answer.status))"
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError, error == .deadlineExceeded { return "no answer in time" }
+        if let error = error as? SandboxError { return error.message }
+        return String(describing: error)
+    }
+}
+
+/// The tails of a container's standard output and error, as the log stream delivers them.
+final class LogTails: Sendable {
+    private struct State {
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        var droppedStdout = false
+        var droppedStderr = false
+        var total = 0
+    }
+
+    private let state = Mutex(State())
+    let stdoutLimit: Int
+    let stderrLimit: Int
+
+    init(stdoutLimit: Int, stderrLimit: Int) {
+        self.stdoutLimit = stdoutLimit
+        self.stderrLimit = stderrLimit
+    }
+
+    /// Bytes received on both streams.
+    var total: Int { state.withLock { $0.total } }
+
+    func append(stream: UInt8, _ bytes: ByteBufferView) {
+        state.withLock { state in
+            state.total += bytes.count
+            if stream == 2 {
+                state.stderr.append(contentsOf: bytes)
+                if state.stderr.count > 2 * stderrLimit {
+                    state.stderr.removeFirst(state.stderr.count - stderrLimit)
+                    state.droppedStderr = true
+                }
+            } else {
+                state.stdout.append(contentsOf: bytes)
+                if state.stdout.count > 2 * stdoutLimit {
+                    state.stdout.removeFirst(state.stdout.count - stdoutLimit)
+                    state.droppedStdout = true
+                }
+            }
+        }
+    }
+
+    func snapshot() -> (stdout: (text: String, truncated: Bool), stderr: (text: String, truncated: Bool)) {
+        state.withLock { state in
+            func tail(_ bytes: [UInt8], limit: Int, dropped: Bool) -> (text: String, truncated: Bool) {
+                guard bytes.count > limit || dropped else { return (String(decoding: bytes, as: UTF8.self), false) }
+                let kept = bytes.suffix(limit).drop(while: { $0 & 0xC0 == 0x80 })
+                return (String(decoding: kept, as: UTF8.self), true)
+            }
+            return (
+                tail(state.stdout, limit: stdoutLimit, dropped: state.droppedStdout),
+                tail(state.stderr, limit: stderrLimit, dropped: state.droppedStderr)
+            )
+        }
+    }
+}
+
+/// Splits Docker's multiplexed log stream: frames of an 8-byte header (stream 1 or 2, three zero
+/// bytes, a big-endian 32-bit length) and the payload; frames may straddle chunks.
+struct LogDemultiplexer {
+    private var pending = ByteBuffer()
+
+    mutating func feed(_ chunk: ByteBuffer, _ deliver: (UInt8, ByteBufferView) -> Void) {
+        var chunk = chunk
+        pending.writeBuffer(&chunk)
+        while pending.readableBytes >= 8 {
+            let start = pending.readerIndex
+            guard let stream = pending.getInteger(at: start, as: UInt8.self),
+                let length = pending.getInteger(at: start + 4, endianness: .big, as: UInt32.self)
+            else { return }
+            guard pending.readableBytes >= 8 + Int(length) else { break }
+            pending.moveReaderIndex(forwardBy: 8)
+            if let payload = pending.readSlice(length: Int(length)) { deliver(stream, payload.readableBytesView) }
+        }
+        pending.discardReadBytes()
+    }
+}
