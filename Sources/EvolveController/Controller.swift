@@ -56,6 +56,8 @@ public struct RunSummary: Sendable {
     public var programs: Int
     public var elapsedSeconds: Double
     public var evaluations: Int
+    /// What the run's model answers cost in all (0 without prices).
+    public var cost: Double = 0
 }
 
 /// A harness failure that stopped a run.
@@ -81,6 +83,8 @@ public actor Controller {
     let logger: Logger
     var database: ProgramDatabase
     var rng: SplitMix64
+    /// What the run's model answers have cost so far, earlier sessions of a resumed run included.
+    var spent = 0.0
 
     public nonisolated let events: AsyncStream<EvolutionEvent>
     let continuation: AsyncStream<EvolutionEvent>.Continuation
@@ -129,12 +133,17 @@ public actor Controller {
             evaluations += 1
         }
         var state = PipelineState(nextIteration: (finished.max() ?? 0) + 1)
+        // A resumed run's cost budget counts what the earlier sessions spent, answers whose
+        // iterations were never finished included.
+        spent = max(try store.totalCost(), Double(try store.info(Self.spentKey) ?? "") ?? 0)
         let budget = max(0, settings.iterations - finished.count)
 
         if let best = database.best?.score, problem.configuration.goal.reachesTarget(best) {
             state.stop = .targetReached
         } else if budget == 0 {
             state.stop = .budgetSpent
+        } else if let costBudget = settings.costBudget, spent >= costBudget {
+            state.stop = .costBudgetSpent
         }
         var harnessFailure: (any Error)?
         await withTaskGroup(of: Work.self) { group in
@@ -168,7 +177,7 @@ public actor Controller {
                     switch work {
                     case .generated(let candidate):
                         state.modelsInFlight -= 1
-                        state.cost += candidate.cost
+                        try spend(candidate.cost)
                         guard state.stop == nil else { continue }
                         if let duplicate = database.program(withCode: candidate.code) {
                             try finishWithoutProgram(
@@ -184,10 +193,11 @@ public actor Controller {
                         }
                     case .failed(let failure):
                         state.modelsInFlight -= 1
-                        state.cost += failure.cost
+                        try spend(failure.cost)
                         try store.commit(program: nil, attempts: failure.attempts)
                         finished.insert(failure.iteration)
-                        emit(.iterationFailed(.init(iteration: failure.iteration, reason: failure.reason, message: failure.message)))
+                        emit(.iterationFailed(.init(
+                            iteration: failure.iteration, reason: failure.reason, message: failure.message, runCost: spent)))
                         if failure.reason == "model_error" {
                             state.consecutiveModelErrors += 1
                             if state.consecutiveModelErrors >= settings.maxConsecutiveHarnessFailures {
@@ -233,7 +243,7 @@ public actor Controller {
                 if state.stop == nil, finished.count >= settings.iterations || (state.issued >= budget && state.idle) {
                     state.stop = .budgetSpent
                 }
-                if state.stop == nil, let costBudget = settings.costBudget, state.cost >= costBudget {
+                if state.stop == nil, let costBudget = settings.costBudget, spent >= costBudget {
                     state.stop = .costBudgetSpent
                 }
                 if state.stop != nil, !state.cancelledWork {
@@ -248,7 +258,7 @@ public actor Controller {
         let summary = RunSummary(
             reason: reason, iterations: finished.count, best: database.best, programs: database.count,
             elapsedSeconds: elapsed.inSeconds,
-            evaluations: evaluations)
+            evaluations: evaluations, cost: spent)
         emit(.runFinished(.init(
             reason: reason, iterations: finished.count, bestScore: database.best?.score, bestProgramID: database.best?.id,
             message: harnessFailure.map { "\($0)" })))
@@ -302,10 +312,21 @@ public actor Controller {
         return program
     }
 
+    static let spentKey = "model_cost"
+
+    /// Counts what an iteration's answers cost, and keeps the total in the store at once: an
+    /// answer whose child is never evaluated (the run stopped first) has still been paid for.
+    private func spend(_ cost: Double) throws {
+        guard cost > 0 else { return }
+        spent += cost
+        try store.setInfo(Self.spentKey, String(spent))
+    }
+
     private func finishWithoutProgram(_ candidate: Candidate, reason: String, finished: inout Set<Int>) throws {
         try store.commit(program: nil, attempts: candidate.attempts)
         finished.insert(candidate.iteration)
-        emit(.iterationFailed(.init(iteration: candidate.iteration, reason: reason, message: candidate.attempts.last?.message ?? reason)))
+        emit(.iterationFailed(.init(
+            iteration: candidate.iteration, reason: reason, message: candidate.attempts.last?.message ?? reason, runCost: spent)))
     }
 
     private func migrate() throws {
@@ -322,7 +343,7 @@ public actor Controller {
             iteration: program.iteration, programID: program.id, parentID: program.parentID, island: program.island,
             status: program.result.status, score: program.result.score, failureReason: program.result.failureReason,
             isNewBest: outcome.isNewBest, bestScore: database.best?.score,
-            modelSeconds: program.generationRecord?.modelSeconds ?? 0, evaluationSeconds: program.result.duration)))
+            modelSeconds: program.generationRecord?.modelSeconds ?? 0, evaluationSeconds: program.result.duration, runCost: spent)))
     }
 
     private nonisolated func emit(_ event: EvolutionEvent) {
@@ -374,7 +395,7 @@ public actor Controller {
                 attempts.append(AttemptRecord(
                     iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
                     answer: response.text, outcome: .accepted, promptTokens: response.promptTokens,
-                    completionTokens: response.completionTokens, modelSeconds: response.duration))
+                    completionTokens: response.completionTokens, modelSeconds: response.duration, cost: response.cost))
                 let record = GenerationRecord(
                     model: response.model, prompt: transcript, answer: response.text, diff: mutation.rendered, attempts: attempt,
                     promptTokens: promptTokens, completionTokens: completionTokens, modelSeconds: modelSeconds)
@@ -385,7 +406,7 @@ public actor Controller {
                     iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
                     answer: response.text, outcome: .rejected, kind: rejection.kind.rawValue, message: rejection.message,
                     promptTokens: response.promptTokens, completionTokens: response.completionTokens,
-                    modelSeconds: response.duration))
+                    modelSeconds: response.duration, cost: response.cost))
                 emit(.mutationRejected(.init(iteration: iteration, attempt: attempt, kind: rejection.kind, message: rejection.message)))
                 messages += [ChatMessage(.assistant, response.text), prompts.feedback(reasons: [rejection.message])]
             }
@@ -445,7 +466,6 @@ struct PipelineState {
     var addedSinceMigration = 0
     var stop: EvolutionEvent.RunFinished.Reason?
     var cancelledWork = false
-    var cost = 0.0
 
     var idle: Bool { modelsInFlight == 0 && evaluationsInFlight == 0 && pending.isEmpty }
 }

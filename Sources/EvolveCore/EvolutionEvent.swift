@@ -57,10 +57,12 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
         public var bestScore: Double?
         public var modelSeconds: Double
         public var evaluationSeconds: Double
+        /// What the run's model answers have cost so far (0 without prices).
+        public var runCost: Double
         public init(
             iteration: Int, programID: ProgramID, parentID: ProgramID?, island: Int, status: EvaluationResult.Status,
             score: Double?, failureReason: String?, isNewBest: Bool, bestScore: Double?, modelSeconds: Double,
-            evaluationSeconds: Double
+            evaluationSeconds: Double, runCost: Double = 0
         ) {
             self.iteration = iteration
             self.programID = programID
@@ -73,6 +75,7 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
             self.bestScore = bestScore
             self.modelSeconds = modelSeconds
             self.evaluationSeconds = evaluationSeconds
+            self.runCost = runCost
         }
     }
 
@@ -81,10 +84,13 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
         /// A short category: a rejection kind (`no_match`, ...), `model_error`, `duplicate`, `too_long`.
         public var reason: String
         public var message: String
-        public init(iteration: Int, reason: String, message: String) {
+        /// What the run's model answers have cost so far (0 without prices).
+        public var runCost: Double
+        public init(iteration: Int, reason: String, message: String, runCost: Double = 0) {
             self.iteration = iteration
             self.reason = reason
             self.message = message
+            self.runCost = runCost
         }
     }
 

@@ -26,12 +26,14 @@ public struct AttemptRecord: Sendable, Hashable {
     public var promptTokens: Int?
     public var completionTokens: Int?
     public var modelSeconds: Double
+    /// What this answer cost, when prices are configured for its model.
+    public var cost: Double?
     public var createdAt: Date
 
     public init(
         iteration: Int, attempt: Int, parentID: ProgramID?, model: String, prompt: String, answer: String, outcome: Outcome,
         kind: String? = nil, message: String? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil,
-        modelSeconds: Double = 0, createdAt: Date = Date()
+        modelSeconds: Double = 0, cost: Double? = nil, createdAt: Date = Date()
     ) {
         self.iteration = iteration
         self.attempt = attempt
@@ -45,6 +47,7 @@ public struct AttemptRecord: Sendable, Hashable {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.modelSeconds = modelSeconds
+        self.cost = cost
         self.createdAt = createdAt
     }
 }
@@ -56,6 +59,8 @@ public protocol ProgramStore: Sendable {
     func commit(program: Program?, attempts: [AttemptRecord]) throws
     /// The iterations committed so far.
     func finishedIterations() throws -> Set<Int>
+    /// What the model answers stored so far cost (0 without prices).
+    func totalCost() throws -> Double
     /// Records one failed model request.
     func recordFault(model: String, kind: String, message: String, willRetry: Bool) throws
     /// Failed model requests so far, per model and kind.

@@ -107,6 +107,9 @@ public final class SQLiteProgramStore: ProgramStore {
                     )
                     """)
         }
+        migrator.registerMigration("v3 attempt cost") { db in
+            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN cost REAL")
+        }
         return migrator
     }
 
@@ -173,13 +176,13 @@ public final class SQLiteProgramStore: ProgramStore {
         try db.execute(
             sql: """
                 INSERT INTO attempts (iteration, attempt, parent_id, model, prompt, answer, outcome, kind, message,
-                    prompt_tokens, completion_tokens, model_seconds, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    prompt_tokens, completion_tokens, model_seconds, cost, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 attempt.iteration, attempt.attempt, attempt.parentID?.rawValue, attempt.model, attempt.prompt,
                 attempt.answer, attempt.outcome.rawValue, attempt.kind, attempt.message, attempt.promptTokens,
-                attempt.completionTokens, attempt.modelSeconds, attempt.createdAt.timeIntervalSince1970,
+                attempt.completionTokens, attempt.modelSeconds, attempt.cost, attempt.createdAt.timeIntervalSince1970,
             ])
     }
 
@@ -191,6 +194,10 @@ public final class SQLiteProgramStore: ProgramStore {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM programs WHERE id = ?", arguments: [id.rawValue]).map(Self.program) }
     }
 
+    public func totalCost() throws -> Double {
+        try read { db in try Double.fetchOne(db, sql: "SELECT coalesce(sum(cost), 0) FROM attempts") ?? 0 }
+    }
+
     public func attempts(iteration: Int) throws -> [AttemptRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM attempts WHERE iteration = ? ORDER BY id", arguments: [iteration]).map { row in
@@ -200,7 +207,7 @@ public final class SQLiteProgramStore: ProgramStore {
                     prompt: row["prompt"], answer: row["answer"],
                     outcome: AttemptRecord.Outcome(rawValue: row["outcome"]) ?? .rejected, kind: row["kind"],
                     message: row["message"], promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
-                    modelSeconds: row["model_seconds"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
+                    modelSeconds: row["model_seconds"], cost: row["cost"], createdAt: Date(timeIntervalSince1970: row["created_at"]))
             }
         }
     }

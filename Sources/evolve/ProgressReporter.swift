@@ -12,6 +12,7 @@ final class ProgressReporter: Sendable {
         var failures: [String: Int] = [:]
         var rejections = 0
         var faults: [String: Int] = [:]
+        var cost = 0.0
         var started = Date()
         var total: Int
         var liveLine = false
@@ -42,6 +43,7 @@ final class ProgressReporter: Sendable {
                 if added.iteration > 0 { state.iterations += 1 }
                 state.evaluations += 1
                 state.best = added.bestScore
+                state.cost = max(state.cost, added.runCost)
                 if added.status != .success { state.failures[added.status.rawValue, default: 0] += 1 }
                 var text = added.iteration == 0 ? "start" : "iteration \(added.iteration)"
                 if let score = added.score, added.status == .success {
@@ -54,6 +56,7 @@ final class ProgressReporter: Sendable {
             case .iterationFailed(let failed):
                 state.iterations += 1
                 state.failures[failed.reason, default: 0] += 1
+                state.cost = max(state.cost, failed.runCost)
                 return status(state, detail: "iteration \(failed.iteration): no child (\(failed.reason))")
             case .mutationRejected:
                 state.rejections += 1
@@ -79,6 +82,7 @@ final class ProgressReporter: Sendable {
             text += " · failures: " + state.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         if state.rejections > 0 { text += " · rejected answers \(state.rejections)" }
+        if state.cost > 0 { text += " · cost " + String(format: "%.4f", state.cost) }
         if !state.faults.isEmpty {
             text += " · model faults: " + state.faults.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }

@@ -267,6 +267,7 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             lines.append("no program has a score yet")
         }
+        if summary.cost > 0 { lines.append("model answers cost \(String(format: "%.4f", summary.cost)) in all") }
         lines.append("run saved in \(run.url.path); show the best program with: evolve best \(run.url.path)")
         print(lines.joined(separator: "\n"))
     }

@@ -24,11 +24,34 @@ func costBudgetStopsTheRun() async throws {
     let controller = Controller(
         problem: problem, llm: ensemble, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
         logger: Logger(label: "evolve.test"))
-    let drain = Task { for await _ in controller.events {} }
+    let drain = Task {
+        var lastCost = 0.0
+        for await event in controller.events {
+            if case .programAdded(let added) = event { lastCost = added.runCost }
+        }
+        return lastCost
+    }
     let summary = try await controller.run(runDirectory: directory.url.path)
-    await drain.value
-    await server.shutdown()
+    let reportedCost = await drain.value
     #expect(summary.reason == .costBudgetSpent)
     #expect(summary.iterations < 30)
     #expect(summary.iterations > 0)
+    // The run's total is kept in the store (run_info `model_cost`), answers of iterations cut off by
+    // the stop included; stored answers carry their own cost; progress events carry the running total.
+    let spent = Double(try store.info("model_cost") ?? "") ?? 0
+    #expect(spent >= 0.01)
+    #expect(try store.totalCost() > 0 && store.totalCost() <= spent)
+    #expect(reportedCost > 0 && reportedCost <= spent)
+
+    // Resumed with the same budget, the run has nothing left to spend: it stops before asking the model.
+    let requestsBefore = server.requests.count
+    let resumed = Controller(
+        problem: problem, llm: ensemble, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+        logger: Logger(label: "evolve.test"))
+    let drainResumed = Task { for await _ in resumed.events {} }
+    let again = try await resumed.run(runDirectory: directory.url.path)
+    await drainResumed.value
+    await server.shutdown()
+    #expect(again.reason == .costBudgetSpent)
+    #expect(server.requests.count == requestsBefore)
 }
