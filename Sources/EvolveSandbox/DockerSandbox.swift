@@ -107,7 +107,7 @@ public final class DockerSandbox: Sandbox {
         guard ping.status == 200 else {
             throw SandboxError(.unavailable, "the Docker engine at \(host) answered /_ping with HTTP \(ping.status)")
         }
-        let imageInfo = try await call(.GET, "/images/\(Self.pathEscaped(image))/json", timeout: 10)
+        let imageInfo = try await call(.GET, "/images/\(Self.pathEscaped(image, keepingSlashes: true))/json", timeout: 10)
         if imageInfo.status == 404 {
             throw SandboxError(
                 .unavailable,
@@ -206,9 +206,16 @@ public final class DockerSandbox: Sandbox {
                 }
             }
             tasks.addTask {
-                try? await Task.sleep(for: .milliseconds(Int64(limits.timeout * 1000)))
-                if !Task.isCancelled { await kill(.timeout) }
-                return nil
+                do {
+                    try await Task.sleep(for: .milliseconds(Int64(limits.timeout * 1000)))
+                    await kill(.timeout)
+                    // The killed container's log stream should end at once; if the engine does not
+                    // end it, stop waiting for it.
+                    try await Task.sleep(for: .seconds(10))
+                    return false
+                } catch {
+                    return nil
+                }
             }
             var result = false
             while let next = await tasks.next() {
@@ -306,7 +313,8 @@ public final class DockerSandbox: Sandbox {
         return [
             "Image": image,
             "Cmd": ContainerCommand.arguments(for: job),
-            "Entrypoint": [String](),
+            // Docker's way to clear the image's entry point, so that Cmd runs as given.
+            "Entrypoint": [""],
             "WorkingDir": ContainerCommand.problemDirectory,
             "User": "65534:65534",
             "Env": ContainerCommand.environment,
@@ -392,9 +400,10 @@ public final class DockerSandbox: Sandbox {
 
     static func ownerValue(pid: Int32) -> String { "\(ProcessInfo.processInfo.hostName):\(pid)" }
 
-    static func pathEscaped(_ text: String) -> String {
+    /// Percent-encodes `text` for a URL; an image name keeps its slashes, as Docker's own client sends them.
+    static func pathEscaped(_ text: String, keepingSlashes: Bool = false) -> String {
         var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~:")
+        allowed.insert(charactersIn: keepingSlashes ? "-._~:/" : "-._~:")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 

@@ -96,6 +96,39 @@ struct DockerSandboxTests {
         }
     }
 
+    @Test("a container left by an evolve process that was killed is removed when the next Docker sandbox starts; others stay")
+    func staleContainers() async throws {
+        guard podmanAvailable() else { return }
+        try await withEngine { sandbox, service, _ in
+            let finished = Process()
+            finished.executableURL = URL(fileURLWithPath: "/bin/true")
+            try finished.run()
+            finished.waitUntilExit()
+            let host = ProcessInfo.processInfo.hostName
+            // One left by a dead evolve (its pid no longer runs), one owned by a live process (pid 1).
+            var names: [String: String] = [:]
+            for (role, pid) in [("dead", finished.processIdentifier), ("live", 1)] {
+                let name = "evolve-stale-test-\(role)-\(UUID().uuidString.prefix(6))"
+                names[role] = name
+                let body = """
+                    {"Image": "\(PodmanService.image)", "Cmd": ["/bin/sh", "-c", "sleep 600"],
+                     "Labels": {"org.evolve.owner": "\(host):\(pid)"},
+                     "HostConfig": {"NetworkMode": "none", "Ulimits": [{"Name": "nofile", "Soft": 256, "Hard": 256}, {"Name": "nproc", "Soft": 64, "Hard": 64}]}}
+                    """
+                _ = try await curl(socket: service.socket, path: "/v1.41/containers/create?name=\(name)", method: "POST", json: body)
+                _ = try await curl(socket: service.socket, path: "/v1.41/containers/\(name)/start", method: "POST")
+            }
+            func exists(_ name: String) async throws -> Bool {
+                try await curl(socket: service.socket, path: "/v1.41/containers/json?all=true").contains(name)
+            }
+            #expect(try await exists(names["dead"]!))
+            try await sandbox.checkAvailability()
+            #expect(try await !exists(names["dead"]!), "the dead evolve's container is still there")
+            #expect(try await exists(names["live"]!), "a live process's container was removed")
+            _ = try await curl(socket: service.socket, path: "/v1.41/containers/\(names["live"]!)?force=true", method: "DELETE")
+        }
+    }
+
     @Test("cancelling an evaluation kills and removes its container")
     func cancellation() async throws {
         guard podmanAvailable() else { return }
@@ -156,11 +189,12 @@ struct DockerSandboxTests {
     }
 }
 
-/// GET `path` from the engine on `socket` (with curl, an independent client).
-func curl(socket: String, path: String) async throws -> String {
+/// Sends a request to the engine on `socket` with curl, an independent client; returns the body.
+func curl(socket: String, path: String, method: String = "GET", json: String? = nil) async throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = ["-s", "--unix-socket", socket, "http://docker" + path]
+    process.arguments = ["-s", "-X", method, "--unix-socket", socket, "http://docker" + path]
+        + (json.map { ["-H", "Content-Type: application/json", "-d", $0] } ?? [])
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
