@@ -73,7 +73,7 @@ enum Scaffold {
           mode: diff                    # diff (SEARCH/REPLACE) or rewrite (whole program)
 
         sandbox:
-          backend: process
+          backend: gvisor               # gvisor (isolated, needs runsc and root), docker, or process (no isolation)
           timeout: 10                   # seconds of wall clock per evaluation
 
         """

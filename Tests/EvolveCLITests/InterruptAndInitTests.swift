@@ -59,6 +59,7 @@ struct InterruptAndInitTests {
         #expect(created.status == 0, "stderr: \(created.stderr)")
         let problem = try Problem.load(from: target)
         #expect(problem.configuration.goal.target == 12)
+        #expect(problem.configuration.sandbox.backend == .gvisor, "the scaffold isolates candidates unless told otherwise")
         #expect(problem.initialProgram.contains(EvolveBlock.startMarker))
 
         let python = Process()
