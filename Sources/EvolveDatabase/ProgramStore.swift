@@ -52,6 +52,35 @@ public struct AttemptRecord: Sendable, Hashable {
     }
 }
 
+/// What one model did in a run, from its stored answers.
+public struct ModelUsage: Sendable, Hashable {
+    public var model: String
+    /// Answers received (every outcome but a failed request).
+    public var answers: Int
+    /// Answers that became a child program.
+    public var accepted: Int
+    /// Children whose score beat their parent's.
+    public var improvements: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var modelSeconds: Double
+    public var cost: Double
+
+    public init(
+        model: String, answers: Int, accepted: Int, improvements: Int, promptTokens: Int, completionTokens: Int,
+        modelSeconds: Double, cost: Double
+    ) {
+        self.model = model
+        self.answers = answers
+        self.accepted = accepted
+        self.improvements = improvements
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.modelSeconds = modelSeconds
+        self.cost = cost
+    }
+}
+
 /// Durable storage of a run. `save` returns only once the program is committed.
 public protocol ProgramStore: Sendable {
     /// Commits, in one transaction, the program an iteration produced (if any) and its model attempts.
@@ -65,6 +94,8 @@ public protocol ProgramStore: Sendable {
     func recordFault(model: String, kind: String, message: String, willRetry: Bool) throws
     /// Failed model requests so far, per model and kind.
     func faultCounts() throws -> [String: [String: Int]]
+    /// Answers, acceptances, improvements, tokens, time and cost per model, most answers first.
+    func modelUsage() throws -> [ModelUsage]
     /// Every stored program, in the order they were saved.
     func allPrograms() throws -> [Program]
     func program(_ id: ProgramID) throws -> Program?

@@ -194,6 +194,44 @@ public final class SQLiteProgramStore: ProgramStore {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM programs WHERE id = ?", arguments: [id.rawValue]).map(Self.program) }
     }
 
+    public func modelUsage() throws -> [ModelUsage] {
+        try read { db in
+            let improvements = Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT child.model AS model, count(*) AS n FROM programs child JOIN programs parent ON child.parent_id = parent.id
+                        WHERE child.origin = 'mutation' AND child.score IS NOT NULL AND parent.score IS NOT NULL
+                          AND (CASE WHEN ? THEN child.score < parent.score ELSE child.score > parent.score END)
+                        GROUP BY child.model
+                        """, arguments: [try Self.minimizes(db)]
+                ).map { (($0["model"] as String?) ?? "", $0["n"] as Int) })
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT model, count(*) AS answers, sum(outcome = 'accepted') AS accepted,
+                        coalesce(sum(prompt_tokens), 0) AS prompt_tokens, coalesce(sum(completion_tokens), 0) AS completion_tokens,
+                        coalesce(sum(model_seconds), 0) AS seconds, coalesce(sum(cost), 0) AS cost
+                    FROM attempts WHERE outcome != 'model_error' GROUP BY model ORDER BY answers DESC, model
+                    """
+            ).map { row in
+                let model: String = row["model"]
+                return ModelUsage(
+                    model: model, answers: row["answers"], accepted: row["accepted"], improvements: improvements[model] ?? 0,
+                    promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], modelSeconds: row["seconds"],
+                    cost: row["cost"])
+            }
+        }
+    }
+
+    /// Whether the run's goal is to minimize, from the evolve.yaml it stored.
+    static func minimizes(_ db: Database) throws -> Bool {
+        guard let yaml = try String.fetchOne(db, sql: "SELECT value FROM run_info WHERE key = 'evolve_yaml'"),
+            let configuration = try? ProblemConfiguration.parse(yaml: yaml, file: "evolve.yaml")
+        else { return false }
+        return configuration.goal.direction == .minimize
+    }
+
     public func totalCost() throws -> Double {
         try read { db in try Double.fetchOne(db, sql: "SELECT coalesce(sum(cost), 0) FROM attempts") ?? 0 }
     }

@@ -56,6 +56,7 @@ struct BestCommand: ParsableCommand {
             print("written by \(record.model) in \(record.attempts) call(s), \(String(format: "%.1f", record.modelSeconds)) s")
         }
         print("run: \(run.url.path) (\(programs.count) programs)")
+        printModels(store)
         print("\nlineage (newest first):")
         for program in lineage {
             let score = program.score.map(formatScore) ?? program.result.status.rawValue
@@ -63,6 +64,31 @@ struct BestCommand: ParsableCommand {
             print("  \(program.id)  \(score.padding(toLength: 12, withPad: " ", startingAt: 0))  \(label)")
         }
         print("\n" + best.code, terminator: best.code.hasSuffix("\n") ? "" : "\n")
+    }
+
+    /// One line per model: what it answered, what became children and improved on their parents,
+    /// tokens, time, cost and failed requests.
+    private func printModels(_ store: SQLiteProgramStore) {
+        let usage = (try? store.modelUsage()) ?? []
+        let faults = (try? store.faultCounts()) ?? [:]
+        let models = usage.map(\.model) + faults.keys.sorted().filter { model in !usage.contains { $0.model == model } }
+        guard !models.isEmpty else { return }
+        print("\nmodels:")
+        for model in models {
+            var parts: [String] = []
+            if let use = usage.first(where: { $0.model == model }) {
+                parts.append("\(use.answers) answers, \(use.accepted) became children, \(use.improvements) improved on their parent")
+                if use.promptTokens + use.completionTokens > 0 {
+                    parts.append("\(use.promptTokens) prompt + \(use.completionTokens) completion tokens")
+                }
+                parts.append(String(format: "%.1f s", use.modelSeconds))
+                if use.cost > 0 { parts.append("cost " + String(format: "%.4f", use.cost)) }
+            }
+            if let kinds = faults[model], !kinds.isEmpty {
+                parts.append("failed requests: " + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            }
+            print("  \(model): " + parts.joined(separator: "; "))
+        }
     }
 
     private func goal(from store: SQLiteProgramStore) -> Goal {

@@ -40,6 +40,9 @@ struct KnapsackEndToEndTests {
         #expect(best.stdout.contains("best score 275.0"))
         #expect(best.stdout.contains("best = [[0] * (capacity + 1) for _ in range(n + 1)]"))
         #expect(best.stdout.contains("start"))
+        // Per model: one answer became a child, and it beat its parent (249 → 275); the rest were rejected.
+        #expect(best.stdout.contains("models:\n  \(LLMConfiguration.defaultModel): "), "\(best.stdout)")
+        #expect(best.stdout.contains(" answers, 1 became children, 1 improved on their parent"), "\(best.stdout)")
 
         let code = try runEvolve(["best", problem.url.path, "--code-only"])
         #expect(code.stdout.hasPrefix("\"\"\"0/1 knapsack"))

@@ -42,6 +42,11 @@ func costBudgetStopsTheRun() async throws {
     #expect(spent >= 0.01)
     #expect(try store.totalCost() > 0 && store.totalCost() <= spent)
     #expect(reportedCost > 0 && reportedCost <= spent)
+    let usage = try store.modelUsage()
+    #expect(usage.map(\.model) == [LLMConfiguration.defaultModel])
+    let stored = try store.totalCost()
+    #expect(abs((usage.first?.cost ?? 0) - stored) < 1e-9)
+    #expect((usage.first?.answers ?? 0) >= summary.iterations)
 
     // Resumed with the same budget, the run has nothing left to spend: it stops before asking the model.
     let requestsBefore = server.requests.count
