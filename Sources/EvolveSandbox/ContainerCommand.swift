@@ -1,11 +1,12 @@
 import EvolveCore
 import Foundation
 
-/// The command both container backends run, and how its output is read back.
+/// The command the container backends run, and how its output is read back.
 ///
-/// A container's tmpfs dies with it, so after the evaluator's command a shell appends
-/// `/tmp/eval/result.json` (if one was written, at most 1 MiB) to standard output behind a marker
-/// line; `split` takes it off again. The image therefore needs `/bin/sh` and `head`.
+/// The gVisor backend runs the command as is: its `/tmp/eval` is a tmpfs mounted on the host. In
+/// the Docker backend the tmpfs dies with the container, so after the evaluator's command a shell
+/// appends `/tmp/eval/result.json` (if one was written, at most 1 MiB) to standard output behind a
+/// marker line; `split` takes it off again. A Docker image therefore needs `/bin/sh` and `head`.
 enum ContainerCommand {
     static let resultMarker = "<<<evolve:result.json>>>"
     static let candidateDirectory = "/candidate"
@@ -17,16 +18,21 @@ enum ContainerCommand {
         "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
     ]
 
+    /// The evaluator's command as it runs inside a container, placeholders filled in.
+    static func command(for job: SandboxJob) -> [String] {
+        job.command.argv(replacing: [
+            "program": "\(candidateDirectory)/\(job.programFileName)", "eval_dir": evalDirectory, "problem": problemDirectory,
+        ])
+    }
+
+    /// The command wrapped in a shell that appends result.json to standard output (see `split`).
     static func arguments(for job: SandboxJob) -> [String] {
         [
             "/bin/sh", "-c",
             "\"$@\"; status=$?; if [ -f \(evalDirectory)/result.json ]; then printf '\\n%s\\n' '\(resultMarker)'; "
                 + "head -c 1048576 \(evalDirectory)/result.json; fi; exit $status",
             "evaluate",
-        ]
-            + job.command.argv(replacing: [
-                "program": "\(candidateDirectory)/\(job.programFileName)", "eval_dir": evalDirectory, "problem": problemDirectory,
-            ])
+        ] + command(for: job)
     }
 
     /// Separates result.json from standard output, then keeps at most `limit` bytes of the output's tail.

@@ -76,6 +76,7 @@ public final class GVisorSandbox: Sandbox {
     func prepare() async throws {
         if prepared.withLock({ $0 }) { return }
         await Self.removeStale(in: base.deletingLastPathComponent(), runsc: runsc, except: base)
+        Self.removeAbandonedCgroups()
         let fileManager = FileManager.default
         do {
             for directory in ["usr", "etc", "proc", "dev", "sys", "tmp", "problem", "candidate"] {
@@ -122,8 +123,9 @@ public final class GVisorSandbox: Sandbox {
             _ = chmod(candidate.appendingPathComponent(job.programFileName).path, 0o644)
             let config = try JSONSerialization.data(withJSONObject: configuration(for: job, id: id, bundle: bundle), options: [.sortedKeys])
             try config.write(to: bundle.appendingPathComponent("config.json"))
+            try mountEvalDirectory(of: bundle)
         } catch {
-            try? FileManager.default.removeItem(at: bundle)
+            Self.removeBundle(bundle)
             throw SandboxError(.setupFailed, "could not write the OCI bundle \(bundle.path): \(error.localizedDescription)")
         }
         let stdoutFD: FileDescriptor
@@ -220,10 +222,11 @@ public final class GVisorSandbox: Sandbox {
             }
             Self.removeCgroups(of: id)
         }.value
-        defer { try? FileManager.default.removeItem(at: bundle) }
+        let resultFile = cancelled ? nil : Self.readResultFile(in: bundle)
+        defer { Self.removeBundle(bundle) }
         if cancelled { throw CancellationError() }
 
-        let output = ContainerCommand.split(stdout: readTail(of: stdoutURL, limit: limits.outputBytes + (1 << 20)), limit: limits.outputBytes)
+        let output = readTail(of: stdoutURL, limit: limits.outputBytes)
         let stderr = readTail(of: stderrURL, limit: limits.outputBytes)
         if reason == nil, let code = exitCode, let failure = Self.runscFailure(code: code, stderr: stderr.text) {
             throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
@@ -236,7 +239,7 @@ public final class GVisorSandbox: Sandbox {
         default: termination = .signaled(SIGKILL)
         }
         return SandboxOutcome(
-            termination: termination, stdout: output.stdout, stderr: stderr.text, resultFile: output.resultFile,
+            termination: termination, stdout: output.text, stderr: stderr.text, resultFile: resultFile,
             duration: started.duration(to: .now).inSeconds, outputTruncated: output.truncated || stderr.truncated)
     }
 
@@ -247,6 +250,7 @@ public final class GVisorSandbox: Sandbox {
             await Self.runsc(runsc, ["--root", stateDirectory.path, "delete", "-force", id])
             Self.removeCgroups(of: id)
         }
+        Self.unmountEverything(under: base)
         try? FileManager.default.removeItem(at: base)
         prepared.withLock { $0 = false }
     }
@@ -254,7 +258,9 @@ public final class GVisorSandbox: Sandbox {
     /// The OCI runtime configuration of one evaluation.
     func configuration(for job: SandboxJob, id: String, bundle: URL) -> [String: Any] {
         let limits = job.limits
-        let argv = ContainerCommand.arguments(for: job)
+        // The command runs as the container's first process, with no wrapper: /tmp/eval is a
+        // size-limited tmpfs mounted on the host, so result.json is read after the sandbox is gone.
+        let argv = ContainerCommand.command(for: job)
         func bind(_ destination: String, _ source: String) -> [String: Any] {
             ["destination": destination, "type": "bind", "source": source, "options": ["rbind", "ro", "nosuid", "nodev"]]
         }
@@ -268,7 +274,7 @@ public final class GVisorSandbox: Sandbox {
             bind("/etc", etc.path),
             bind("/problem", job.problemDirectory.path),
             bind("/candidate", bundle.appendingPathComponent("candidate").path),
-            tmpfs("/tmp/eval", "\(tmpfsMB)m", "1777"),
+            ["destination": ContainerCommand.evalDirectory, "type": "bind", "source": bundle.appendingPathComponent("eval").path, "options": ["rbind", "rw", "nosuid", "nodev"]],
         ]
         // Runs (the database with every prompt and program) live in the problem directory: hide them.
         if ContainerCommand.hasRuns(job.problemDirectory) {
@@ -315,6 +321,41 @@ public final class GVisorSandbox: Sandbox {
         ]
     }
 
+    /// Mounts the job's writable directory: a host tmpfs of `tmpfsMB`, so that its size is enforced
+    /// by the host kernel and its contents outlive the sandbox until `removeBundle`.
+    func mountEvalDirectory(of bundle: URL) throws {
+        let directory = bundle.appendingPathComponent("eval")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        guard mount("tmpfs", directory.path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "size=\(tmpfsMB)m,mode=1777") == 0 else {
+            throw SandboxError(.setupFailed, "could not mount a tmpfs at \(directory.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// result.json from the job's writable directory, at most 1 MiB.
+    static func readResultFile(in bundle: URL) -> String? {
+        let url = bundle.appendingPathComponent("eval/result.json")
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 1 << 20)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Unmounts the job's tmpfs, then removes its bundle.
+    static func removeBundle(_ bundle: URL) {
+        unmountEverything(under: bundle)
+        try? FileManager.default.removeItem(at: bundle)
+    }
+
+    /// Detaches every mount at or below `directory` (deepest first), so that it can be removed.
+    static func unmountEverything(under directory: URL) {
+        let prefix = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
+        let mounts = ((try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+            line.split(separator: " ").dropFirst().first.map { $0.replacingOccurrences(of: "\\040", with: " ") }
+        }
+        for point in mounts.filter({ $0 == directory.path || $0.hasPrefix(prefix) }).sorted(by: { $0.count > $1.count }) {
+            _ = umount2(point, Int32(MNT_DETACH))
+        }
+    }
+
     /// A runsc failure (not the candidate's): runsc's own error lines on standard error.
     static func runscFailure(code: Int32, stderr: String) -> String? {
         guard code == 128 || code == 2 || code == 1 else { return nil }
@@ -338,10 +379,33 @@ public final class GVisorSandbox: Sandbox {
 
     static let cgroupControllers = ["blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids", "systemd", "unified"]
 
+    /// Removes a sandbox's cgroups. A killed sandbox's last threads may still be leaving them, which
+    /// makes `rmdir` fail with EBUSY for a moment: retry for up to a second.
     static func removeCgroups(of id: String) {
         for controller in cgroupControllers {
             let directory = "/sys/fs/cgroup/\(controller)/evolve/\(id)"
-            if FileManager.default.fileExists(atPath: directory) { _ = rmdir(directory) }
+            for _ in 0..<40 {
+                guard FileManager.default.fileExists(atPath: directory), rmdir(directory) != 0, errno == EBUSY else { break }
+                usleep(25_000)
+            }
+        }
+    }
+
+    /// Removes empty evolve cgroups older than `age` seconds: a running evaluation's cgroup always
+    /// holds its sandbox, so these were left by a sandbox that could not be cleaned up at the time.
+    /// Runs when a gVisor sandbox prepares.
+    public static func removeAbandonedCgroups(olderThan age: Double = 60) {
+        let now = Date()
+        for controller in cgroupControllers {
+            let root = "/sys/fs/cgroup/\(controller)/evolve"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where name.hasPrefix("evolve-") {
+                let directory = root + "/" + name
+                guard let created = (try? FileManager.default.attributesOfItem(atPath: directory))?[.modificationDate] as? Date,
+                    now.timeIntervalSince(created) >= age,
+                    ((try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? "x").isEmpty
+                else { continue }
+                _ = rmdir(directory)
+            }
         }
     }
 
@@ -359,6 +423,7 @@ public final class GVisorSandbox: Sandbox {
                 await Self.runsc(runsc, ["--root", state.path, "delete", "-force", id])
                 removeCgroups(of: id)
             }
+            unmountEverything(under: directory)
             try? FileManager.default.removeItem(at: directory)
         }
     }

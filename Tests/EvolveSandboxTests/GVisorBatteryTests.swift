@@ -49,6 +49,34 @@ struct GVisorBatteryTests {
         await sandbox.shutdown()
     }
 
+    @Test("empty evolve cgroups a sandbox could not remove are swept; occupied and recent ones stay")
+    func abandonedCgroups() throws {
+        guard gVisorAvailable() else { return }
+        let root = "/sys/fs/cgroup/pids/evolve"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let token = String(UInt32.random(in: 0...0xFFFFFF), radix: 16)
+        let empty = "\(root)/evolve-test\(token)-empty"
+        let occupied = "\(root)/evolve-test\(token)-occupied"
+        for directory in [empty, occupied] { #expect(mkdir(directory, 0o755) == 0) }
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer {
+            kill(sleeper.processIdentifier, SIGKILL)
+            sleeper.waitUntilExit()
+            _ = rmdir(occupied)
+            _ = rmdir(empty)
+        }
+        try "\(sleeper.processIdentifier)\n".write(toFile: occupied + "/cgroup.procs", atomically: false, encoding: .utf8)
+
+        GVisorSandbox.removeAbandonedCgroups(olderThan: 60)
+        #expect(FileManager.default.fileExists(atPath: empty), "a recent cgroup was removed")
+        GVisorSandbox.removeAbandonedCgroups(olderThan: 0)
+        #expect(!FileManager.default.fileExists(atPath: empty), "an abandoned empty cgroup was kept")
+        #expect(FileManager.default.fileExists(atPath: occupied), "a cgroup with a process in it was removed")
+    }
+
     /// No container, sandbox process, bundle, mount or cgroup of this sandbox remains.
     func expectNothingLeft(sandbox: GVisorSandbox, directory: URL, after name: String) async throws {
         let base = directory.appendingPathComponent("gvisor/evolve-gvisor-\(getpid())")
