@@ -174,6 +174,7 @@ enum HostileBattery {
             let result = try await evaluator.evaluate(hostile.code)
             let elapsed = Date().timeIntervalSince(started)
             let reason = result.failureReason ?? ""
+            print("battery: \(sandbox.name), \(hostile): \(result.status) after \(String(format: "%.2f", elapsed)) s")
             #expect(hostile.statuses.contains(result.status), "\(sandbox.name), \(hostile): \(result.status) — \(reason)")
             #expect(hostile.reasonMentions.contains { reason.contains($0) }, "\(sandbox.name), \(hostile): \(reason)")
             #expect(elapsed < Self.timeout + 2, "\(sandbox.name), \(hostile) took \(elapsed) s")
