@@ -198,7 +198,7 @@ public final class DockerSandbox: Sandbox {
             tasks.addTask { [self] in
                 // The log stream ends when the container stops.
                 do {
-                    try await followLogs(of: id, into: output, limit: limits.maxFileBytes) { await kill(.outputTooLarge) }
+                    try await readLogs(of: id, into: output, limit: limits.maxFileBytes) { await kill(.outputTooLarge) }
                     return true
                 } catch {
                     if !Task.isCancelled { logger.warning("lost the log stream of \(id): \(Self.describe(error))") }
@@ -246,12 +246,25 @@ public final class DockerSandbox: Sandbox {
             oomKilled = state["OOMKilled"] as? Bool ?? false
             if exitCode == nil, let code = state["ExitCode"] as? Int { exitCode = Int32(code) }
         }
-        await cleanUp()
         let reason = stopped.withLock { $0 }
+        // podman's follow stream can end before the last of a container's output under load (seen
+        // with two evaluations in flight): once the container has stopped, read its whole log once
+        // more and keep whichever copy is longer.
+        var received = output
+        if reason == nil, exitCode != nil, output.total <= limits.maxFileBytes {
+            let complete = LogTails(stdoutLimit: output.stdoutLimit, stderrLimit: output.stderrLimit)
+            if (try? await readLogs(of: id, into: complete, follow: false, limit: limits.maxFileBytes) {}) != nil,
+                complete.total > output.total
+            {
+                logger.debug("the log stream of \(id) ended \(complete.total - output.total) bytes early; using the stopped container's log")
+                received = complete
+            }
+        }
+        await cleanUp()
         guard streamed || reason != nil, let exitCode else {
             throw SandboxError(.launchFailed, "lost track of container \(id) on the Docker engine at \(host)")
         }
-        let tails = output.snapshot()
+        let tails = received.snapshot()
         let stdout = ContainerCommand.split(stdout: tails.stdout, limit: limits.outputBytes)
         let termination: SandboxOutcome.Termination
         switch reason {
@@ -345,9 +358,10 @@ public final class DockerSandbox: Sandbox {
     }
 
     /// Reads the container's multiplexed log stream until it ends, keeping the tails; calls
-    /// `tooMuch` once more than `limit` bytes came.
-    func followLogs(of id: String, into tails: LogTails, limit: Int, tooMuch: @Sendable () async -> Void) async throws {
-        var request = HTTPClientRequest(url: baseURL + "/" + Self.apiVersion + "/containers/\(id)/logs?follow=true&stdout=true&stderr=true")
+    /// `tooMuch` once more than `limit` bytes came. Without `follow`, reads the log so far and stops
+    /// past `limit`.
+    func readLogs(of id: String, into tails: LogTails, follow: Bool = true, limit: Int, tooMuch: @Sendable () async -> Void) async throws {
+        var request = HTTPClientRequest(url: baseURL + "/" + Self.apiVersion + "/containers/\(id)/logs?follow=\(follow)&stdout=true&stderr=true")
         request.headers.add(name: "Host", value: "docker")
         let response = try await client.execute(request, deadline: .distantFuture)
         guard response.status == .ok else {
@@ -361,6 +375,7 @@ public final class DockerSandbox: Sandbox {
             if !warned, tails.total > limit {
                 warned = true
                 await tooMuch()
+                if !follow { break }
             }
         }
     }
