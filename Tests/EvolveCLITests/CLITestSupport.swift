@@ -30,8 +30,13 @@ struct RunningEvolve {
     var stdoutURL: URL
     var stderrURL: URL
 
+    /// The finished process's outcome; removes its output files.
     func result(seconds: Double) -> CommandResult {
-        CommandResult(
+        defer {
+            try? FileManager.default.removeItem(at: stdoutURL)
+            try? FileManager.default.removeItem(at: stderrURL)
+        }
+        return CommandResult(
             status: process.terminationStatus,
             stdout: (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "",
