@@ -331,11 +331,16 @@ public final class GVisorSandbox: Sandbox {
         }
     }
 
-    /// result.json from the job's writable directory, at most 1 MiB.
+    /// result.json from the job's writable directory, at most 1 MiB. The directory is mounted on
+    /// the host and the candidate controls it: a symbolic link (to a host file evolve could read)
+    /// or anything but a regular file is not followed.
     static func readResultFile(in bundle: URL) -> String? {
-        let url = bundle.appendingPathComponent("eval/result.json")
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
-        defer { try? handle.close() }
+        let path = bundle.appendingPathComponent("eval/result.json").path
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         return (try? handle.read(upToCount: 1 << 20)).map { String(decoding: $0, as: UTF8.self) }
     }
 

@@ -120,6 +120,10 @@ enum HostileBattery {
                     """,
                 statuses: [.invalidResult], reasonMentions: ["nothing readable"]),
             Hostile(
+                name: "result.json as a link to the host's secret",
+                code: "import os\nos.symlink('\(homeSecret)', '/tmp/eval/result.json')\nprint('{\"error\": \"linked\"}')\n",
+                statuses: [.invalidResult], reasonMentions: ["linked"]),
+            Hostile(
                 name: "an infinite loop", code: "while True:\n    pass\n",
                 statuses: [.timeout], reasonMentions: ["wall clock"]),
             Hostile(
