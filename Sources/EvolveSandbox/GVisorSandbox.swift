@@ -35,19 +35,28 @@ public final class GVisorSandbox: Sandbox {
     public let tmpfsMB: Int
     /// CPUs an evaluation may use (cgroup quota).
     public let cpus: Double
+    /// Evaluations one sandbox runs before it is replaced (1: a fresh sandbox for each); see
+    /// `GVisorSandbox+Reuse.swift`.
+    public let reuse: Int
     /// Every container of this sandbox is named with this prefix (`evolve-` and 6 hex digits).
     public let containerPrefix = "evolve-" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
     let base: URL
     let logger: Logger
     private let prepared = Mutex(false)
+    /// Reused sandboxes waiting for a job, and every reused sandbox that is running.
+    let idle = Mutex<[ReusedSandbox]>([])
+    let live = Mutex<[String: ReusedSandbox]>([:])
+    private let shutDown = Mutex(false)
+    var isShutDown: Bool { shutDown.withLock { $0 } }
 
     public init(
-        runsc: String = "/usr/bin/runsc", tmpfsMB: Int = 5, cpus: Double = 1,
+        runsc: String = "/usr/bin/runsc", tmpfsMB: Int = 5, cpus: Double = 1, reuse: Int = 1,
         temporaryRoot: URL = FileManager.default.temporaryDirectory, logger: Logger = Logger(label: "evolve.sandbox")
     ) {
         self.runsc = runsc
         self.tmpfsMB = tmpfsMB
         self.cpus = cpus
+        self.reuse = max(1, reuse)
         self.base = temporaryRoot.appendingPathComponent("evolve-gvisor-\(getpid())")
         self.logger = logger
     }
@@ -79,7 +88,7 @@ public final class GVisorSandbox: Sandbox {
         Self.removeAbandonedCgroups()
         let fileManager = FileManager.default
         do {
-            for directory in ["usr", "etc", "proc", "dev", "sys", "tmp", "problem", "candidate"] {
+            for directory in ["usr", "etc", "proc", "dev", "sys", "tmp/eval", "problem", "candidate"] {
                 try fileManager.createDirectory(at: rootfs.appendingPathComponent(directory), withIntermediateDirectories: true)
             }
             for (link, target) in [("bin", "usr/bin"), ("lib", "usr/lib"), ("lib64", "usr/lib64"), ("sbin", "usr/sbin")]
@@ -96,6 +105,8 @@ public final class GVisorSandbox: Sandbox {
             for (name, text) in files {
                 try text.write(to: etc.appendingPathComponent(name), atomically: true, encoding: .utf8)
             }
+            try GVisorSupervisor.script.write(to: rootfs.appendingPathComponent(GVisorSupervisor.fileName), atomically: true, encoding: .utf8)
+            _ = chmod(rootfs.appendingPathComponent(GVisorSupervisor.fileName).path, 0o644)
             try fileManager.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
             try fileManager.createDirectory(at: base.appendingPathComponent("jobs"), withIntermediateDirectories: true)
             // uid 65534 inside must be able to walk to the candidate.
@@ -108,6 +119,7 @@ public final class GVisorSandbox: Sandbox {
     }
 
     public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
+        if reuse > 1 { return try await runReused(job) }
         try await prepare()
         let started = ContinuousClock.now
         let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
@@ -245,6 +257,8 @@ public final class GVisorSandbox: Sandbox {
 
     /// Deletes any container still known to runsc and the shared root.
     public func shutdown() async {
+        shutDown.withLock { $0 = true }
+        await retireAll()
         let jobs = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("jobs").path)) ?? []
         for id in jobs {
             await Self.runsc(runsc, ["--root", stateDirectory.path, "delete", "-force", id])

@@ -63,8 +63,11 @@ struct Bench: AsyncParsableCommand {
         let engineTrivial = try await engine(problem: trivial, server: server, evaluations: evaluations)
 
         var gvisorEngine: (rate: Double, peakMB: Double)?
+        var reusedEngine: (rate: Double, peakMB: Double)?
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
             gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), sandbox: GVisorSandbox())
+            reusedEngine = try await engine(
+                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: GVisorSandbox(reuse: 50))
         }
 
         print("## Throughput (instant loopback model, 2 evaluations in flight)\n")
@@ -75,7 +78,8 @@ struct Bench: AsyncParsableCommand {
         row("evolve run, knapsack evaluator", knapsack.rate)
         row("bare trivial evaluator (`echo`), 2 at a time", bareTrivial)
         row("evolve run, trivial evaluator", engineTrivial.rate)
-        if let gvisorEngine { row("evolve run through gVisor, knapsack evaluator", gvisorEngine.rate) }
+        if let gvisorEngine { row("evolve run through gVisor (a fresh sandbox each), knapsack evaluator", gvisorEngine.rate) }
+        if let reusedEngine { row("evolve run through gVisor (`reuse: 50`), knapsack evaluator", reusedEngine.rate) }
         print("")
         print("- evolve vs the bare 1-at-a-time loop: \(percent(knapsack.rate / bare1)); vs the bare 2-at-a-time loop: \(percent(knapsack.rate / bare2))")
         let overhead = 1000 * (2 / engineTrivial.rate - 2 / bareTrivial)
@@ -115,6 +119,7 @@ struct Bench: AsyncParsableCommand {
             let gvisor = GVisorSandbox()
             try await gvisor.checkAvailability()
             backends.append(("gvisor", gvisor))
+            backends.append(("gvisor, reuse 50", GVisorSandbox(reuse: 50)))
         }
         // The Docker backend: on DOCKER_HOST if set (image from EVOLVE_BENCH_IMAGE), else on a
         // podman service of our own, with runsc, when podman is installed.

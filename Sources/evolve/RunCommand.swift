@@ -219,7 +219,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func makeSandbox(_ configuration: SandboxConfiguration, logger: Logger) -> any Sandbox {
         switch configuration.backend {
-        case .gvisor: return GVisorSandbox(tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus, logger: logger)
+        case .gvisor: return GVisorSandbox(tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus, reuse: configuration.reuse, logger: logger)
         case .docker:
             return DockerSandbox(
                 host: DockerSandbox.resolveHost(configured: configuration.dockerHost, environment: ProcessInfo.processInfo.environment),

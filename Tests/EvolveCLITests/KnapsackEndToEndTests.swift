@@ -6,10 +6,18 @@ import Testing
 
 @Suite("evolve run on examples/knapsack", .serialized)
 struct KnapsackEndToEndTests {
-    @Test("a scripted dynamic-programming diff reaches the optimum 275 and `evolve best` prints it")
-    func reachesTheOptimum() async throws {
+    @Test("a scripted dynamic-programming diff reaches the optimum 275 and `evolve best` prints it", arguments: [1, 20])
+    func reachesTheOptimum(reuse: Int) async throws {
         let problem = try knapsackProblem()
         defer { problem.remove() }
+        if reuse > 1 {
+            // Reused gVisor sandboxes: the same run, with up to `reuse` evaluations per sandbox.
+            let file = problem.url.appendingPathComponent("evolve.yaml")
+            let yaml = try String(contentsOf: file, encoding: .utf8)
+            #expect(yaml.contains("sandbox:\n  timeout: 10\n"))
+            try yaml.replacingOccurrences(of: "sandbox:\n  timeout: 10\n", with: "sandbox:\n  timeout: 10\n  reuse: \(reuse)\n")
+                .write(to: file, atomically: true, encoding: .utf8)
+        }
         // A SEARCH that matches nothing (rejected, reason fed back); then the DP diff; then one
         // garbage reply (a model error, recorded) and answers without any change.
         let server = try await LoopbackLLMServer.start { request in

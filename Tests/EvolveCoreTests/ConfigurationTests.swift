@@ -77,6 +77,11 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
             line: 5, key: "sandbox.timeout", mentions: ["positive"]
         ),
         BadProblem(
+            name: "zero reuse",
+            yaml: "sandbox:\n  backend: gvisor\n  reuse: 0\n",
+            line: 3, key: "sandbox.reuse", mentions: ["at least 1"]
+        ),
+        BadProblem(
             name: "negative iterations",
             yaml: "search:\n  iterations: -3\n",
             line: 2, key: "search.iterations", mentions: ["negative"]

@@ -22,29 +22,34 @@ func gVisorAvailable() -> Bool {
 
 @Suite("gVisor sandbox: hostile programs", .serialized)
 struct GVisorBatteryTests {
-    @Test("each hostile candidate is a recorded failure within timeout + 2 s, leaks nothing, leaves nothing, and good candidates still score")
-    func battery() async throws {
+    @Test(
+        "each hostile candidate is a recorded failure within timeout + 2 s, leaks nothing, leaves nothing, and good candidates still score",
+        arguments: [1, 50])
+    func battery(reuse: Int) async throws {
         guard gVisorAvailable() else { return }
         let directory = try TemporaryDirectory(prefix: "evolve-battery")
         defer { directory.remove() }
         let root = directory.url.appendingPathComponent("gvisor")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let sandbox = GVisorSandbox(temporaryRoot: root)
+        let sandbox = GVisorSandbox(reuse: reuse, temporaryRoot: root)
         try await HostileBattery.run(sandbox: sandbox, directory: directory) { name in
-            try await expectNothingLeft(sandbox: sandbox, directory: directory.url, after: name)
+            try await expectNothingLeft(sandbox: sandbox, directory: directory.url, after: name, reused: reuse > 1)
         }
         await sandbox.shutdown()
+        try await expectNothingLeft(sandbox: sandbox, directory: directory.url, after: "shutdown")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("evolve-gvisor-\(getpid())").path))
     }
 
-    @Test("the candidate runs read-only as uid 65534 in /problem; result.json wins over standard output; output keeps its tail")
-    func resultFileAndOutput() async throws {
+    @Test(
+        "the candidate runs read-only as uid 65534 in /problem; result.json wins over standard output; output keeps its tail",
+        arguments: [1, 50])
+    func resultFileAndOutput(reuse: Int) async throws {
         guard gVisorAvailable() else { return }
         let directory = try TemporaryDirectory(prefix: "evolve-gvisor-result")
         defer { directory.remove() }
         let root = directory.url.appendingPathComponent("gvisor")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let sandbox = GVisorSandbox(temporaryRoot: root)
+        let sandbox = GVisorSandbox(reuse: reuse, temporaryRoot: root)
         try await HostileBattery.expectContainerContract(sandbox: sandbox, directory: directory)
         await sandbox.shutdown()
     }
@@ -77,9 +82,15 @@ struct GVisorBatteryTests {
         #expect(FileManager.default.fileExists(atPath: occupied), "a cgroup with a process in it was removed")
     }
 
-    /// No container, sandbox process, bundle, mount or cgroup of this sandbox remains.
-    func expectNothingLeft(sandbox: GVisorSandbox, directory: URL, after name: String) async throws {
+    /// No container, sandbox process, bundle, mount or cgroup of this sandbox remains; with
+    /// `reused`, but the one sandbox that is kept for the next evaluation.
+    func expectNothingLeft(sandbox: GVisorSandbox, directory: URL, after name: String, reused: Bool = false) async throws {
         let base = directory.appendingPathComponent("gvisor/evolve-gvisor-\(getpid())")
+        if reused {
+            let jobs = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("jobs").path)) ?? []
+            #expect(jobs.count <= 1, "\(name): more than the one reused sandbox: \(jobs)")
+            return
+        }
         // Give a killed sandbox's last processes a moment to be reaped.
         var processes = true
         for _ in 0..<40 {

@@ -144,6 +144,18 @@ enum HostileBattery {
                     """,
                 statuses: [.invalidResult], reasonMentions: ["detached"]),
             Hostile(
+                name: "leave a file, a shared-memory segment and a process for the next candidate",
+                code: """
+                    import ctypes, os, time
+                    open('/tmp/eval/left-behind', 'w').write('x')
+                    ctypes.CDLL(None).shmget(0x5EC2E7, 4096, 0o1666)
+                    if os.fork() == 0:
+                        time.sleep(600)
+                    print('{"error": "left things behind"}')
+
+                    """,
+                statuses: [.invalidResult], reasonMentions: ["left things behind"]),
+            Hostile(
                 name: "kill -9 -1",
                 // From a child: as PID 1 of its sandbox the candidate itself would be spared.
                 code: "import os, signal, time\nif os.fork() == 0:\n    os.kill(-1, signal.SIGKILL)\n    os._exit(0)\ntime.sleep(60)\n",
@@ -151,6 +163,25 @@ enum HostileBattery {
                 statuses: [.crashed, .timeout], reasonMentions: ["SIGKILL", "signal", "wall clock"]),
         ]
     }
+
+    /// A well-behaved candidate that scores 42 only if nothing of an earlier candidate is visible:
+    /// no file in /tmp/eval, no shared-memory segment, no process but itself and its ancestors.
+    static let probe = """
+        import ctypes, json, os
+        left = os.listdir('/tmp/eval') if os.path.isdir('/tmp/eval') else []
+        if ctypes.CDLL(None).shmget(0x5EC2E7, 0, 0) != -1:
+            left.append('shared memory')
+        mine, pid = set(), os.getpid()
+        while pid > 0:
+            mine.add(pid)
+            status = open(f'/proc/{pid}/status').read()
+            pid = int(status.split('PPid:')[1].split()[0])
+        for entry in os.listdir('/proc'):
+            if entry.isdigit() and int(entry) not in mine:
+                left.append(open(f'/proc/{entry}/cmdline').read().replace('\\0', ' '))
+        print(json.dumps({'error': f'left behind: {left}'} if left else {'score': 42}))
+
+        """
 
     /// Runs every hostile candidate through `sandbox` in one problem directory that holds a secret in
     /// `runs/`, with a second secret in the host's home, and checks each outcome; `nothingLeft`
@@ -188,7 +219,7 @@ enum HostileBattery {
             #expect(!everything.contains("CONNECTED"), "\(sandbox.name), \(hostile): a connection went through")
             try await nothingLeft(hostile.name)
 
-            let good = try await evaluator.evaluate("print('{\"score\": 42}')\n")
+            let good = try await evaluator.evaluate(Self.probe)
             #expect(good.status == .success && good.score == 42, "\(sandbox.name), a good candidate after \(hostile): \(good.failureReason ?? "")")
         }
         #expect(!listener.wasConnected, "\(sandbox.name): the host's listener saw a connection")

@@ -438,11 +438,15 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public var runtime: String
     /// Docker backend: the engine's address; nil means DOCKER_HOST, else the default socket.
     public var dockerHost: String?
+    /// gVisor backend: evaluations one sandbox runs, one after another, each in fresh namespaces,
+    /// before it is replaced; 1 starts a fresh sandbox for every evaluation.
+    public var reuse: Int
 
     public init(
         backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
         maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
-        cpus: Double = 1, image: String = "python:3.12-slim", runtime: String = "runsc", dockerHost: String? = nil
+        cpus: Double = 1, image: String = "python:3.12-slim", runtime: String = "runsc", dockerHost: String? = nil,
+        reuse: Int = 1
     ) {
         self.backend = backend
         self.timeout = timeout
@@ -457,10 +461,11 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         self.image = image
         self.runtime = runtime
         self.dockerHost = dockerHost
+        self.reuse = reuse
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus, image, runtime
+        case backend, timeout, concurrency, cpus, image, runtime, reuse
         case dockerHost = "docker_host"
         case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
@@ -486,7 +491,8 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             cpus: try c.value(.cpus, default: d.cpus),
             image: try c.value(.image, default: d.image),
             runtime: try c.value(.runtime, default: d.runtime),
-            dockerHost: try c.decodeIfPresent(String.self, forKey: .dockerHost)
+            dockerHost: try c.decodeIfPresent(String.self, forKey: .dockerHost),
+            reuse: try c.value(.reuse, default: d.reuse)
         )
         try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
         try c.require(memoryMB >= 16, .memoryMB, "memory_mb must be at least 16")
@@ -497,6 +503,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         try c.require(concurrency >= 1, .concurrency, "the concurrency must be at least 1")
         try c.require(tmpfsMB >= 1, .tmpfsMB, "tmpfs_mb must be at least 1")
         try c.require(cpus > 0, .cpus, "cpus must be a positive number")
+        try c.require(reuse >= 1, .reuse, "reuse must be at least 1 (1: a fresh sandbox for every evaluation)")
         try c.require(!image.isEmpty, .image, "the image must not be empty")
         try c.require(
             dockerHost.map { $0.hasPrefix("unix://") || $0.hasPrefix("tcp://") || $0.hasPrefix("http://") } ?? true, .dockerHost,

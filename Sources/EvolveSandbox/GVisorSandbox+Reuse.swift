@@ -1,0 +1,324 @@
+import Dispatch
+import EvolveCore
+import Foundation
+import Subprocess
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Reused sandboxes (`sandbox.reuse` > 1): one gVisor sandbox runs up to `reuse` evaluations one
+/// after another, each in fresh namespaces made by `GVisorSupervisor`, which saves the start of a
+/// sandbox (three runsc processes and a guest kernel: about 130 ms of CPU) per evaluation.
+///
+/// What each evaluation still gets to itself: its PID namespace (it cannot see or signal any other
+/// evaluation's processes, and everything it started is killed when its first process ends), its
+/// mount namespace with a fresh tmpfs at /tmp/eval and a fresh /candidate, its IPC, UTS and network
+/// namespaces, uid 65534 without capabilities, and its rlimits. What consecutive evaluations of one
+/// sandbox share is gVisor's guest kernel. A sandbox that misses an answer, is cancelled or dies is
+/// destroyed, and the next evaluation gets a new one.
+extension GVisorSandbox {
+    /// What a reused sandbox is made for: evaluations of another problem or limit get another one.
+    struct ReuseKey: Hashable, Sendable {
+        var problemDirectory: String
+        var memoryBytes: Int
+        var maxProcesses: Int
+        var masksRuns: Bool
+    }
+
+    func runReused(_ job: SandboxJob) async throws -> SandboxOutcome {
+        try await prepare()
+        let key = ReuseKey(
+            problemDirectory: job.problemDirectory.path, memoryBytes: job.limits.memoryBytes, maxProcesses: job.limits.maxProcesses,
+            masksRuns: ContainerCommand.hasRuns(job.problemDirectory))
+        let sandbox = try idle.withLock { pool in
+            if let index = pool.firstIndex(where: { $0.key == key }) { return pool.remove(at: index) }
+            return nil
+        } ?? startReused(for: job, key: key)
+
+        let started = ContinuousClock.now
+        let request = try Self.request(for: job, tmpfsMB: tmpfsMB)
+        // The supervisor answers by the job's own wall clock; this backstop covers a sandbox that
+        // is still starting or no longer answers.
+        let deadline = ContinuousClock.now + .milliseconds(Int64(job.limits.timeout * 1000)) + .seconds(3)
+        let answer = await withTaskCancellationHandler {
+            await sandbox.exchange(request, deadline: deadline)
+        } onCancel: {
+            sandbox.kill()
+        }
+        if Task.isCancelled {
+            await retire(sandbox)
+            throw CancellationError()
+        }
+        switch answer {
+        case .line(let line):
+            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+                await retire(sandbox)
+                throw SandboxError(.launchFailed, "the gVisor sandbox's supervisor answered something that is not JSON")
+            }
+            if let error = object["error"] as? String {
+                await retire(sandbox)
+                throw SandboxError(.launchFailed, "the gVisor sandbox's supervisor failed: \(error)")
+            }
+            let used = sandbox.finishedJob()
+            if used < reuse, !isShutDown {
+                idle.withLock { $0.append(sandbox) }
+            } else {
+                await retire(sandbox)
+            }
+            return Self.outcome(from: object, limits: job.limits)
+        case .noAnswer:
+            await retire(sandbox)
+            return SandboxOutcome(
+                termination: .timedOut, stdout: "", stderr: "", resultFile: nil, duration: started.duration(to: .now).inSeconds,
+                outputTruncated: false)
+        case .stopped:
+            let stderr = readTail(of: sandbox.bundle.appendingPathComponent("stderr"), limit: job.limits.outputBytes).text
+            await retire(sandbox)
+            if let failure = Self.runscFailure(code: 1, stderr: stderr) {
+                throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
+            }
+            // The guest kernel went away during the evaluation (the sandbox's memory cgroup, say).
+            return SandboxOutcome(
+                termination: .signaled(SIGKILL), stdout: "", stderr: stderr, resultFile: nil,
+                duration: started.duration(to: .now).inSeconds, outputTruncated: false)
+        }
+    }
+
+    /// Starts a sandbox whose first process is the supervisor.
+    func startReused(for job: SandboxJob, key: ReuseKey) throws -> ReusedSandbox {
+        let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
+        let bundle = base.appendingPathComponent("jobs").appendingPathComponent(id)
+        let pipes: (input: (FileDescriptor, FileDescriptor), output: (FileDescriptor, FileDescriptor))
+        let stderrFD: FileDescriptor
+        do {
+            try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
+            _ = chmod(bundle.path, 0o755)
+            let config = try JSONSerialization.data(withJSONObject: reusedConfiguration(for: job, id: id), options: [.sortedKeys])
+            try config.write(to: bundle.appendingPathComponent("config.json"))
+            stderrFD = try FileDescriptor.open(
+                FilePath(bundle.appendingPathComponent("stderr").path), .writeOnly, options: [.create, .truncate],
+                permissions: [.ownerReadWrite])
+            let input = try FileDescriptor.pipe()
+            let output = try FileDescriptor.pipe()
+            pipes = ((input.readEnd, input.writeEnd), (output.readEnd, output.writeEnd))
+        } catch {
+            Self.removeBundle(bundle)
+            throw SandboxError(.setupFailed, "could not write the OCI bundle \(bundle.path): \(error.localizedDescription)")
+        }
+        // Our ends must not leak into runsc: it would keep its own standard input open.
+        _ = fcntl(pipes.input.1.rawValue, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipes.input.1.rawValue, F_SETFL, fcntl(pipes.input.1.rawValue, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(pipes.output.0.rawValue, F_SETFD, FD_CLOEXEC)
+        let sandbox = ReusedSandbox(id: id, key: key, bundle: bundle, input: pipes.input.1, output: pipes.output.0)
+        let arguments = [
+            "--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive", "run", "--bundle", bundle.path, id,
+        ]
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
+        let runsc = self.runsc
+        let group = sandbox.group
+        // The sandbox's lifetime is this task: it ends when runsc does, and `retire` waits for it.
+        sandbox.lifetime.withLock {
+            $0 = Task.detached { [options] in
+                _ = try? await Subprocess.run(
+                    .path(FilePath(runsc)), arguments: Arguments(arguments),
+                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: options,
+                    input: .fileDescriptor(pipes.input.0, closeAfterSpawningProcess: true),
+                    output: .fileDescriptor(pipes.output.1, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
+                ) { execution in
+                    group.started(execution.processIdentifier.value)
+                }
+                sandbox.exited.withLock { $0 = true }
+            }
+        }
+        live.withLock { $0[id] = sandbox }
+        return sandbox
+    }
+
+    /// Kills a reused sandbox and removes everything it left.
+    func retire(_ sandbox: ReusedSandbox) async {
+        sandbox.kill()
+        let stateDirectory = self.stateDirectory
+        let runsc = self.runsc
+        await Task.detached {
+            await sandbox.lifetime.withLock { $0 }?.value
+            await Self.destroy(sandbox.id, runsc: runsc, stateDirectory: stateDirectory)
+            Self.removeCgroups(of: sandbox.id)
+            sandbox.closePipes()
+            Self.removeBundle(sandbox.bundle)
+        }.value
+        _ = live.withLock { $0.removeValue(forKey: sandbox.id) }
+    }
+
+    /// Retires every reused sandbox, idle or busy.
+    func retireAll() async {
+        idle.withLock { $0.removeAll() }
+        for sandbox in live.withLock({ Array($0.values) }) {
+            await retire(sandbox)
+        }
+    }
+
+    /// The OCI configuration of a reused sandbox: the fresh sandbox's, with the supervisor as its
+    /// first process (root inside the sandbox, with just the capabilities it needs to make each
+    /// job's namespaces and drop to uid 65534), and no per-job mounts.
+    func reusedConfiguration(for job: SandboxJob, id: String) -> [String: Any] {
+        var configuration = configuration(for: job, id: id, bundle: base.appendingPathComponent("jobs").appendingPathComponent(id))
+        var process = configuration["process"] as? [String: Any] ?? [:]
+        let capabilities = ["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL"]
+        process["args"] = ["/usr/bin/python3", "-I", "-S", "/" + GVisorSupervisor.fileName]
+        process["user"] = ["uid": 0, "gid": 0]
+        process["capabilities"] = ["bounding": capabilities, "effective": capabilities, "permitted": capabilities, "inheritable": [], "ambient": []]
+        process["noNewPrivileges"] = false
+        // Each job sets its own limits; the supervisor only needs files.
+        process["rlimits"] = [["type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024], ["type": "RLIMIT_CORE", "soft": 0, "hard": 0]]
+        configuration["process"] = process
+        let perJob: Set<String> = ["/candidate", ContainerCommand.evalDirectory]
+        configuration["mounts"] = (configuration["mounts"] as? [[String: Any]] ?? []).filter { mount in
+            !perJob.contains(mount["destination"] as? String ?? "")
+        }
+        return configuration
+    }
+
+    /// One job for the supervisor, as a JSON line.
+    static func request(for job: SandboxJob, tmpfsMB: Int) throws -> Data {
+        let limits = job.limits
+        let object: [String: Any] = [
+            "argv": ContainerCommand.command(for: job),
+            "env": Dictionary(uniqueKeysWithValues: ContainerCommand.environment.map { entry in
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }),
+            "program": job.program,
+            "program_file": job.programFileName,
+            "timeout": limits.timeout,
+            "tmpfs_mb": tmpfsMB,
+            "max_output": limits.maxFileBytes,
+            "output_bytes": limits.outputBytes,
+            "rlimits": [
+                "cpu": limits.cpuSeconds, "fsize": limits.maxFileBytes, "as": limits.memoryBytes, "nproc": limits.maxProcesses,
+                "nofile": 256, "core": 0,
+            ],
+        ]
+        do {
+            var data = try JSONSerialization.data(withJSONObject: object)
+            data.append(UInt8(ascii: "\n"))
+            return data
+        } catch {
+            throw SandboxError(.setupFailed, "could not encode the job for the gVisor sandbox: \(error)")
+        }
+    }
+
+    /// The supervisor's answer as an outcome.
+    static func outcome(from answer: [String: Any], limits: SandboxLimits) -> SandboxOutcome {
+        let termination: SandboxOutcome.Termination
+        switch answer["reason"] as? String {
+        case "timeout": termination = .timedOut
+        case "output": termination = .signaled(SIGXFSZ)
+        default:
+            if let signal = answer["signal"] as? Int {
+                termination = .signaled(Int32(signal))
+            } else {
+                termination = ContainerCommand.termination(exitCode: Int32(answer["code"] as? Int ?? 1))
+            }
+        }
+        return SandboxOutcome(
+            termination: termination, stdout: answer["stdout"] as? String ?? "", stderr: answer["stderr"] as? String ?? "",
+            resultFile: answer["result"] as? String, duration: answer["duration"] as? Double ?? 0,
+            outputTruncated: answer["truncated"] as? Bool ?? false)
+    }
+}
+
+/// One long-lived gVisor sandbox and the pipes to its supervisor.
+final class ReusedSandbox: Sendable {
+    enum Answer: Sendable { case line(Data), noAnswer, stopped }
+
+    let id: String
+    let key: GVisorSandbox.ReuseKey
+    let bundle: URL
+    let group = ProcessGroup()
+    let exited = Mutex(false)
+    let lifetime = Mutex<Task<Void, Never>?>(nil)
+    private let input: FileDescriptor
+    private let output: FileDescriptor
+    private let state = Mutex((jobs: 0, pipesClosed: false))
+
+    init(id: String, key: GVisorSandbox.ReuseKey, bundle: URL, input: FileDescriptor, output: FileDescriptor) {
+        self.id = id
+        self.key = key
+        self.bundle = bundle
+        self.input = input
+        self.output = output
+    }
+
+    /// Counts a finished job; returns how many this sandbox has run.
+    func finishedJob() -> Int { state.withLock { $0.jobs += 1; return $0.jobs } }
+
+    func kill() { group.kill() }
+
+    func closePipes() {
+        let close = state.withLock { state -> Bool in
+            defer { state.pipesClosed = true }
+            return !state.pipesClosed
+        }
+        guard close else { return }
+        try? input.close()
+        try? output.close()
+    }
+
+    /// Sends one job and waits for its answer line, off Swift's cooperative threads (the wait
+    /// blocks in `poll`). A sandbox that was killed, or whose runsc ended, closes the pipe.
+    func exchange(_ request: Data, deadline: ContinuousClock.Instant) async -> Answer {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: self.blockingExchange(request, deadline: deadline))
+            }
+        }
+    }
+
+    private func blockingExchange(_ request: Data, deadline: ContinuousClock.Instant) -> Answer {
+        // A write to a sandbox that died must fail with EPIPE instead of ending evolve.
+        signal(SIGPIPE, SIG_IGN)
+        var sent = 0
+        while sent < request.count {
+            if ContinuousClock.now >= deadline { return .noAnswer }
+            var poller = pollfd(fd: input.rawValue, events: Int16(POLLOUT), revents: 0)
+            guard poll(&poller, 1, 200) >= 0 || errno == EINTR else { return .stopped }
+            if poller.revents & Int16(POLLOUT) == 0 {
+                if poller.revents & Int16(POLLERR | POLLHUP) != 0 || exited.withLock({ $0 }) { return .stopped }
+                continue
+            }
+            let count = request.withUnsafeBytes { bytes in write(input.rawValue, bytes.baseAddress! + sent, bytes.count - sent) }
+            if count < 0, errno == EINTR || errno == EAGAIN { continue }
+            if count <= 0 { return .stopped }
+            sent += count
+        }
+        var line: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return .noAnswer }
+            var poller = pollfd(fd: output.rawValue, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, Int32(min(left.inSeconds * 1000, 200)) + 1)
+            if ready < 0, errno != EINTR { return .stopped }
+            if ready <= 0 {
+                if exited.withLock({ $0 }) { return .stopped }
+                continue
+            }
+            let count = buffer.withUnsafeMutableBytes { read(output.rawValue, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR || errno == EAGAIN { continue }
+            if count <= 0 { return .stopped }
+            line.append(contentsOf: buffer[0..<count])
+            if let newline = line.firstIndex(of: UInt8(ascii: "\n")) { return .line(Data(line[..<newline])) }
+        }
+    }
+}
