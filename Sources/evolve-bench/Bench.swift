@@ -64,10 +64,13 @@ struct Bench: AsyncParsableCommand {
 
         var gvisorEngine: (rate: Double, peakMB: Double)?
         var reusedEngine: (rate: Double, peakMB: Double)?
+        var reusedEngine3: (rate: Double, peakMB: Double)?
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
             gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), sandbox: GVisorSandbox())
             reusedEngine = try await engine(
                 problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: GVisorSandbox(reuse: 50))
+            reusedEngine3 = try await engine(
+                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: GVisorSandbox(reuse: 50), inFlight: 3)
         }
 
         print("## Throughput (instant loopback model, 2 evaluations in flight)\n")
@@ -80,6 +83,7 @@ struct Bench: AsyncParsableCommand {
         row("evolve run, trivial evaluator", engineTrivial.rate)
         if let gvisorEngine { row("evolve run through gVisor (a fresh sandbox each), knapsack evaluator", gvisorEngine.rate) }
         if let reusedEngine { row("evolve run through gVisor (`reuse: 50`), knapsack evaluator", reusedEngine.rate) }
+        if let reusedEngine3 { row("evolve run through gVisor (`reuse: 50`, 3 evaluations in flight), knapsack evaluator", reusedEngine3.rate) }
         print("")
         print("- evolve vs the bare 1-at-a-time loop: \(percent(knapsack.rate / bare1)); vs the bare 2-at-a-time loop: \(percent(knapsack.rate / bare2))")
         let overhead = 1000 * (2 / engineTrivial.rate - 2 / bareTrivial)
@@ -194,13 +198,13 @@ struct Bench: AsyncParsableCommand {
 
     /// Runs the real controller against an instant model until `evaluations` children are evaluated.
     func engine(
-        problem: Problem, server: LoopbackLLMServer, evaluations: Int, sandbox: any Sandbox = ProcessSandbox()
+        problem: Problem, server: LoopbackLLMServer, evaluations: Int, sandbox: any Sandbox = ProcessSandbox(), inFlight: Int = 2
     ) async throws -> (rate: Double, peakMB: Double) {
         var problem = problem
         problem.configuration.search.iterations = evaluations
         problem.configuration.goal.target = nil
         problem.configuration.llm.concurrency = 2
-        problem.configuration.sandbox.concurrency = 2
+        problem.configuration.sandbox.concurrency = inFlight
         let runDirectory = try TemporaryDirectory(prefix: "evolve-bench-run")
         defer { runDirectory.remove() }
         let store = try SQLiteProgramStore(path: runDirectory.url.appendingPathComponent("evolve.sqlite").path)

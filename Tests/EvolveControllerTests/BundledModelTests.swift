@@ -33,16 +33,21 @@ struct BundledModelTests {
         defer { server.stop() }
         let client = OpenAIClient(endpoint: server.baseURL, model: BundledModel.name, apiKey: nil, timeout: 600)
         let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        // Evaluated where `evolve run` evaluates by default: gVisor, when runsc can run here.
+        let gVisorUsable = FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc") && getuid() == 0
+        let sandbox: any Sandbox = gVisorUsable ? GVisorSandbox() : ProcessSandbox()
+        if !gVisorUsable { print("note: runsc is not usable here: the real-model test evaluates with the process sandbox") }
         let controller = Controller(
-            problem: problem, llm: client, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+            problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration),
             logger: logger)
         let drain = Task { for await _ in controller.events {} }
         let started = Date()
         let summary = try await controller.run(runDirectory: directory.url.path)
         await drain.value
+        await sandbox.shutdown()
         let children = try store.allPrograms().filter { $0.origin == .mutation }
         let attempts = try (1...10).flatMap { try store.attempts(iteration: $0) }
-        print("bundled model: \(summary.iterations) iterations in \(Int(Date().timeIntervalSince(started))) s, \(attempts.count) model calls, children: \(children.map { "\($0.result.status.rawValue) \($0.score.map { String($0) } ?? "")" }), best \(summary.best?.score ?? 0)")
+        print("bundled model (\(sandbox.name) sandbox): \(summary.iterations) iterations in \(Int(Date().timeIntervalSince(started))) s, \(attempts.count) model calls, children: \(children.map { "\($0.result.status.rawValue) \($0.score.map { String($0) } ?? "")" }), best \(summary.best?.score ?? 0)")
         #expect(summary.iterations == 3)
         #expect(attempts.allSatisfy { $0.outcome != .modelError }, "every model call answered")
         #expect(attempts.contains { !$0.answer.isEmpty }, "real answers were recorded")

@@ -55,6 +55,7 @@ struct FaultInjectionTests {
         let served = server.requests.filter { Self.isFault($0.index) }.count
         #expect(served >= 6, "the run met faults of every kind")
         let counts = try store.faultCounts()[LLMConfiguration.defaultModel] ?? [:]
+        print("faults (\(format)): \(server.requests.count) requests, \(served) faulty, counted \(counts.sorted { $0.key < $1.key })")
         #expect(counts.values.reduce(0, +) == served, "every fault served is counted once: \(counts)")
         for kind in ["timeout", "http_500", "http_429", "malformed_response", "empty_answer"] {
             #expect(counts[kind, default: 0] > 0, "\(kind) counted: \(counts)")
