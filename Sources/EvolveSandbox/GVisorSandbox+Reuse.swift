@@ -317,8 +317,9 @@ final class ReusedSandbox: Sendable {
             let count = buffer.withUnsafeMutableBytes { read(output.rawValue, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR || errno == EAGAIN { continue }
             if count <= 0 { return .stopped }
+            let searchFrom = line.count
             line.append(contentsOf: buffer[0..<count])
-            if let newline = line.firstIndex(of: UInt8(ascii: "\n")) { return .line(Data(line[..<newline])) }
+            if let newline = line[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) { return .line(Data(line[..<newline])) }
         }
     }
 }
