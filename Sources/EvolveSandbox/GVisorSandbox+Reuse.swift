@@ -118,20 +118,17 @@ extension GVisorSandbox {
         _ = fcntl(pipes.input.1.rawValue, F_SETFL, fcntl(pipes.input.1.rawValue, F_GETFL) | O_NONBLOCK)
         _ = fcntl(pipes.output.0.rawValue, F_SETFD, FD_CLOEXEC)
         let sandbox = ReusedSandbox(id: id, key: key, bundle: bundle, input: pipes.input.1, output: pipes.output.0)
-        let arguments = [
-            "--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive", "run", "--bundle", bundle.path, id,
-        ]
-        var options = PlatformOptions()
-        options.processGroupID = 0
-        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
+        // A write to a sandbox that died must fail with EPIPE instead of ending evolve.
+        signal(SIGPIPE, SIG_IGN)
+        let arguments = runArguments(bundle: bundle, id: id)
         let runsc = self.runsc
         let group = sandbox.group
         // The sandbox's lifetime is this task: it ends when runsc does, and `retire` waits for it.
         sandbox.lifetime.withLock {
-            $0 = Task.detached { [options] in
+            $0 = Task.detached {
                 _ = try? await Subprocess.run(
                     .path(FilePath(runsc)), arguments: Arguments(arguments),
-                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: options,
+                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: Self.runOptions,
                     input: .fileDescriptor(pipes.input.0, closeAfterSpawningProcess: true),
                     output: .fileDescriptor(pipes.output.1, closeAfterSpawningProcess: true),
                     error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
@@ -153,7 +150,6 @@ extension GVisorSandbox {
         await Task.detached {
             await sandbox.lifetime.withLock { $0 }?.value
             await Self.destroy(sandbox.id, runsc: runsc, stateDirectory: stateDirectory)
-            Self.removeCgroups(of: sandbox.id)
             sandbox.closePipes()
             Self.removeBundle(sandbox.bundle)
         }.value
@@ -286,8 +282,6 @@ final class ReusedSandbox: Sendable {
     }
 
     private func blockingExchange(_ request: Data, deadline: ContinuousClock.Instant) -> Answer {
-        // A write to a sandbox that died must fail with EPIPE instead of ending evolve.
-        signal(SIGPIPE, SIG_IGN)
         var sent = 0
         while sent < request.count {
             if ContinuousClock.now >= deadline { return .noAnswer }

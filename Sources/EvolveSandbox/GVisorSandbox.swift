@@ -150,15 +150,8 @@ public final class GVisorSandbox: Sandbox {
         }
 
         let runsc = self.runsc
-        let arguments = [
-            "--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive", "run", "--bundle", bundle.path, id,
-        ]
-        let options = {
-            var options = PlatformOptions()
-            options.processGroupID = 0
-            options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
-            return options
-        }()
+        let arguments = runArguments(bundle: bundle, id: id)
+        let options = Self.runOptions
         let group = ProcessGroup()
         let limits = job.limits
         let stopped = Mutex<StopReason?>(nil)
@@ -170,7 +163,7 @@ public final class GVisorSandbox: Sandbox {
             }
             guard first else { return }
             // SIGKILL to `runsc run` and its group takes the sandbox and its file proxy down at once,
-            // with no runsc process to start first; `delete -force` below removes what runsc recorded.
+            // with no runsc process to start first; `destroy` below removes what is left.
             group.kill()
         }
 
@@ -231,8 +224,9 @@ public final class GVisorSandbox: Sandbox {
         await Task.detached {
             if reason != nil || exitCode == nil {
                 await Self.destroy(id, runsc: runsc, stateDirectory: stateDirectory)
+            } else {
+                Self.removeCgroups(of: id)
             }
-            Self.removeCgroups(of: id)
         }.value
         let resultFile = cancelled ? nil : Self.readResultFile(in: bundle)
         defer { Self.removeBundle(bundle) }
@@ -261,8 +255,7 @@ public final class GVisorSandbox: Sandbox {
         await retireAll()
         let jobs = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("jobs").path)) ?? []
         for id in jobs {
-            await Self.runsc(runsc, ["--root", stateDirectory.path, "delete", "-force", id])
-            Self.removeCgroups(of: id)
+            await Self.destroy(id, runsc: runsc, stateDirectory: stateDirectory)
         }
         Self.unmountEverything(under: base)
         try? FileManager.default.removeItem(at: base)
@@ -396,13 +389,27 @@ public final class GVisorSandbox: Sandbox {
         return result?.terminationStatus.isSuccess ?? false
     }
 
-    /// Destroys a stopped or stopping sandbox. Every process of a sandbox (its kernel, its file
-    /// proxy, the ptrace stubs) lives in its cgroup: SIGKILL what is left there and, once the
-    /// cgroup is empty, remove runsc's record of the container from this sandbox's private state
-    /// directory. `runsc delete -force` would do the same, but waits about a second for a sandbox
-    /// that is already gone, which pushed timed-out evaluations past timeout + 1 s. It remains
-    /// the fallback when the cgroup does not empty.
+    /// The arguments of `runsc run` for one bundle: no network, exclusive file access.
+    func runArguments(bundle: URL, id: String) -> [String] {
+        ["--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive", "run", "--bundle", bundle.path, id]
+    }
+
+    /// `runsc run` leads a process group of its own, killed whole if its task is torn down.
+    static let runOptions: PlatformOptions = {
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
+        return options
+    }()
+
+    /// Destroys a sandbox, running or not, with its cgroups. Every process of a sandbox (its
+    /// kernel, its file proxy, the ptrace stubs) lives in its cgroup: SIGKILL what is there and,
+    /// once the cgroup is empty, remove runsc's record of the container from the state directory.
+    /// `runsc delete -force` would do the same, but waits about a second for a sandbox that is
+    /// already gone, which pushed timed-out evaluations past timeout + 1 s. It remains the
+    /// fallback when the cgroup does not empty.
     static func destroy(_ id: String, runsc: String, stateDirectory: URL) async {
+        defer { removeCgroups(of: id) }
         if await killCgroupMembers(of: id, within: .seconds(2)) {
             let records = (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory.path)) ?? []
             for name in records where name.hasPrefix(id + "_") {
@@ -472,8 +479,7 @@ public final class GVisorSandbox: Sandbox {
             let state = directory.appendingPathComponent("state")
             let jobs = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("jobs").path)) ?? []
             for id in jobs {
-                await Self.runsc(runsc, ["--root", state.path, "delete", "-force", id])
-                removeCgroups(of: id)
+                await destroy(id, runsc: runsc, stateDirectory: state)
             }
             unmountEverything(under: directory)
             try? FileManager.default.removeItem(at: directory)

@@ -106,7 +106,10 @@ def run(job):
         if status is None and now >= deadline:
             reason = "timeout"
             os.kill(pid, signal.SIGKILL)
-        ready, _, _ = select.select(open_fds, [], [], 0.02) if open_fds else ([], [], time.sleep(0.02))
+        if not open_fds:
+            time.sleep(0.02)
+            continue
+        ready, _, _ = select.select(open_fds, [], [], 0.02)
         for fd in ready:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
