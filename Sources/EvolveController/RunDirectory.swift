@@ -75,20 +75,10 @@ public final class EventLog: Sendable {
     }
 
     public func write(_ event: EvolutionEvent) {
-        let line: Data?
-        switch event {
-        case .runStarted(let data): line = encode("run_started", data)
-        case .programAdded(let data): line = encode("program_added", data)
-        case .iterationFailed(let data): line = encode("iteration_failed", data)
-        case .mutationRejected(let data): line = encode("mutation_rejected", data)
-        case .migration(let data): line = encode("migration", data)
-        case .modelFault(let data): line = encode("model_fault", data)
-        case .runFinished(let data): line = encode("run_finished", data)
-        }
-        if let line { handle.write(line) }
+        if let line = encode(event.name, event.payload) { handle.write(line) }
     }
 
-    private func encode<T: Encodable>(_ type: String, _ data: T) -> Data? {
+    private func encode(_ type: String, _ data: any Encodable) -> Data? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -102,8 +92,17 @@ public final class EventLog: Sendable {
     deinit { try? handle.close() }
 }
 
-private struct LogLine<Payload: Encodable>: Encodable {
+private struct LogLine: Encodable {
     var time: String
     var type: String
-    var data: Payload
+    var data: any Encodable
+
+    enum CodingKeys: String, CodingKey { case time, type, data }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(time, forKey: .time)
+        try container.encode(type, forKey: .type)
+        try container.encode(data, forKey: .data)
+    }
 }

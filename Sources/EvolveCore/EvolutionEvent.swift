@@ -81,12 +81,12 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
 
     public struct IterationFailed: Sendable, Hashable, Codable {
         public var iteration: Int
-        /// A short category: a rejection kind (`no_match`, ...), `model_error`, `duplicate`, `too_long`.
-        public var reason: String
+        /// A short category, stored as its code: a rejection kind (`no_match`, ...), `model_error`, `duplicate`, `too_long`.
+        public var reason: FailureReason
         public var message: String
         /// What the run's model answers have cost so far (0 without prices).
         public var runCost: Double
-        public init(iteration: Int, reason: String, message: String, runCost: Double = 0) {
+        public init(iteration: Int, reason: FailureReason, message: String, runCost: Double = 0) {
             self.iteration = iteration
             self.reason = reason
             self.message = message

@@ -66,11 +66,11 @@ struct Bench: AsyncParsableCommand {
         var reusedEngine: (rate: Double, peakMB: Double)?
         var reusedEngine3: (rate: Double, peakMB: Double)?
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
-            gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), sandbox: GVisorSandbox())
+            gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), backend: .gvisor)
             reusedEngine = try await engine(
-                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: GVisorSandbox(reuse: 50))
+                problem: problem, server: server, evaluations: min(evaluations, 200), backend: .gvisor, reuse: 50)
             reusedEngine3 = try await engine(
-                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: GVisorSandbox(reuse: 50), inFlight: 3)
+                problem: problem, server: server, evaluations: min(evaluations, 200), backend: .gvisor, reuse: 50, inFlight: 3)
         }
 
         print("## Throughput (instant loopback model, 2 evaluations in flight)\n")
@@ -196,29 +196,34 @@ struct Bench: AsyncParsableCommand {
         return Double(count) / Date().timeIntervalSince(started)
     }
 
-    /// Runs the real controller against an instant model until `evaluations` children are evaluated.
+    /// Runs the real pipeline, assembled by the same `RunBuilder` as `evolve run`, against an
+    /// instant model until `evaluations` children are evaluated.
     func engine(
-        problem: Problem, server: LoopbackLLMServer, evaluations: Int, sandbox: any Sandbox = ProcessSandbox(), inFlight: Int = 2
+        problem: Problem, server: LoopbackLLMServer, evaluations: Int, backend: SandboxConfiguration.Backend = .process,
+        reuse: Int = 1, inFlight: Int = 2
     ) async throws -> (rate: Double, peakMB: Double) {
         var problem = problem
         problem.configuration.search.iterations = evaluations
         problem.configuration.goal.target = nil
         problem.configuration.llm.concurrency = 2
         problem.configuration.sandbox.concurrency = inFlight
+        problem.configuration.sandbox.backend = backend
+        problem.configuration.sandbox.reuse = reuse
         let runDirectory = try TemporaryDirectory(prefix: "evolve-bench-run")
         defer { runDirectory.remove() }
-        let store = try SQLiteProgramStore(path: runDirectory.url.appendingPathComponent("evolve.sqlite").path)
-        let controller = Controller(
-            problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel),
-            sandbox: sandbox, store: store, settings: RunSettings(problem.configuration),
-            logger: Logger(label: "evolve.bench"))
-        let drain = Task { for await _ in controller.events {} }
-        let started = Date()
-        let summary = try await controller.run(runDirectory: runDirectory.url.path)
-        let seconds = Date().timeIntervalSince(started)
-        await drain.value
-        await sandbox.shutdown()
-        let durations = try store.allPrograms().map(\.result.duration)
+        let logger = Logger(label: "evolve.bench")
+        let builder = RunBuilder(
+            problem: problem,
+            overrides: RunOverrides(
+                model: LLMConfiguration.defaultModel, provider: .ollama, ollamaURL: server.url,
+                runDirectory: runDirectory.url.appendingPathComponent("run").path),
+            logger: logger)
+        let (summary, seconds, durations) = try await builder.withRun { run in
+            let started = Date()
+            let summary = try await run.execute(signals: [], logger: logger)
+            let seconds = Date().timeIntervalSince(started)
+            return (summary, seconds, try await run.store.allPrograms().map(\.result.duration))
+        }
         let mean = durations.reduce(0, +) / Double(max(1, durations.count))
         FileHandle.standardError.write(Data("  (mean time inside the sandbox per evaluation: \(String(format: "%.2f", mean * 1000)) ms over \(durations.count))\n".utf8))
         return (Double(summary.evaluations) / seconds, Double(residentKB(peak: true)) / 1024)

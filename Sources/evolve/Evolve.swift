@@ -1,4 +1,5 @@
 import ArgumentParser
+import EvolveController
 import Foundation
 
 @main
@@ -34,4 +35,17 @@ enum ExitStatus {
 /// Writes one line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+extension ExitStatus {
+    /// The exit status of a run that could not be assembled or started.
+    static func `for`(_ code: RunSetupError.Code) -> ExitCode {
+        switch code {
+        case .invalidConfiguration: return invalidConfiguration
+        case .modelUnavailable: return modelUnavailable
+        case .sandboxUnavailable: return sandboxUnavailable
+        case .nothingFound: return nothingFound
+        case .store: return harnessFailure
+        }
+    }
 }

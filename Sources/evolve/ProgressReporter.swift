@@ -29,6 +29,11 @@ final class ProgressReporter: Sendable {
         state = Mutex(State(total: iterations))
     }
 
+    /// Shows every event of a subscription until it ends.
+    func follow(_ events: AsyncStream<EvolutionEvent>) -> Task<Void, Never> {
+        Task { for await event in events { handle(event) } }
+    }
+
     func handle(_ event: EvolutionEvent) {
         guard !quiet else { return }
         let line: String? = state.withLock { state in
@@ -55,7 +60,7 @@ final class ProgressReporter: Sendable {
                 return status(state, detail: text)
             case .iterationFailed(let failed):
                 state.iterations += 1
-                state.failures[failed.reason, default: 0] += 1
+                state.failures[failed.reason.code, default: 0] += 1
                 state.cost = max(state.cost, failed.runCost)
                 return status(state, detail: "iteration \(failed.iteration): no child (\(failed.reason))")
             case .mutationRejected:

@@ -1,12 +1,8 @@
 import ArgumentParser
 import EvolveController
 import EvolveCore
-import EvolveDatabase
-import EvolveLLM
-import EvolveSandbox
 import Foundation
 import Logging
-import Synchronization
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,242 +74,57 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "evolve")
-
-        var problem: Problem
+        let quiet = self.quiet
         do {
-            problem = try Problem.load(from: URL(fileURLWithPath: directory))
-        } catch {
-            printError("error: \(error)")
-            throw ExitStatus.invalidConfiguration
-        }
-        applyOverrides(to: &problem)
-        if problem.configuration.llm.provider == .bundled {
-            problem.configuration.llm.concurrency = 1  // the bundled server answers one request at a time
-        }
-        let configuration = problem.configuration
-
-        var bundledServer: BundledModelServer?
-        if configuration.llm.provider == .bundled {
-            do {
-                if !quiet { printError("starting the bundled model (\(BundledModel.name)) on a loopback port...") }
-                bundledServer = try await BundledModel().start(contextLength: configuration.llm.contextLength, logger: logger)
-            } catch {
-                printError("error: \(error)")
-                throw ExitStatus.modelUnavailable
+            let builder = try RunBuilder(
+                directory: URL(fileURLWithPath: directory), overrides: overrides, logger: logger,
+                notice: { if !quiet { printError($0) } })
+            let configuration = builder.problem.configuration
+            let summary = try await builder.withRun { run in
+                let progress = ProgressReporter(goal: configuration.goal, iterations: configuration.search.iterations, quiet: quiet)
+                let consumer = progress.follow(run.events.subscribe())
+                defer { progress.finish() }
+                do {
+                    let summary = try await run.execute(logger: logger, onShutdown: SecondSignal.exitOnNext)
+                    await consumer.value
+                    return (summary, run.directory)
+                } catch {
+                    throw FailedRun(error: error, directory: run.directory)
+                }
             }
-        }
-        defer { bundledServer?.stop() }
-        let llm = makeClient(configuration.llm, bundledURL: bundledServer?.baseURL, logger: logger)
-        let endpoint = llm.endpoint
-        let sandbox = makeSandbox(configuration.sandbox, logger: logger)
-        do {
-            try await sandbox.checkAvailability()
-        } catch {
-            printError("error: sandbox `\(sandbox.name)` is unavailable: \(error)")
-            throw ExitStatus.sandboxUnavailable
-        }
-        do {
-            try await llm.checkAvailability()
-        } catch {
+            print(summary.0.text(run: summary.1))
+            if summary.0.reason == .interrupted { throw ExitStatus.interrupted }
+        } catch let error as RunSetupError {
             printError("error: \(error)")
-            throw ExitStatus.modelUnavailable
-        }
-        if !sandbox.isolates, !quiet {
-            printError("warning: the `\(sandbox.name)` sandbox limits candidates but does not isolate them from this machine")
-        }
-
-        let run = try locateRun(problem: problem)
-        let store: SQLiteProgramStore
-        let eventLog: EventLog
-        do {
-            try run.create()
-            store = try SQLiteProgramStore(path: run.databasePath)
-            eventLog = try EventLog(path: run.eventLogPath)
-            try store.setInfo("problem_directory", problem.directory.path)
-            try store.setInfo("model", llm.model)
-            try store.setInfo("endpoint", endpoint)
-            if let yaml = try? String(contentsOf: problem.directory.appendingPathComponent(Problem.configurationFileName), encoding: .utf8) {
-                try store.setInfo("evolve_yaml", yaml)
-                try? yaml.write(to: run.url.appendingPathComponent(Problem.configurationFileName), atomically: true, encoding: .utf8)
-            }
-        } catch {
-            printError("error: \(error)")
-            throw ExitStatus.harnessFailure
-        }
-
-        let controller = Controller(
-            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(configuration), logger: logger)
-        let progress = ProgressReporter(goal: configuration.goal, iterations: configuration.search.iterations, quiet: quiet)
-        let consumer = Task {
-            for await event in controller.events {
-                eventLog.write(event)
-                progress.handle(event)
-            }
-        }
-        let runTask = Task { try await controller.run(runDirectory: run.url.path) }
-        let signals = SignalHandler { runTask.cancel() }
-        defer { signals.cancel() }
-
-        let outcome = await runTask.result
-        await consumer.value
-        await sandbox.shutdown()
-        progress.finish()
-        switch outcome {
-        case .success(let summary):
-            printSummary(summary, run: run)
-            if summary.reason == .interrupted { throw ExitStatus.interrupted }
-        case .failure(let error as CancellationError):
+            throw ExitStatus.for(error.code)
+        } catch let error as CancellationError {
             _ = error
             printError("interrupted; continue with: evolve run \(directory) --resume")
             throw ExitStatus.interrupted
-        case .failure(let error):
+        } catch let error as ExitCode {
+            throw error
+        } catch let failed as FailedRun {
+            printError("error: \(failed.error)")
+            printError("the run is saved in \(failed.directory.url.path); fix the cause and continue with --resume")
+            throw ExitStatus.harnessFailure
+        } catch {
             printError("error: \(error)")
-            printError("the run is saved in \(run.url.path); fix the cause and continue with --resume")
             throw ExitStatus.harnessFailure
         }
     }
 
-    private func applyOverrides(to problem: inout Problem) {
-        if let iterations { problem.configuration.search.iterations = iterations }
-        if let target { problem.configuration.goal.target = target }
-        if let model { problem.configuration.llm.model = model }
-        if let provider { problem.configuration.llm.provider = provider }
-        if let sandbox { problem.configuration.sandbox.backend = sandbox }
-        if let modelConcurrency { problem.configuration.llm.concurrency = modelConcurrency }
-        if let evaluationConcurrency { problem.configuration.sandbox.concurrency = evaluationConcurrency }
-    }
-
-    private func makeClient(_ configuration: LLMConfiguration, bundledURL: String?, logger: Logger) -> any LLMClient {
-        if !configuration.models.isEmpty {
-            let members = configuration.models.map { member -> EnsembleClient.Member in
-                var single = configuration
-                single.models = []
-                single.provider = member.provider
-                single.url = member.url
-                single.model = member.model
-                if let key = member.apiKeyEnv { single.apiKeyEnv = key }
-                return EnsembleClient.Member(
-                    client: makeClient(single, bundledURL: nil, logger: logger), weight: member.weight, concurrency: member.concurrency,
-                    inputPrice: member.inputPrice, outputPrice: member.outputPrice)
-            }
-            return EnsembleClient(members: members, bandit: configuration.bandit)
-        }
-        let environment = ProcessInfo.processInfo.environment
-        switch configuration.provider {
-        case .bundled:
-            return OpenAIClient(
-                endpoint: bundledURL ?? "http://127.0.0.1:9/v1", model: BundledModel.name, apiKey: nil, stream: configuration.stream,
-                timeout: configuration.timeout, stallTimeout: configuration.stallTimeout, logger: logger)
-        case .ollama:
-            return OllamaClient(
-                endpoint: OllamaEndpoint.resolve(flag: ollamaURL, environment: environment, configured: configuration.url),
-                model: configuration.model, stream: configuration.stream, timeout: configuration.timeout,
-                stallTimeout: configuration.stallTimeout, logger: logger)
-        case .openai:
-            return OpenAIClient(
-                endpoint: OpenAIClient.resolveBaseURL(flag: openAIURL, environment: environment, configured: configuration.url),
-                model: configuration.model, apiKey: environment[configuration.apiKeyEnv] ?? environment["OPENAI_API_KEY"],
-                stream: configuration.stream, timeout: configuration.timeout, stallTimeout: configuration.stallTimeout, logger: logger)
-        }
-    }
-
-    private func makeSandbox(_ configuration: SandboxConfiguration, logger: Logger) -> any Sandbox {
-        switch configuration.backend {
-        case .gvisor: return GVisorSandbox(tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus, reuse: configuration.reuse, logger: logger)
-        case .docker:
-            return DockerSandbox(
-                host: DockerSandbox.resolveHost(configured: configuration.dockerHost, environment: ProcessInfo.processInfo.environment),
-                image: configuration.image, runtime: configuration.runtime, tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus,
-                logger: logger)
-        case .process: return ProcessSandbox(logger: logger)
-        }
-    }
-
-    private func locateRun(problem: Problem) throws -> RunDirectory {
-        if let runDirectory {
-            let run = RunDirectory(url: URL(fileURLWithPath: runDirectory))
-            if resume, !run.exists {
-                printError("error: there is no run to resume in \(run.url.path)")
-                throw ExitStatus.nothingFound
-            }
-            if !resume, run.exists {
-                printError("error: \(run.url.path) already holds a run; pass --resume to continue it or choose another --run-dir")
-                throw ExitStatus.invalidConfiguration
-            }
-            return run
-        }
-        if resume {
-            guard let latest = RunDirectory.latest(in: problem.directory) else {
-                printError("error: no run to resume in \(problem.directory.appendingPathComponent(RunDirectory.runsFolder).path)")
-                throw ExitStatus.nothingFound
-            }
-            return latest
-        }
-        return RunDirectory.new(for: problem.directory)
-    }
-
-    private func printSummary(_ summary: RunSummary, run: RunDirectory) {
-        let reason: String
-        switch summary.reason {
-        case .targetReached: reason = "target reached"
-        case .budgetSpent: reason = "iteration budget spent"
-        case .costBudgetSpent: reason = "cost budget spent"
-        case .interrupted: reason = "interrupted (continue with --resume)"
-        case .failed: reason = "stopped by a failure"
-        }
-        var lines = ["\(reason) after \(summary.iterations) iterations, \(summary.evaluations) evaluations in \(String(format: "%.1f", summary.elapsedSeconds)) s"]
-        if let best = summary.best, let score = best.score {
-            lines.append("best score \(formatScore(score)) (program \(best.id), iteration \(best.iteration))")
-        } else {
-            lines.append("no program has a score yet")
-        }
-        if summary.cost > 0 { lines.append("model answers cost \(String(format: "%.4f", summary.cost)) in all") }
-        lines.append("run saved in \(run.url.path); show the best program with: evolve best \(run.url.path)")
-        print(lines.joined(separator: "\n"))
+    private var overrides: RunOverrides {
+        RunOverrides(
+            iterations: iterations, target: target, model: model, provider: provider, ollamaURL: ollamaURL, openAIURL: openAIURL,
+            sandbox: sandbox, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency, resume: resume,
+            runDirectory: runDirectory)
     }
 }
 
-func formatScore(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(format: "%.1f", value) : String(format: "%.6g", value)
-}
-
-/// Cancels the run on the first SIGINT or SIGTERM; a second one exits at once.
-final class SignalHandler {
-    private let sources: [any DispatchSourceSignal]
-
-    init(onSignal: @escaping @Sendable () -> Void) {
-        let fired = SignalCount()
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if fired.increment() > 1 {
-                    printError("stopping now")
-                    exit(130)
-                }
-                printError("\nstopping: finishing in-flight work, killing evaluations and saving the run (Ctrl-C again to quit at once)")
-                onSignal()
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        sources.forEach { $0.cancel() }
-    }
-}
-
-final class SignalCount: Sendable {
-    private let count = Mutex(0)
-
-    /// Counts one more signal and returns how many have arrived.
-    func increment() -> Int {
-        count.withLock { value in
-            value += 1
-            return value
-        }
-    }
+/// A harness failure that stopped a run, with where the run is kept.
+struct FailedRun: Error {
+    var error: any Error
+    var directory: RunDirectory
 }
 
 extension SandboxConfiguration.Backend: ExpressibleByArgument {}

@@ -40,7 +40,8 @@ struct BundledModelTests {
         let controller = Controller(
             problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration),
             logger: logger)
-        let drain = Task { for await _ in controller.events {} }
+        let drainStream = controller.events.subscribe()
+        let drain = Task { for await _ in drainStream {} }
         let started = Date()
         let summary = try await controller.run(runDirectory: directory.url.path)
         await drain.value

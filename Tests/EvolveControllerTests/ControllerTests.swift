@@ -108,7 +108,8 @@ struct ControllerTests {
         let controller = Controller(
             problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), sandbox: ProcessSandbox(),
             store: store, settings: RunSettings(problem.configuration), logger: logger)
-        let events = Task { await controller.events.reduce(into: [EvolutionEvent]()) { $0.append($1) } }
+        let eventsStream = controller.events.subscribe()
+        let events = Task { await eventsStream.reduce(into: [EvolutionEvent]()) { $0.append($1) } }
         let summary = try await controller.run(runDirectory: directory.url.path)
         await server.shutdown()
         #expect(summary.reason == .targetReached)

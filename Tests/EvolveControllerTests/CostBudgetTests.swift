@@ -24,9 +24,10 @@ func costBudgetStopsTheRun() async throws {
     let controller = Controller(
         problem: problem, llm: ensemble, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
         logger: Logger(label: "evolve.test"))
+    let subscription = controller.events.subscribe()
     let drain = Task {
         var lastCost = 0.0
-        for await event in controller.events {
+        for await event in subscription {
             if case .programAdded(let added) = event { lastCost = added.runCost }
         }
         return lastCost
@@ -53,7 +54,8 @@ func costBudgetStopsTheRun() async throws {
     let resumed = Controller(
         problem: problem, llm: ensemble, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
         logger: Logger(label: "evolve.test"))
-    let drainResumed = Task { for await _ in resumed.events {} }
+    let drainResumedStream = resumed.events.subscribe()
+    let drainResumed = Task { for await _ in drainResumedStream {} }
     let again = try await resumed.run(runDirectory: directory.url.path)
     await drainResumed.value
     await server.shutdown()

@@ -46,7 +46,8 @@ struct FaultInjectionTests {
         let controller = Controller(
             problem: problem, llm: client, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
             logger: Logger(label: "evolve.test"))
-        let events = Task { await controller.events.reduce(into: [EvolutionEvent.ModelFault]()) { if case .modelFault(let f) = $1 { $0.append(f) } } }
+        let eventsStream = controller.events.subscribe()
+        let events = Task { await eventsStream.reduce(into: [EvolutionEvent.ModelFault]()) { if case .modelFault(let f) = $1 { $0.append(f) } } }
         let summary = try await controller.run(runDirectory: directory.url.path)
         await server.shutdown()
 

@@ -320,6 +320,17 @@ public struct EnsembleMemberConfiguration: Sendable, Hashable, Codable {
 
 /// How the archive is searched.
 public struct SearchConfiguration: Sendable, Hashable, Codable {
+    /// How parents are chosen (see the README's "Search strategies").
+    public enum Strategy: String, Sendable, Hashable, Codable, CaseIterable {
+        /// MAP-Elites grids on islands with ring migration.
+        case mapElites = "map_elites"
+        /// Baseline: every child is a mutation of the starting program.
+        case random
+        /// Baseline: every child is a mutation of the best program so far.
+        case greedy
+    }
+
+    public var strategy: Strategy
     /// Model iterations (children proposed) before the run stops.
     public var iterations: Int
     /// The answer form asked of the model; nil chooses per model (see `ProblemConfiguration.mode`).
@@ -351,8 +362,9 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         iterations: Int = 100, mode: Mutation.Mode? = nil, islands: Int = 2, migrationInterval: Int = 25,
         exploitation: Double = 0.6, fitnessProportional: Double = 0.25, features: [String] = ["length", "nesting"],
         bins: Int = 8, featureRanges: [String: [Double]] = [:], topPrograms: Int = 3, inspirations: Int = 2,
-        seed: UInt64 = 42, maxCodeLength: Int = 40_000
+        seed: UInt64 = 42, maxCodeLength: Int = 40_000, strategy: Strategy = .mapElites
     ) {
+        self.strategy = strategy
         self.iterations = iterations
         self.mode = mode
         self.islands = islands
@@ -369,7 +381,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case iterations, mode, islands, exploitation, features, bins, inspirations, seed
+        case strategy, iterations, mode, islands, exploitation, features, bins, inspirations, seed
         case migrationInterval = "migration_interval"
         case fitnessProportional = "fitness_proportional"
         case featureRanges = "feature_ranges"
@@ -393,7 +405,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
             topPrograms: try c.value(.topPrograms, default: d.topPrograms),
             inspirations: try c.value(.inspirations, default: d.inspirations),
             seed: try c.value(.seed, default: d.seed),
-            maxCodeLength: try c.value(.maxCodeLength, default: d.maxCodeLength)
+            maxCodeLength: try c.value(.maxCodeLength, default: d.maxCodeLength),
+            strategy: try c.value(.strategy, default: d.strategy)
         )
         try c.require(iterations >= 0, .iterations, "iterations cannot be negative")
         try c.require(islands >= 1, .islands, "there must be at least one island")

@@ -1,0 +1,92 @@
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+import Foundation
+import Metrics
+
+extension Controller {
+    static let spentKey = "model_cost"
+
+    /// A new program id.
+    func mintID() -> ProgramID {
+        ProgramID.random(using: &rng)
+    }
+
+    /// Evaluates and stores the starting program, and the copies the strategy's other islands start from.
+    func seed() async throws {
+        let code = problem.initialProgram
+        let result = try await evaluator.evaluate(code)
+        try Task.checkCancellation()
+        evaluations += 1
+        let initial = Program(
+            id: mintID(), parentID: nil, origin: .initial, iteration: 0, island: 0, generation: 0,
+            code: code, result: result, features: featureValues(for: problem.configuration.search.features, code: code, result: result))
+        try await store.commit(program: initial, attempts: [])
+        let outcome = database.add(initial)
+        emitAdded(initial, outcome: outcome)
+        if !result.isSuccess {
+            logger.warning("the starting program failed its evaluation", metadata: ["reason": "\(result.failureReason ?? "")"])
+        }
+        for copy in database.seedCopies(of: initial, makeID: { mintID() }) {
+            try await store.commit(program: copy, attempts: [])
+            database.add(copy)
+        }
+    }
+
+    /// The commit stage: stores an evaluated child with its model attempts, then files it in the archive.
+    func commitChild(_ candidate: Candidate, result: EvaluationResult) async throws -> Program {
+        let parent = candidate.selection.parent
+        let program = Program(
+            id: mintID(), parentID: parent.id, origin: .mutation, iteration: candidate.iteration,
+            island: candidate.selection.island, generation: parent.generation + 1, code: candidate.code, result: result,
+            features: featureValues(for: problem.configuration.search.features, code: candidate.code, result: result),
+            generationRecord: candidate.record)
+        let attempts = candidate.attempts.map { attempt -> AttemptRecord in
+            var attempt = attempt
+            if attempt.outcome == .accepted { attempt.message = "program \(program.id)" }
+            return attempt
+        }
+        try await store.commit(program: program, attempts: attempts)
+        let outcome = database.add(program)
+        Counter(label: "evolve.evaluations", dimensions: [("status", result.status.rawValue)]).increment()
+        emitAdded(program, outcome: outcome)
+        return program
+    }
+
+    /// Stores an iteration that ended without an evaluation (its attempts say why).
+    func finishWithoutProgram(_ candidate: Candidate, reason: FailureReason, state: inout PipelineState<Candidate>) async throws {
+        try await store.commit(program: nil, attempts: candidate.attempts)
+        state.finish(candidate.iteration)
+        emit(.iterationFailed(.init(
+            iteration: candidate.iteration, reason: reason, message: candidate.attempts.last?.message ?? reason.code, runCost: spent)))
+    }
+
+    /// Counts what an iteration's answers cost, and keeps the total in the store at once: an
+    /// answer whose child is never evaluated (the run stopped first) has still been paid for.
+    func spend(_ cost: Double, state: inout PipelineState<Candidate>) async throws {
+        guard cost > 0 else { return }
+        state.spend(cost)
+        spent = state.spent
+        try await store.setInfo(Self.spentKey, String(spent))
+    }
+
+    /// The strategy's maintenance after a new child (ring migration for `map_elites`).
+    func maintain() async throws {
+        let made = database.childAdded(makeID: { mintID() })
+        for program in made {
+            try await store.commit(program: program, attempts: [])
+            database.add(program)
+            emit(.migration(.init(
+                from: program.parentID.flatMap { database.program($0)?.island } ?? program.island, to: program.island,
+                programID: program.id)))
+        }
+    }
+
+    func emitAdded(_ program: Program, outcome: ProgramDatabase.AddOutcome) {
+        emit(.programAdded(.init(
+            iteration: program.iteration, programID: program.id, parentID: program.parentID, island: program.island,
+            status: program.result.status, score: program.result.score, failureReason: program.result.failureReason,
+            isNewBest: outcome.isNewBest, bestScore: database.best?.score,
+            modelSeconds: program.generationRecord?.modelSeconds ?? 0, evaluationSeconds: program.result.duration, runCost: spent)))
+    }
+}

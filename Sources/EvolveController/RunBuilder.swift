@@ -1,0 +1,141 @@
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+import EvolveSandbox
+import Foundation
+import Logging
+
+/// Assembles a run from a problem directory and command-line overrides: the model clients
+/// (retrying, ensemble, the bundled model's server), the sandbox, the run directory with its
+/// store, event log and `run_info` facts, and the controller. The command line and the benchmark
+/// both use it.
+///
+/// `withRun` owns what it starts: the bundled model's server and the sandbox are shut down when
+/// its body returns or throws, whatever happened.
+public struct RunBuilder: Sendable {
+    public private(set) var problem: Problem
+    public var overrides: RunOverrides
+    public var environment: [String: String]
+    public var logger: Logger
+    /// Start-up notices for the user (an ensemble replaced by a flag, the bundled model starting, ...).
+    public var notice: @Sendable (String) -> Void
+
+    /// Loads the problem in `directory` and applies the overrides.
+    public init(
+        directory: URL, overrides: RunOverrides = RunOverrides(), environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger, notice: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        let problem: Problem
+        do {
+            problem = try Problem.load(from: directory)
+        } catch {
+            throw RunSetupError(.invalidConfiguration, "\(error)")
+        }
+        self.init(problem: problem, overrides: overrides, environment: environment, logger: logger, notice: notice)
+    }
+
+    /// Uses a problem loaded (and perhaps adjusted) by the caller, and applies the overrides.
+    public init(
+        problem: Problem, overrides: RunOverrides = RunOverrides(), environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger, notice: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        var problem = problem
+        let notices = overrides.apply(to: &problem.configuration)
+        self.problem = problem
+        self.overrides = overrides
+        self.environment = environment
+        self.logger = logger
+        self.notice = notice
+        notices.forEach(notice)
+    }
+
+    /// Starts what the run needs, hands the assembled run to `body`, and shuts it all down after.
+    public func withRun<T: Sendable>(_ body: (Run) async throws -> T) async throws -> T {
+        let bundled = try await startBundledModel()
+        defer { bundled?.stop() }
+        let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL)
+        let sandbox = makeSandbox(problem.configuration.sandbox)
+        do {
+            let run = try await assemble(llm: llm, sandbox: sandbox)
+            let result = try await body(run)
+            await sandbox.shutdown()
+            return result
+        } catch {
+            await sandbox.shutdown()
+            throw error
+        }
+    }
+
+    private func startBundledModel() async throws -> BundledModelServer? {
+        guard problem.configuration.llm.provider == .bundled else { return nil }
+        notice("starting the bundled model (\(BundledModel.name)) on a loopback port...")
+        do {
+            return try await BundledModel(environment: environment).start(contextLength: problem.configuration.llm.contextLength, logger: logger)
+        } catch {
+            throw RunSetupError(.modelUnavailable, "\(error)")
+        }
+    }
+
+    private func assemble(llm: any LLMClient, sandbox: any Sandbox) async throws -> Run {
+        do {
+            try await sandbox.checkAvailability()
+        } catch {
+            throw RunSetupError(.sandboxUnavailable, "sandbox `\(sandbox.name)` is unavailable: \(error)")
+        }
+        do {
+            try await llm.checkAvailability()
+        } catch {
+            throw RunSetupError(.modelUnavailable, "\(error)")
+        }
+        if !sandbox.isolates {
+            notice("warning: the `\(sandbox.name)` sandbox limits candidates but does not isolate them from this machine")
+        }
+        let directory = try locateRun()
+        let (store, eventLog) = try await open(directory, llm: llm)
+        let controller = Controller(
+            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger)
+        return Run(problem: problem, directory: directory, controller: controller, llm: llm, sandbox: sandbox, store: store, eventLog: eventLog)
+    }
+
+    /// Creates (or reopens) the run's directory, store and event log, and records the run's facts.
+    private func open(_ directory: RunDirectory, llm: any LLMClient) async throws -> (SQLiteProgramStore, EventLog) {
+        do {
+            try directory.create()
+            let store = try SQLiteProgramStore(path: directory.databasePath)
+            let eventLog = try EventLog(path: directory.eventLogPath)
+            try await store.setInfo("problem_directory", problem.directory.path)
+            try await store.setInfo("model", llm.model)
+            try await store.setInfo("endpoint", llm.endpoint)
+            let file = problem.directory.appendingPathComponent(Problem.configurationFileName)
+            if let yaml = try? String(contentsOf: file, encoding: .utf8) {
+                try await store.setInfo("evolve_yaml", yaml)
+                try? yaml.write(to: directory.url.appendingPathComponent(Problem.configurationFileName), atomically: true, encoding: .utf8)
+            }
+            return (store, eventLog)
+        } catch {
+            throw RunSetupError(.store, "\(error)")
+        }
+    }
+
+    /// The run directory: a new one, the one asked for, or the latest to resume.
+    func locateRun() throws -> RunDirectory {
+        if let path = overrides.runDirectory {
+            let run = RunDirectory(url: URL(fileURLWithPath: path))
+            if overrides.resume, !run.exists {
+                throw RunSetupError(.nothingFound, "there is no run to resume in \(run.url.path)")
+            }
+            if !overrides.resume, run.exists {
+                throw RunSetupError(
+                    .invalidConfiguration, "\(run.url.path) already holds a run; pass --resume to continue it or choose another --run-dir")
+            }
+            return run
+        }
+        if overrides.resume {
+            guard let latest = RunDirectory.latest(in: problem.directory) else {
+                throw RunSetupError(.nothingFound, "no run to resume in \(problem.directory.appendingPathComponent(RunDirectory.runsFolder).path)")
+            }
+            return latest
+        }
+        return RunDirectory.new(for: problem.directory)
+    }
+}

@@ -1,0 +1,54 @@
+import EvolveCore
+import EvolveDatabase
+import EvolveSandbox
+
+/// A child that is ready for evaluation.
+struct Candidate: Sendable {
+    var iteration: Int
+    var selection: Selection
+    var code: String
+    var record: GenerationRecord
+    var attempts: [AttemptRecord]
+    var cost: Double
+
+    /// The candidate with its last attempt marked as not evaluated, and why.
+    func attemptsMarked(_ outcome: AttemptRecord.Outcome, _ reason: FailureReason, _ message: String) -> Candidate {
+        var copy = self
+        if let last = copy.attempts.indices.last {
+            copy.attempts[last].outcome = outcome
+            copy.attempts[last].kind = reason.code
+            copy.attempts[last].message = message
+        }
+        return copy
+    }
+}
+
+/// An iteration that ended without a child to evaluate.
+struct GenerationFailure: Sendable {
+    var iteration: Int
+    var attempts: [AttemptRecord]
+    var reason: FailureReason
+    var message: String
+    var cost: Double
+}
+
+/// A piece of work that ended: each carries the slot it frees.
+enum Work: Sendable {
+    /// The model's answer applied: a child to filter and evaluate.
+    case generated(Candidate)
+    /// Every answer was rejected, or the model failed.
+    case failed(GenerationFailure)
+    case evaluated(Candidate, EvaluationResult)
+    /// The sandbox threw something other than a `SandboxError`: a harness error.
+    case evaluationError(Candidate, String)
+    /// Cancelled because the run is stopping; nothing of it is stored.
+    case abandoned(PipelineState<Candidate>.Slot)
+
+    var slot: PipelineState<Candidate>.Slot {
+        switch self {
+        case .generated, .failed: return .model
+        case .evaluated, .evaluationError: return .evaluation
+        case .abandoned(let slot): return slot
+        }
+    }
+}

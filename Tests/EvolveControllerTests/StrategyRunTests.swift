@@ -1,0 +1,70 @@
+import EvolveController
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+import EvolveSandbox
+import EvolveTesting
+import Foundation
+import Logging
+import Testing
+
+/// `search.strategy` chooses the parents of a real run (process sandbox, loopback model).
+@Suite("Search strategies in a run", .serialized)
+struct StrategyRunTests {
+    /// Knapsack with an evaluator that scores a program by its number of `# variant` lines, so
+    /// that every child of the best program is a new best.
+    func run(_ strategy: SearchConfiguration.Strategy, iterations: Int = 8) async throws -> [Program] {
+        let directory = try TemporaryDirectory(prefix: "evolve-strategy")
+        defer { directory.remove() }
+        try directory.copyContents(of: PackagePaths.knapsackExample)
+        try directory.write(["count.py": "import json, sys\nprint(json.dumps({'score': open(sys.argv[1]).read().count('# variant')}))\n"])
+        var problem = try Problem.load(from: directory.url)
+        problem.configuration.evaluator.command = .shell("python3 count.py {program}")
+        problem.configuration.search.strategy = strategy
+        problem.configuration.search.iterations = iterations
+        problem.configuration.goal.target = nil
+        let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
+        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let controller = Controller(
+            problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), sandbox: ProcessSandbox(),
+            store: store, settings: RunSettings(problem.configuration), logger: Logger(label: "evolve.test"))
+        let summary = try await controller.run(runDirectory: directory.url.path)
+        await server.shutdown()
+        #expect(summary.reason == .budgetSpent)
+        return try await store.allPrograms()
+    }
+
+    @Test("random: every child is a mutation of the starting program")
+    func random() async throws {
+        let programs = try await run(.random)
+        let start = try #require(programs.first { $0.origin == .initial })
+        let children = programs.filter { $0.origin == .mutation }
+        #expect(children.count == 8)
+        #expect(children.allSatisfy { $0.parentID == start.id })
+        #expect(programs.filter { $0.origin == .migration }.isEmpty, "one flat archive: no island copies")
+        #expect(children.allSatisfy { $0.score == 1 })
+    }
+
+    @Test("greedy: every child is a mutation of the best program so far")
+    func greedy() async throws {
+        let programs = try await run(.greedy)
+        let start = try #require(programs.first { $0.origin == .initial })
+        // The running best, in commit order: every program that was the best when it was stored.
+        var bests: [Program] = [start]
+        for program in programs where program.origin == .mutation {
+            let parent = try #require(programs.first { $0.id == program.parentID })
+            #expect(bests.contains { $0.id == parent.id }, "the parent of iteration \(program.iteration) was a best so far")
+            if let score = program.score, score > bests.last!.score! { bests.append(program) }
+        }
+        #expect(bests.count >= 4, "the run climbs: each child of the best is a new best")
+        let deepest = programs.map(\.generation).max() ?? 0
+        #expect(deepest >= 4)
+    }
+
+    @Test("map_elites: children of several parents on two islands")
+    func mapElites() async throws {
+        let programs = try await run(.mapElites)
+        #expect(programs.filter { $0.origin == .migration }.count >= 1, "the second island starts from a copy")
+        #expect(Set(programs.filter { $0.origin == .mutation }.map(\.island)) == [0, 1], "iterations alternate between the islands")
+    }
+}
