@@ -1,7 +1,9 @@
 import EvolveCore
 import EvolveDatabase
 import EvolveLLM
+import EvolveSandbox
 import Foundation
+import Logging
 import Metrics
 
 extension Controller {

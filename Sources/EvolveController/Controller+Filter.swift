@@ -1,4 +1,5 @@
 import EvolveCore
+import EvolveDatabase
 
 extension Controller {
     /// The filter stage: why a child must not be evaluated, or nil to evaluate it. Today: a child

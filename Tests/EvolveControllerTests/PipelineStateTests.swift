@@ -1,4 +1,5 @@
 import EvolveController
+import EvolveCore
 import Testing
 
 /// The pipeline's scheduling and stop rules, driven without processes.
@@ -72,8 +73,9 @@ import Testing
         state.finish(1)
         state.checkBudgets()
         #expect(state.stop == .budgetSpent)
-        #expect(state.takeCancellation())
-        #expect(!state.takeCancellation(), "running work is cancelled once")
+        let first = state.takeCancellation(), second = state.takeCancellation()
+        #expect(first)
+        #expect(!second, "running work is cancelled once")
     }
 
     @Test("a run that starts at its target, or with nothing left, stops before any work")
@@ -125,7 +127,7 @@ import Testing
         state.spend(0.2)
         state.checkBudgets()
         #expect(state.stop == .costBudgetSpent)
-        #expect(state.spent == 1.1)
+        #expect(abs(state.spent - 1.1) < 1e-9)
     }
 
     @Test("a harness failure wins over an earlier stop, and keeps its first message")

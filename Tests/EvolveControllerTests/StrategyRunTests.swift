@@ -13,7 +13,7 @@ import Testing
 struct StrategyRunTests {
     /// Knapsack with an evaluator that scores a program by its number of `# variant` lines, so
     /// that every child of the best program is a new best.
-    func run(_ strategy: SearchConfiguration.Strategy, iterations: Int = 8) async throws -> [Program] {
+    func run(_ strategy: SearchConfiguration.Strategy, iterations: Int = 8, modelConcurrency: Int = 2) async throws -> [Program] {
         let directory = try TemporaryDirectory(prefix: "evolve-strategy")
         defer { directory.remove() }
         try directory.copyContents(of: PackagePaths.knapsackExample)
@@ -23,6 +23,8 @@ struct StrategyRunTests {
         problem.configuration.search.strategy = strategy
         problem.configuration.search.iterations = iterations
         problem.configuration.goal.target = nil
+        problem.configuration.llm.concurrency = modelConcurrency
+        problem.configuration.sandbox.concurrency = 1
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
@@ -47,7 +49,9 @@ struct StrategyRunTests {
 
     @Test("greedy: every child is a mutation of the best program so far")
     func greedy() async throws {
-        let programs = try await run(.greedy)
+        // One model request at a time: a child is sampled while its elder sibling is evaluated,
+        // so the best so far moves on every other iteration.
+        let programs = try await run(.greedy, iterations: 12, modelConcurrency: 1)
         let start = try #require(programs.first { $0.origin == .initial })
         // The running best, in commit order: every program that was the best when it was stored.
         var bests: [Program] = [start]
