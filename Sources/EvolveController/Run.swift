@@ -2,9 +2,11 @@ import EvolveCore
 import EvolveDatabase
 import EvolveLLM
 import EvolveSandbox
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// A run assembled by `RunBuilder`: its problem, directory, model client, sandbox, store and
 /// controller. `execute` runs it to its end under a `ServiceGroup`.
@@ -29,10 +31,12 @@ public struct Run: Sendable {
     ) async throws -> RunSummary {
         let pipeline = PipelineService(run: self, onShutdown: onShutdown)
         let log = EventLogService(events: events.subscribe(), log: eventLog)
+        // A graceful shutdown reaches the services last to first: the pipeline stops first, and the
+        // log ends once the pipeline's last event is written.
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: log, successTerminationBehavior: .ignore),
+                .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: signals, logger: logger))
         try await group.run()

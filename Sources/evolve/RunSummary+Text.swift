@@ -1,4 +1,5 @@
 import EvolveController
+import EvolveCore
 import Foundation
 
 extension RunSummary {

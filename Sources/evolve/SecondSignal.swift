@@ -4,7 +4,13 @@ import Synchronization
 /// After the first SIGINT or SIGTERM (a graceful stop, handled by the run's ServiceGroup), the
 /// next one exits at once.
 enum SecondSignal {
-    private static let sources = Mutex<[any DispatchSourceSignal]>([])
+    /// Kept alive for the rest of the process; only touched under the lock.
+    private static let sources = Mutex<[SignalSource]>([])
+
+    /// A dispatch signal source, which is thread-safe once resumed.
+    private struct SignalSource: @unchecked Sendable {
+        let source: any DispatchSourceSignal
+    }
 
     @Sendable static func exitOnNext() {
         printError("\nstopping: finishing in-flight work, killing evaluations and saving the run (Ctrl-C again to quit at once)")
@@ -15,7 +21,7 @@ enum SecondSignal {
                 exit(130)
             }
             source.resume()
-            return source
+            return SignalSource(source: source)
         }
         sources.withLock { $0 += made }
     }
