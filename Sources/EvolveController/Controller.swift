@@ -99,7 +99,7 @@ public actor Controller {
         // Transient model failures are retried here; each is counted in the store and the events,
         // and so is each failover from one ensemble member to another.
         let recordFault: @Sendable (LLMFault) -> Void = { fault in
-            try? store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
+            Task { try? await store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry) }
             continuation.yield(.modelFault(fault))
         }
         (llm as? EnsembleClient)?.onFault(recordFault)
@@ -119,8 +119,8 @@ public actor Controller {
         defer { continuation.finish() }
         let clock = ContinuousClock()
         let started = clock.now
-        let previous = try store.allPrograms()
-        var finished = try store.finishedIterations()
+        let previous = try await store.allPrograms()
+        var finished = try await store.finishedIterations()
         for program in previous { database.add(program) }
         rng = SplitMix64(seed: problem.configuration.search.seed ^ UInt64(previous.count) ^ 0x5EED)
         emit(.runStarted(.init(
@@ -135,7 +135,7 @@ public actor Controller {
         var state = PipelineState(nextIteration: (finished.max() ?? 0) + 1)
         // A resumed run's cost budget counts what the earlier sessions spent, answers whose
         // iterations were never finished included.
-        spent = max(try store.totalCost(), Double(try store.info(Self.spentKey) ?? "") ?? 0)
+        spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
         let budget = max(0, settings.iterations - finished.count)
 
         if let best = database.best?.score, problem.configuration.goal.reachesTarget(best) {
@@ -177,14 +177,14 @@ public actor Controller {
                     switch work {
                     case .generated(let candidate):
                         state.modelsInFlight -= 1
-                        try spend(candidate.cost)
+                        try await spend(candidate.cost)
                         guard state.stop == nil else { continue }
                         if let duplicate = database.program(withCode: candidate.code) {
-                            try finishWithoutProgram(
+                            try await finishWithoutProgram(
                                 candidate.attemptsMarked(.duplicate, "the child is identical to program \(duplicate.id), evaluated before"),
                                 reason: "duplicate", finished: &finished)
                         } else if state.inFlightCodes.contains(candidate.code) {
-                            try finishWithoutProgram(
+                            try await finishWithoutProgram(
                                 candidate.attemptsMarked(.duplicate, "the child is identical to another child already being evaluated"),
                                 reason: "duplicate", finished: &finished)
                         } else {
@@ -193,8 +193,8 @@ public actor Controller {
                         }
                     case .failed(let failure):
                         state.modelsInFlight -= 1
-                        try spend(failure.cost)
-                        try store.commit(program: nil, attempts: failure.attempts)
+                        try await spend(failure.cost)
+                        try await store.commit(program: nil, attempts: failure.attempts)
                         finished.insert(failure.iteration)
                         emit(.iterationFailed(.init(
                             iteration: failure.iteration, reason: failure.reason, message: failure.message, runCost: spent)))
@@ -211,7 +211,7 @@ public actor Controller {
                         state.inFlightCodes.remove(candidate.code)
                         evaluations += 1
                         state.consecutiveModelErrors = 0
-                        let program = try commitChild(candidate, result: result)
+                        let program = try await commitChild(candidate, result: result)
                         let parentScore = candidate.selection.parent.score
                         llm.report(
                             model: candidate.record.model,
@@ -228,7 +228,7 @@ public actor Controller {
                         state.addedSinceMigration += 1
                         if state.addedSinceMigration >= problem.configuration.search.migrationInterval {
                             state.addedSinceMigration = 0
-                            try migrate()
+                            try await migrate()
                         }
                         if let score = program.score, problem.configuration.goal.reachesTarget(score), state.stop == nil {
                             state.stop = .targetReached
@@ -274,9 +274,9 @@ public actor Controller {
         let result = try await evaluator.evaluate(code)
         try Task.checkCancellation()
         let initial = Program(
-            id: ProgramID.random(using: &rng), parentID: nil, origin: .initial, iteration: 0, island: 0, generation: 0,
+            id: ProgramID.unique(), parentID: nil, origin: .initial, iteration: 0, island: 0, generation: 0,
             code: code, result: result, features: featureValues(for: problem.configuration.search.features, code: code, result: result))
-        try store.commit(program: initial, attempts: [])
+        try await store.commit(program: initial, attempts: [])
         let outcome = database.add(initial)
         emitAdded(initial, outcome: outcome)
         if !result.isSuccess {
@@ -284,19 +284,19 @@ public actor Controller {
         }
         for island in 1..<database.islandCount {
             var copy = initial
-            copy.id = ProgramID.random(using: &rng)
+            copy.id = ProgramID.unique()
             copy.parentID = initial.id
             copy.origin = .migration
             copy.island = island
-            try store.commit(program: copy, attempts: [])
+            try await store.commit(program: copy, attempts: [])
             database.add(copy)
         }
     }
 
-    private func commitChild(_ candidate: Candidate, result: EvaluationResult) throws -> Program {
+    private func commitChild(_ candidate: Candidate, result: EvaluationResult) async throws -> Program {
         let parent = candidate.selection.parent
         let program = Program(
-            id: ProgramID.random(using: &rng), parentID: parent.id, origin: .mutation, iteration: candidate.iteration,
+            id: ProgramID.unique(), parentID: parent.id, origin: .mutation, iteration: candidate.iteration,
             island: candidate.selection.island, generation: parent.generation + 1, code: candidate.code, result: result,
             features: featureValues(for: problem.configuration.search.features, code: candidate.code, result: result),
             generationRecord: candidate.record)
@@ -305,34 +305,33 @@ public actor Controller {
             if attempt.outcome == .accepted { attempt.message = "program \(program.id)" }
             return attempt
         }
-        try store.commit(program: program, attempts: attempts)
+        try await store.commit(program: program, attempts: attempts)
         let outcome = database.add(program)
         Counter(label: "evolve.evaluations", dimensions: [("status", result.status.rawValue)]).increment()
         emitAdded(program, outcome: outcome)
         return program
     }
 
-    static let spentKey = "model_cost"
-
     /// Counts what an iteration's answers cost, and keeps the total in the store at once: an
     /// answer whose child is never evaluated (the run stopped first) has still been paid for.
-    private func spend(_ cost: Double) throws {
+    private func spend(_ cost: Double) async throws {
         guard cost > 0 else { return }
         spent += cost
-        try store.setInfo(Self.spentKey, String(spent))
+        let total = spent
+        try await store.updateRunInfo { $0.modelCost = total }
     }
 
-    private func finishWithoutProgram(_ candidate: Candidate, reason: String, finished: inout Set<Int>) throws {
-        try store.commit(program: nil, attempts: candidate.attempts)
+    private func finishWithoutProgram(_ candidate: Candidate, reason: String, finished: inout Set<Int>) async throws {
+        try await store.commit(program: nil, attempts: candidate.attempts)
         finished.insert(candidate.iteration)
         emit(.iterationFailed(.init(
             iteration: candidate.iteration, reason: reason, message: candidate.attempts.last?.message ?? reason, runCost: spent)))
     }
 
-    private func migrate() throws {
-        let migrants = database.migrants { ProgramID.random(using: &rng) }
+    private func migrate() async throws {
+        let migrants = database.migrants { ProgramID.unique() }
         for migrant in migrants {
-            try store.commit(program: migrant, attempts: [])
+            try await store.commit(program: migrant, attempts: [])
             database.add(migrant)
             emit(.migration(.init(from: (migrant.island + database.islandCount - 1) % database.islandCount, to: migrant.island, programID: migrant.id)))
         }

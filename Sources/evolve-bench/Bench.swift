@@ -218,7 +218,7 @@ struct Bench: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         await drain.value
         await sandbox.shutdown()
-        let durations = try store.allPrograms().map(\.result.duration)
+        let durations = try await store.allPrograms().map(\.result.duration)
         let mean = durations.reduce(0, +) / Double(max(1, durations.count))
         FileHandle.standardError.write(Data("  (mean time inside the sandbox per evaluation: \(String(format: "%.2f", mean * 1000)) ms over \(durations.count))\n".utf8))
         return (Double(summary.evaluations) / seconds, Double(residentKB(peak: true)) / 1024)

@@ -129,13 +129,16 @@ struct RunCommand: AsyncParsableCommand {
             try run.create()
             store = try SQLiteProgramStore(path: run.databasePath)
             eventLog = try EventLog(path: run.eventLogPath)
-            try store.setInfo("problem_directory", problem.directory.path)
-            try store.setInfo("model", llm.model)
-            try store.setInfo("endpoint", endpoint)
-            if let yaml = try? String(contentsOf: problem.directory.appendingPathComponent(Problem.configurationFileName), encoding: .utf8) {
-                try store.setInfo("evolve_yaml", yaml)
-                try? yaml.write(to: run.url.appendingPathComponent(Problem.configurationFileName), atomically: true, encoding: .utf8)
+            let yaml = try? String(contentsOf: problem.directory.appendingPathComponent(Problem.configurationFileName), encoding: .utf8)
+            let (directory, model, used) = (problem.directory.path, llm.model, configuration)
+            try await store.updateRunInfo { info in
+                info.problemDirectory = directory
+                info.model = model
+                info.endpoint = endpoint
+                info.evolveYAML = yaml ?? info.evolveYAML
+                info.configuration = used
             }
+            try? yaml?.write(to: run.url.appendingPathComponent(Problem.configurationFileName), atomically: true, encoding: .utf8)
         } catch {
             printError("error: \(error)")
             throw ExitStatus.harnessFailure
