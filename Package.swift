@@ -118,7 +118,8 @@ let package = Package(
         ),
         .testTarget(name: "EvolveLLMTests", dependencies: ["EvolveLLM", "EvolveTesting"], swiftSettings: strict),
         .testTarget(name: "EvolveSandboxTests", dependencies: ["EvolveSandbox", "EvolveTesting"], swiftSettings: strict),
-        .testTarget(name: "EvolveDatabaseTests", dependencies: ["EvolveDatabase"], swiftSettings: strict),
+        .testTarget(
+            name: "EvolveDatabaseTests", dependencies: ["EvolveDatabase"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], swiftSettings: strict),
         .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase"], swiftSettings: strict),
     ]

@@ -7,11 +7,9 @@ import Logging
 import Metrics
 
 extension Controller {
-    static let spentKey = "model_cost"
-
-    /// A new program id.
+    /// A new program id, one that no other process writing the same store can mint.
     func mintID() -> ProgramID {
-        ProgramID.random(using: &rng)
+        ProgramID.unique()
     }
 
     /// Evaluates and stores the starting program, and the copies the strategy's other islands start from.
@@ -69,7 +67,8 @@ extension Controller {
         guard cost > 0 else { return }
         state.spend(cost)
         spent = state.spent
-        try await store.setInfo(Self.spentKey, String(spent))
+        let total = spent
+        try await store.updateRunInfo { $0.modelCost = total }
     }
 
     /// The strategy's maintenance after a new child (ring migration for `map_elites`).

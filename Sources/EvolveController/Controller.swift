@@ -40,8 +40,9 @@ public actor Controller {
         let events = self.events
         // Transient model failures are retried here; each is counted in the store and the events,
         // and so is each failover from one ensemble member to another.
-        let recordFault: @Sendable (LLMFault) -> Void = { fault in
-            try? store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
+        // The request that failed waits until its fault is stored, so faults are stored in order.
+        let recordFault: @Sendable (LLMFault) async -> Void = { fault in
+            try? await store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
             events.emit(.modelFault(fault))
         }
         (llm as? EnsembleClient)?.onFault(recordFault)
@@ -70,7 +71,7 @@ public actor Controller {
         if database.root == nil { try await seed() }
         // A resumed run's cost budget counts what the earlier sessions spent, answers whose
         // iterations were never finished included.
-        spent = max(try await store.totalCost(), Double(try await store.info(Self.spentKey) ?? "") ?? 0)
+        spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
         var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: spent)
         state.start(targetReached: database.best?.score.map(problem.configuration.goal.reachesTarget) ?? false)
         await withTaskGroup(of: Work.self) { group in

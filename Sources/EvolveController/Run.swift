@@ -30,14 +30,8 @@ public struct Run: Sendable {
         signals: [UnixSignal] = [.sigint, .sigterm], logger: Logger, onShutdown: @escaping @Sendable () -> Void = {}
     ) async throws -> RunSummary {
         let pipeline = PipelineService(run: self, onShutdown: onShutdown)
-        let log = EventLogService(events: events.subscribe(), log: eventLog)
-        // A graceful shutdown reaches the services last to first: the pipeline stops first, and the
-        // log ends once the pipeline's last event is written.
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: log, successTerminationBehavior: .ignore),
-                .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+            services: [.init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: signals, logger: logger))
         try await group.run()
         return try pipeline.outcome()
@@ -56,6 +50,10 @@ final class PipelineService: Service, Sendable {
     }
 
     func run() async throws {
+        // The event log follows the run in a child task and ends with the run's last event.
+        let events = run.events.subscribe()
+        let log = run.eventLog
+        async let logged: Void = { for await event in events { log.write(event) } }()
         let controller = run.controller
         let path = run.directory.url.path
         let onShutdown = self.onShutdown
@@ -69,21 +67,12 @@ final class PipelineService: Service, Sendable {
         } catch {
             outcome = .failure(error)
         }
+        await logged
         result.withLock { $0 = outcome }
     }
 
     func outcome() throws -> RunSummary {
         guard let outcome = result.withLock({ $0 }) else { throw CancellationError() }
         return try outcome.get()
-    }
-}
-
-/// Appends every event to the run's `events.jsonl`; ends with the run's events.
-struct EventLogService: Service {
-    let events: AsyncStream<EvolutionEvent>
-    let log: EventLog
-
-    func run() async throws {
-        for await event in events { log.write(event) }
     }
 }

@@ -103,13 +103,18 @@ public struct RunBuilder: Sendable {
             try directory.create()
             let store = try SQLiteProgramStore(path: directory.databasePath)
             let eventLog = try EventLog(path: directory.eventLogPath)
-            try await store.setInfo("problem_directory", problem.directory.path)
-            try await store.setInfo("model", llm.model)
-            try await store.setInfo("endpoint", llm.endpoint)
             let file = problem.directory.appendingPathComponent(Problem.configurationFileName)
-            if let yaml = try? String(contentsOf: file, encoding: .utf8) {
-                try await store.setInfo("evolve_yaml", yaml)
+            let yaml = try? String(contentsOf: file, encoding: .utf8)
+            if let yaml {
                 try? yaml.write(to: directory.url.appendingPathComponent(Problem.configurationFileName), atomically: true, encoding: .utf8)
+            }
+            let (path, model, endpoint, configuration) = (problem.directory.path, llm.model, llm.endpoint, problem.configuration)
+            try await store.updateRunInfo { info in
+                info.problemDirectory = path
+                info.model = model
+                info.endpoint = endpoint
+                if let yaml { info.evolveYAML = yaml }
+                info.configuration = configuration
             }
             return (store, eventLog)
         } catch {

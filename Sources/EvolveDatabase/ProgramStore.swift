@@ -81,32 +81,51 @@ public struct ModelUsage: Sendable, Hashable {
     }
 }
 
-/// Durable storage of a run. `save` returns only once the program is committed.
+/// Where a reader of a run got to: `programs(after:)` returns only what was committed later.
+public struct ProgramCursor: Sendable, Hashable, Codable, Comparable {
+    /// Before the first program.
+    public static let start = ProgramCursor(sequence: 0)
+    /// The commit sequence number (`programs.seq`) of the last program read.
+    public var sequence: Int64
+
+    public init(sequence: Int64) { self.sequence = sequence }
+
+    public static func < (lhs: ProgramCursor, rhs: ProgramCursor) -> Bool { lhs.sequence < rhs.sequence }
+}
+
+/// Durable storage of a run. Every method returns only once its work is committed or read.
+/// Several processes may write one run: each commit is one transaction, and a program id that is
+/// already stored is refused with a `StoreError` of code `.duplicate`.
 public protocol ProgramStore: Sendable {
     /// Commits, in one transaction, the program an iteration produced (if any) and its model attempts.
     /// An iteration with at least one stored attempt is finished and is not run again on resume.
-    func commit(program: Program?, attempts: [AttemptRecord]) throws
+    func commit(program: Program?, attempts: [AttemptRecord]) async throws
     /// The iterations committed so far.
-    func finishedIterations() throws -> Set<Int>
+    func finishedIterations() async throws -> Set<Int>
     /// What the model answers stored so far cost (0 without prices).
-    func totalCost() throws -> Double
+    func totalCost() async throws -> Double
     /// Records one failed model request.
-    func recordFault(model: String, kind: String, message: String, willRetry: Bool) throws
+    func recordFault(model: String, kind: String, message: String, willRetry: Bool) async throws
     /// Failed model requests so far, per model and kind.
-    func faultCounts() throws -> [String: [String: Int]]
+    func faultCounts() async throws -> [String: [String: Int]]
     /// Answers, acceptances, improvements, tokens, time and cost per model, most answers first.
-    func modelUsage() throws -> [ModelUsage]
-    /// Every stored program, in the order they were saved.
-    func allPrograms() throws -> [Program]
-    func program(_ id: ProgramID) throws -> Program?
-    func attempts(iteration: Int) throws -> [AttemptRecord]
-    func info(_ key: String) throws -> String?
-    func setInfo(_ key: String, _ value: String) throws
+    func modelUsage() async throws -> [ModelUsage]
+    /// Every stored program, in the order they were committed.
+    func allPrograms() async throws -> [Program]
+    /// The programs committed after `cursor`, in commit order, and the cursor to pass next time.
+    func programs(after cursor: ProgramCursor) async throws -> (programs: [Program], cursor: ProgramCursor)
+    func program(_ id: ProgramID) async throws -> Program?
+    func attempts(iteration: Int) async throws -> [AttemptRecord]
+    /// The facts about the run: where it came from, its configuration, its cost so far.
+    func runInfo() async throws -> RunInfo
+    /// Changes the run's facts in one transaction (read, `change`, write), so that concurrent
+    /// writers never lose each other's updates.
+    func updateRunInfo(_ change: @escaping @Sendable (inout RunInfo) -> Void) async throws
 }
 
-/// The store failed (disk full, permissions, a damaged file): a harness error.
+/// The store failed (disk full, permissions, a damaged file, a refused duplicate): a harness error.
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
-    public enum Code: String, Sendable, Hashable { case open, write, read }
+    public enum Code: String, Sendable, Hashable { case open, write, read, duplicate }
     public var code: Code
     public var message: String
 

@@ -38,10 +38,10 @@ public final class EnsembleClient: LLMClient {
     public let bandit: Bool
     public let restSeconds: Double
     private let states: Mutex<[MemberState]>
-    private let faultHandler = Mutex<(@Sendable (LLMFault) -> Void)?>(nil)
+    private let faultHandler = Mutex<(@Sendable (LLMFault) async -> Void)?>(nil)
 
     /// Receives each member failure that made a request fail over to another member.
-    public func onFault(_ handler: @escaping @Sendable (LLMFault) -> Void) {
+    public func onFault(_ handler: @escaping @Sendable (LLMFault) async -> Void) {
         faultHandler.withLock { $0 = handler }
     }
 
@@ -79,7 +79,8 @@ public final class EnsembleClient: LLMClient {
                 lastError = error
                 if tried.count < members.count {
                     let fault = LLMFault(model: members[index].client.model, kind: error.faultKind, message: error.message, willRetry: true)
-                    faultHandler.withLock { $0 }?(fault)
+                    let handler = faultHandler.withLock { $0 }
+                    await handler?(fault)
                 }
             }
         }

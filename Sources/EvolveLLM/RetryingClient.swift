@@ -14,11 +14,11 @@ public struct RetryingClient: LLMClient {
     public var maxAttempts: Int
     public var baseDelay: Double
     public var maxDelay: Double
-    public var onFault: @Sendable (LLMFault) -> Void
+    public var onFault: @Sendable (LLMFault) async -> Void
 
     public init(
         _ inner: any LLMClient, maxAttempts: Int = 4, baseDelay: Double = 0.5, maxDelay: Double = 20,
-        onFault: @escaping @Sendable (LLMFault) -> Void = { _ in }
+        onFault: @escaping @Sendable (LLMFault) async -> Void = { _ in }
     ) {
         self.inner = inner
         self.maxAttempts = max(1, maxAttempts)
@@ -45,7 +45,7 @@ public struct RetryingClient: LLMClient {
                 return try await inner.chat(messages, options: options)
             } catch let error as LLMError {
                 let retry = error.isTransient && attempt < maxAttempts
-                onFault(LLMFault(model: inner.model, kind: error.faultKind, message: error.message, willRetry: retry))
+                await onFault(LLMFault(model: inner.model, kind: error.faultKind, message: error.message, willRetry: retry))
                 guard retry else { throw error }
                 try await Task.sleep(for: .milliseconds(Int64(delay(after: attempt, retryAfter: error.retryAfter) * 1000)))
                 attempt += 1

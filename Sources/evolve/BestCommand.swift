@@ -4,7 +4,7 @@ import EvolveCore
 import EvolveDatabase
 import Foundation
 
-struct BestCommand: ParsableCommand {
+struct BestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "best",
         abstract: "Print the best program of a run, its score and its lineage.",
@@ -17,21 +17,23 @@ struct BestCommand: ParsableCommand {
     @Flag(name: .customLong("code-only"), help: "Print only the program's code, for piping into a file.")
     var codeOnly = false
 
-    func run() throws {
+    func run() async throws {
         guard let run = RunDirectory.locate(runOrDirectory) else {
             printError("error: no run found at \(runOrDirectory) (expected a run folder with \(RunDirectory.databaseName), or a problem directory with runs/)")
             throw ExitStatus.nothingFound
         }
         let store: SQLiteProgramStore
         let programs: [Program]
+        let info: RunInfo
         do {
             store = try SQLiteProgramStore(path: run.databasePath, readOnly: true)
-            programs = try store.allPrograms()
+            programs = try await store.allPrograms()
+            info = try await store.runInfo()
         } catch {
             printError("error: \(error)")
             throw ExitStatus.harnessFailure
         }
-        let goal = goal(from: store)
+        let goal = info.goal
         let scored = programs.filter { $0.score != nil }
         guard let best = scored.reduce(nil as Program?, { best, program in
             guard let current = best?.score else { return program }
@@ -56,7 +58,7 @@ struct BestCommand: ParsableCommand {
             print("written by \(record.model) in \(record.attempts) call(s), \(String(format: "%.1f", record.modelSeconds)) s")
         }
         print("run: \(run.url.path) (\(programs.count) programs)")
-        printModels(store)
+        await printModels(store)
         print("\nlineage (newest first):")
         for program in lineage {
             let score = program.score.map(formatScore) ?? program.result.status.rawValue
@@ -68,9 +70,9 @@ struct BestCommand: ParsableCommand {
 
     /// One line per model: what it answered, what became children and improved on their parents,
     /// tokens, time, cost and failed requests.
-    private func printModels(_ store: SQLiteProgramStore) {
-        let usage = (try? store.modelUsage()) ?? []
-        let faults = (try? store.faultCounts()) ?? [:]
+    private func printModels(_ store: SQLiteProgramStore) async {
+        let usage = (try? await store.modelUsage()) ?? []
+        let faults = (try? await store.faultCounts()) ?? [:]
         let models = usage.map(\.model) + faults.keys.sorted().filter { model in !usage.contains { $0.model == model } }
         guard !models.isEmpty else { return }
         print("\nmodels:")
@@ -89,12 +91,5 @@ struct BestCommand: ParsableCommand {
             }
             print("  \(model): " + parts.joined(separator: "; "))
         }
-    }
-
-    private func goal(from store: SQLiteProgramStore) -> Goal {
-        guard let yaml = try? store.info("evolve_yaml"),
-            let configuration = try? ProblemConfiguration.parse(yaml: yaml, file: "evolve.yaml")
-        else { return Goal() }
-        return configuration.goal
     }
 }

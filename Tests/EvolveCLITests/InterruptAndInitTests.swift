@@ -25,7 +25,7 @@ struct InterruptAndInitTests {
         func evaluating() -> Bool { ProcessTable.contains(script) || ProcessTable.contains(sandboxMarker + "jobs") }
         // First the starting program is evaluated (quickly); wait for it to be stored, then for a child.
         while Date() < deadline,
-            (try? SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms().isEmpty) ?? true
+            (try? await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms().isEmpty) ?? true
         {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -43,7 +43,7 @@ struct InterruptAndInitTests {
         #expect(!ProcessTable.contains(script), "no evaluation outlives evolve")
         #expect(!ProcessTable.contains(sandboxMarker), "no sandbox outlives evolve")
         #expect(!FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent(String(sandboxMarker.dropLast())).path))
-        let programs = try SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms()
+        let programs = try await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms()
         #expect(programs.contains { $0.origin == .initial && $0.score == 249 })
         let events = try String(contentsOfFile: runDirectory + "/events.jsonl", encoding: .utf8)
         #expect(events.contains("\"type\":\"run_finished\""))

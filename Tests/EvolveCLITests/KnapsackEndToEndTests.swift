@@ -112,7 +112,7 @@ struct KnapsackEndToEndTests {
         var before: [Program] = []
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: database),
-                let programs = try? SQLiteProgramStore(path: database, readOnly: true).allPrograms(),
+                let programs = try? await SQLiteProgramStore(path: database, readOnly: true).allPrograms(),
                 programs.filter({ $0.origin == .mutation }).count >= 4
             {
                 break
@@ -122,8 +122,8 @@ struct KnapsackEndToEndTests {
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
         #expect(first.process.terminationReason == .uncaughtSignal)
-        before = try SQLiteProgramStore(path: database, readOnly: true).allPrograms()
-        let finishedBefore = try SQLiteProgramStore(path: database, readOnly: true).finishedIterations()
+        before = try await SQLiteProgramStore(path: database, readOnly: true).allPrograms()
+        let finishedBefore = try await SQLiteProgramStore(path: database, readOnly: true).finishedIterations()
         #expect(before.filter { $0.origin == .mutation }.count >= 4)
         #expect(finishedBefore.count < iterations, "the kill must land before the run ends")
 
@@ -132,7 +132,7 @@ struct KnapsackEndToEndTests {
         #expect(resumed.stderr.contains("resuming with \(before.count) stored programs"))
 
         let store = try SQLiteProgramStore(path: database, readOnly: true)
-        let after = try store.allPrograms()
+        let after = try await store.allPrograms()
         // Nothing lost: every program stored before the kill is still there, unchanged.
         let afterByID = Dictionary(uniqueKeysWithValues: after.map { ($0.id, $0) })
         for program in before {
@@ -144,7 +144,7 @@ struct KnapsackEndToEndTests {
         #expect(after.filter { $0.origin == .initial }.count == 1)
         #expect(Set(children.map(\.code)).count == children.count)
         #expect(Set(children.map(\.iteration)).count == children.count)
-        #expect(try store.finishedIterations().count == iterations)
+        #expect(try await store.finishedIterations().count == iterations)
         #expect(children.allSatisfy { $0.result.score == 249 })
     }
 }

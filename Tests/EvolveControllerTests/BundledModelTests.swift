@@ -32,7 +32,7 @@ struct BundledModelTests {
         let server = try await model.start(contextLength: 4096, logger: logger)
         defer { server.stop() }
         let client = OpenAIClient(endpoint: server.baseURL, model: BundledModel.name, apiKey: nil, timeout: 600)
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         // Evaluated where `evolve run` evaluates by default: gVisor, when runsc can run here.
         let gVisorUsable = FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc") && getuid() == 0
         let sandbox: any Sandbox = gVisorUsable ? GVisorSandbox() : ProcessSandbox()
@@ -46,8 +46,9 @@ struct BundledModelTests {
         let summary = try await controller.run(runDirectory: directory.url.path)
         await drain.value
         await sandbox.shutdown()
-        let children = try store.allPrograms().filter { $0.origin == .mutation }
-        let attempts = try (1...10).flatMap { try store.attempts(iteration: $0) }
+        let children = try await store.allPrograms().filter { $0.origin == .mutation }
+        var attempts: [AttemptRecord] = []
+        for iteration in 1...10 { attempts += try await store.attempts(iteration: iteration) }
         print("bundled model (\(sandbox.name) sandbox): \(summary.iterations) iterations in \(Int(Date().timeIntervalSince(started))) s, \(attempts.count) model calls, children: \(children.map { "\($0.result.status.rawValue) \($0.score.map { String($0) } ?? "")" }), best \(summary.best?.score ?? 0)")
         #expect(summary.iterations == 3)
         #expect(attempts.allSatisfy { $0.outcome != .modelError }, "every model call answered")

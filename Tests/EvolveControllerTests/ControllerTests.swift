@@ -85,7 +85,7 @@ struct ControllerTests {
             inner: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), calls: calls,
             evaluations: evaluations, overlap: overlap)
         let sandbox = CountingSandbox(inner: ProcessSandbox(), evaluations: evaluations)
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger)
 
         let summary = try await controller.run(runDirectory: directory.url.path)
@@ -95,8 +95,8 @@ struct ControllerTests {
         #expect(calls.most == 2, "model requests in flight never exceed, and reach, llm.concurrency")
         #expect(evaluations.most == 1, "evaluations in flight never exceed sandbox.concurrency")
         #expect(overlap.value, "model requests went on while an evaluation ran")
-        #expect(try store.finishedIterations().count == 10)
-        #expect(try store.allPrograms().filter { $0.origin == .mutation }.count == 10)
+        #expect(try await store.finishedIterations().count == 10)
+        #expect(try await store.allPrograms().filter { $0.origin == .mutation }.count == 10)
     }
 
     @Test("reaching the target stops the run, and every finished evaluation is stored")
@@ -104,7 +104,7 @@ struct ControllerTests {
         let (directory, problem, _) = try slowKnapsack(sleep: 0, iterations: 30, modelConcurrency: 2, evaluationConcurrency: 2)
         defer { directory.remove() }
         let server = try await LoopbackLLMServer.start { $0.index == 3 ? .answer(KnapsackAnswers.dynamicProgramming) : .answer(KnapsackAnswers.variant($0.index)) }
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), sandbox: ProcessSandbox(),
             store: store, settings: RunSettings(problem.configuration), logger: logger)
@@ -123,7 +123,7 @@ struct ControllerTests {
         #expect(finished.reason == .targetReached)
         #expect(finished.bestScore == 275)
         let added = log.compactMap { if case .programAdded(let a) = $0 { return a } else { return nil } }
-        #expect(added.count == (try store.allPrograms().filter { $0.origin != .migration }.count))
+        #expect(added.count == (try await store.allPrograms().filter { $0.origin != .migration }.count))
     }
 
     @Test("cancelling the run kills running evaluations at once and stores nothing half-done")
@@ -135,7 +135,7 @@ struct ControllerTests {
         seeded.configuration.evaluator.command = .shell("if grep -q variant {program}; then python3 \(script) {program}; else python3 evaluate.py {program}; fi")
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         let evaluations = InFlight()
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: seeded, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel),
             sandbox: CountingSandbox(inner: ProcessSandbox(), evaluations: evaluations), store: store,
@@ -151,7 +151,7 @@ struct ControllerTests {
         #expect(Date().timeIntervalSince(cancelled) < 5)
         #expect(summary.reason == .interrupted)
         #expect(evaluations.now == 0)
-        let programs = try store.allPrograms()
+        let programs = try await store.allPrograms()
         #expect(programs.filter { $0.origin == .mutation }.isEmpty, "no child finished its evaluation, so none is stored")
         #expect(programs.filter { $0.origin == .initial }.count == 1)
         #expect(!ProcessTable.contains(script), "no evaluator process outlives the cancelled run")

@@ -20,7 +20,7 @@ func costBudgetStopsTheRun() async throws {
     problem.configuration.llm.concurrency = 1
     let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
     let ensemble = EnsembleClient(members: [.init(client: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), inputPrice: 10, outputPrice: 10)])
-    let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+    let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
     let controller = Controller(
         problem: problem, llm: ensemble, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
         logger: Logger(label: "evolve.test"))
@@ -39,13 +39,14 @@ func costBudgetStopsTheRun() async throws {
     #expect(summary.iterations > 0)
     // The run's total is kept in the store (run_info `model_cost`), answers of iterations cut off by
     // the stop included; stored answers carry their own cost; progress events carry the running total.
-    let spent = Double(try store.info("model_cost") ?? "") ?? 0
+    let spent = try await store.runInfo().modelCost
     #expect(spent >= 0.01)
-    #expect(try store.totalCost() > 0 && store.totalCost() <= spent)
+    let total = try await store.totalCost()
+    #expect(total > 0 && total <= spent)
     #expect(reportedCost > 0 && reportedCost <= spent)
-    let usage = try store.modelUsage()
+    let usage = try await store.modelUsage()
     #expect(usage.map(\.model) == [LLMConfiguration.defaultModel])
-    let stored = try store.totalCost()
+    let stored = try await store.totalCost()
     #expect(abs((usage.first?.cost ?? 0) - stored) < 1e-9)
     #expect((usage.first?.answers ?? 0) >= summary.iterations)
 

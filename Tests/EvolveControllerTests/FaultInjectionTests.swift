@@ -42,7 +42,7 @@ struct FaultInjectionTests {
             format == .ollama
             ? OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, timeout: 2.5)
             : OpenAIClient(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: "sk-test", timeout: 2.5)
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: problem, llm: client, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
             logger: Logger(label: "evolve.test"))
@@ -55,7 +55,7 @@ struct FaultInjectionTests {
         #expect(summary.iterations == 20)
         let served = server.requests.filter { Self.isFault($0.index) }.count
         #expect(served >= 6, "the run met faults of every kind")
-        let counts = try store.faultCounts()[LLMConfiguration.defaultModel] ?? [:]
+        let counts = try await store.faultCounts()[LLMConfiguration.defaultModel] ?? [:]
         print("faults (\(format)): \(server.requests.count) requests, \(served) faulty, counted \(counts.sorted { $0.key < $1.key })")
         #expect(counts.values.reduce(0, +) == served, "every fault served is counted once: \(counts)")
         for kind in ["timeout", "http_500", "http_429", "malformed_response", "empty_answer"] {
@@ -63,6 +63,6 @@ struct FaultInjectionTests {
         }
         let faultEvents = await events.value
         #expect(faultEvents.count == served)
-        #expect(try store.allPrograms().filter { $0.origin == .mutation }.count == 20, "every iteration produced a child despite the faults")
+        #expect(try await store.allPrograms().filter { $0.origin == .mutation }.count == 20, "every iteration produced a child despite the faults")
     }
 }

@@ -87,38 +87,38 @@ import Testing
         #expect(normalized == original, sourceLocation: sourceLocation)
     }
 
-    @Test func committedProgramsRoundTripEveryField() throws {
+    @Test func committedProgramsRoundTripEveryField() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let store = try SQLiteProgramStore(path: file.path)
 
-        try store.commit(program: Self.root, attempts: [])
-        try store.commit(program: Self.mutation(), attempts: Self.attempts(iteration: 3))
-        try store.commit(program: Self.failed, attempts: Self.attempts(iteration: 4))
+        try await store.commit(program: Self.root, attempts: [])
+        try await store.commit(program: Self.mutation(), attempts: Self.attempts(iteration: 3))
+        try await store.commit(program: Self.failed, attempts: Self.attempts(iteration: 4))
 
-        Self.expectSame(try store.program(ProgramID("child1")), Self.mutation())
-        Self.expectSame(try store.program(ProgramID("root")), Self.root)
-        Self.expectSame(try store.program(ProgramID("crash1")), Self.failed)
-        #expect(try store.program(ProgramID("crash1"))?.score == nil)
-        #expect(try store.program(ProgramID("nope")) == nil)
-        #expect(try store.allPrograms().map(\.id.rawValue) == ["root", "child1", "crash1"], "in the order saved")
+        Self.expectSame(try await store.program(ProgramID("child1")), Self.mutation())
+        Self.expectSame(try await store.program(ProgramID("root")), Self.root)
+        Self.expectSame(try await store.program(ProgramID("crash1")), Self.failed)
+        #expect(try await store.program(ProgramID("crash1"))?.score == nil)
+        #expect(try await store.program(ProgramID("nope")) == nil)
+        #expect(try await store.allPrograms().map(\.id.rawValue) == ["root", "child1", "crash1"], "in the order saved")
     }
 
-    @Test func attemptsRoundTripAndMarkIterationsFinished() throws {
+    @Test func attemptsRoundTripAndMarkIterationsFinished() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let store = try SQLiteProgramStore(path: file.path)
-        #expect(try store.finishedIterations().isEmpty)
+        #expect(try await store.finishedIterations().isEmpty)
 
-        try store.commit(program: Self.mutation(iteration: 3), attempts: Self.attempts(iteration: 3))
+        try await store.commit(program: Self.mutation(iteration: 3), attempts: Self.attempts(iteration: 3))
         // An iteration whose every answer was rejected leaves attempts but no program.
         let failedCall = AttemptRecord(
             iteration: 5, attempt: 1, parentID: nil, model: "gemma4:26b", prompt: "p", answer: "", outcome: .modelError,
             message: "connection refused", createdAt: Self.created)
-        try store.commit(program: nil, attempts: [failedCall])
+        try await store.commit(program: nil, attempts: [failedCall])
 
-        #expect(try store.finishedIterations() == [3, 5])
-        let loaded = try store.attempts(iteration: 3)
+        #expect(try await store.finishedIterations() == [3, 5])
+        let loaded = try await store.attempts(iteration: 3)
         let expected = Self.attempts(iteration: 3)
         #expect(loaded.count == 2)
         for (got, want) in zip(loaded, expected) {
@@ -127,104 +127,94 @@ import Testing
             normalized.createdAt = want.createdAt
             #expect(normalized == want)
         }
-        let five = try store.attempts(iteration: 5)
+        let five = try await store.attempts(iteration: 5)
         #expect(five.count == 1)
         #expect(five.first?.outcome == .modelError)
         #expect(five.first?.parentID == nil)
         #expect(five.first?.promptTokens == nil)
         #expect(five.first?.message == "connection refused")
-        #expect(try store.attempts(iteration: 99).isEmpty)
+        #expect(try await store.attempts(iteration: 99).isEmpty)
     }
 
-    @Test func secondStoreOnTheSameFileSeesEverything() throws {
+    @Test func secondStoreOnTheSameFileSeesEverything() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         do {
             let store = try SQLiteProgramStore(path: file.path)
-            try store.commit(program: Self.root, attempts: [])
-            try store.commit(program: Self.mutation(), attempts: Self.attempts(iteration: 3))
-            try store.setInfo("configuration", "{\"seed\": 42}")
+            try await store.commit(program: Self.root, attempts: [])
+            try await store.commit(program: Self.mutation(), attempts: Self.attempts(iteration: 3))
+            try await store.updateRunInfo { $0.facts["configuration_note"] = "{\"seed\": 42}" }
         }
         // Open again, as `evolve run --resume` does after a crash.
         let resumed = try SQLiteProgramStore(path: file.path)
-        #expect(try resumed.allPrograms().map(\.id.rawValue) == ["root", "child1"])
-        #expect(try resumed.finishedIterations() == [3])
-        #expect(try resumed.info("configuration") == "{\"seed\": 42}")
-        Self.expectSame(try resumed.program(ProgramID("child1")), Self.mutation())
+        #expect(try await resumed.allPrograms().map(\.id.rawValue) == ["root", "child1"])
+        #expect(try await resumed.finishedIterations() == [3])
+        #expect(try await resumed.runInfo().facts["configuration_note"] == "{\"seed\": 42}")
+        Self.expectSame(try await resumed.program(ProgramID("child1")), Self.mutation())
         // And it keeps writing to the same file.
-        try resumed.commit(program: Self.failed, attempts: Self.attempts(iteration: 4))
-        #expect(try SQLiteProgramStore(path: file.path).allPrograms().count == 3)
+        try await resumed.commit(program: Self.failed, attempts: Self.attempts(iteration: 4))
+        #expect(try await SQLiteProgramStore(path: file.path).allPrograms().count == 3)
     }
 
-    @Test func secondMutationForTheSameIterationIsRefusedAndNothingOfItIsKept() throws {
+    @Test func secondMutationForTheSameIterationIsRefusedAndNothingOfItIsKept() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let store = try SQLiteProgramStore(path: file.path)
-        try store.commit(program: Self.mutation("first", iteration: 7), attempts: Self.attempts(iteration: 7))
+        try await store.commit(program: Self.mutation("first", iteration: 7), attempts: Self.attempts(iteration: 7))
 
         let duplicate = Self.mutation("second", iteration: 7)
         let extra = AttemptRecord(
             iteration: 7, attempt: 3, parentID: nil, model: "m", prompt: "p", answer: "a", outcome: .accepted, createdAt: Self.created)
-        let error = #expect(throws: StoreError.self) {
-            try store.commit(program: duplicate, attempts: [extra])
+        let error = await #expect(throws: StoreError.self) {
+            try await store.commit(program: duplicate, attempts: [extra])
         }
-        #expect(error?.code == .write)
+        #expect(error?.code == .duplicate)
         #expect(error?.message.contains(file.path) == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("second") == true)
 
-        Self.expectSame(try store.program(ProgramID("first")), Self.mutation("first", iteration: 7))
-        #expect(try store.program(ProgramID("second")) == nil)
-        #expect(try store.attempts(iteration: 7).count == 2, "the refused commit's attempts must not be stored either")
-        #expect(try store.allPrograms().count == 1)
+        Self.expectSame(try await store.program(ProgramID("first")), Self.mutation("first", iteration: 7))
+        #expect(try await store.program(ProgramID("second")) == nil)
+        #expect(try await store.attempts(iteration: 7).count == 2, "the refused commit's attempts must not be stored either")
+        #expect(try await store.allPrograms().count == 1)
     }
 
-    @Test func migrantsAndTheInitialProgramMayShareIterationZero() throws {
+    @Test func migrantsAndTheInitialProgramMayShareIterationZero() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let store = try SQLiteProgramStore(path: file.path)
-        try store.commit(program: Self.root, attempts: [])
+        try await store.commit(program: Self.root, attempts: [])
         for index in 0..<3 {
             var migrant = Self.root
             migrant.id = ProgramID("migrant\(index)")
             migrant.parentID = Self.root.id
             migrant.origin = .migration
             migrant.island = index % 2
-            try store.commit(program: migrant, attempts: [])
+            try await store.commit(program: migrant, attempts: [])
         }
-        #expect(try store.allPrograms().count == 4)
-        #expect(try store.program(ProgramID("migrant2"))?.origin == .migration)
-        #expect(try store.finishedIterations().isEmpty, "migrations are not iterations")
+        #expect(try await store.allPrograms().count == 4)
+        #expect(try await store.program(ProgramID("migrant2"))?.origin == .migration)
+        #expect(try await store.finishedIterations().isEmpty, "migrations are not iterations")
     }
 
-    @Test func sameProgramIDTwiceIsRefused() throws {
+    @Test func sameProgramIDTwiceIsRefused() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let store = try SQLiteProgramStore(path: file.path)
-        try store.commit(program: Self.root, attempts: [])
-        #expect(throws: StoreError.self) { try store.commit(program: Self.root, attempts: []) }
-        #expect(try store.allPrograms().count == 1)
+        try await store.commit(program: Self.root, attempts: [])
+        let error = await #expect(throws: StoreError.self) { try await store.commit(program: Self.root, attempts: []) }
+        #expect(error?.code == .duplicate)
+        #expect(error?.message.contains("already holds a program with that id") == true, "\(error?.message ?? "")")
+        #expect(try await store.allPrograms().count == 1)
     }
 
-    @Test func runInfoIsSetReplacedAndRead() throws {
+    @Test func sqliteCommandLineToolReadsTheRunWhileItIsOpen() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let store = try SQLiteProgramStore(path: file.path)
-        #expect(try store.info("problem") == nil)
-        try store.setInfo("problem", "/work/knapsack")
-        try store.setInfo("started", "2026-01-01")
-        try store.setInfo("problem", "/work/other")
-        #expect(try store.info("problem") == "/work/other")
-        #expect(try store.info("started") == "2026-01-01")
-    }
-
-    @Test func sqliteCommandLineToolReadsTheRunWhileItIsOpen() throws {
-        let file = try StoreFile()
-        defer { file.remove() }
-        let store = try SQLiteProgramStore(path: file.path)
-        try store.commit(program: Self.root, attempts: [])
-        try store.commit(program: Self.mutation(), attempts: Self.attempts(iteration: 3))
-        try store.commit(program: Self.failed, attempts: Self.attempts(iteration: 4))
-        #expect(try store.allPrograms().count == 3)
+        try await store.commit(program: Self.root, attempts: [])
+        try await store.commit(program: Self.mutation(), attempts: Self.attempts(iteration: 3))
+        try await store.commit(program: Self.failed, attempts: Self.attempts(iteration: 4))
+        #expect(try await store.allPrograms().count == 3)
 
         let sqlite3 = "/usr/bin/sqlite3"
         guard FileManager.default.isExecutableFile(atPath: sqlite3) else { return }  // optional tool; the rest is checked above
@@ -245,7 +235,7 @@ import Testing
         #expect(lines == ["3", "275.25", "4"])
     }
 
-    @Test func openingInAMissingDirectoryIsAStoreErrorNamingThePath() throws {
+    @Test func openingInAMissingDirectoryIsAStoreErrorNamingThePath() async throws {
         let path = "/nonexistent-evolve-\(UUID().uuidString.prefix(8))/runs/run.sqlite"
         let error = #expect(throws: StoreError.self) { try SQLiteProgramStore(path: path) }
         #expect(error?.code == .open)
@@ -253,7 +243,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
-    @Test func openingWhereAFileBlocksTheDirectoryIsAStoreError() throws {
+    @Test func openingWhereAFileBlocksTheDirectoryIsAStoreError() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let blocker = file.directory.appendingPathComponent("blocker")
@@ -263,7 +253,7 @@ import Testing
         #expect(error?.message.contains(path) == true, "\(error?.message ?? "")")
     }
 
-    @Test func openingAFileThatIsNotADatabaseIsAStoreError() throws {
+    @Test func openingAFileThatIsNotADatabaseIsAStoreError() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         try Data(String(repeating: "this is not SQLite\n", count: 100).utf8).write(to: URL(fileURLWithPath: file.path))

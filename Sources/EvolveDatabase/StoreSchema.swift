@@ -1,0 +1,83 @@
+import GRDB
+
+/// The run database's tables. Migrations are applied in order and never change once released:
+/// a new column or table is a new migration with a new name, so that every older run still opens.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE programs (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        parent_id TEXT,
+                        origin TEXT NOT NULL,
+                        iteration INTEGER NOT NULL,
+                        island INTEGER NOT NULL,
+                        generation INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        score REAL,
+                        failure_reason TEXT,
+                        code TEXT NOT NULL,
+                        code_hash TEXT NOT NULL,
+                        metrics TEXT NOT NULL,
+                        features TEXT NOT NULL,
+                        evaluator_features TEXT NOT NULL,
+                        artifacts TEXT NOT NULL,
+                        stdout_tail TEXT NOT NULL,
+                        stderr_tail TEXT NOT NULL,
+                        eval_seconds REAL NOT NULL,
+                        stage TEXT,
+                        model TEXT,
+                        prompt TEXT,
+                        answer TEXT,
+                        diff TEXT,
+                        attempts INTEGER,
+                        prompt_tokens INTEGER,
+                        completion_tokens INTEGER,
+                        model_seconds REAL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE UNIQUE INDEX programs_by_iteration ON programs(iteration) WHERE origin = 'mutation';
+                    CREATE INDEX programs_by_score ON programs(score);
+                    CREATE INDEX programs_by_hash ON programs(code_hash);
+                    CREATE TABLE attempts (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        iteration INTEGER NOT NULL,
+                        attempt INTEGER NOT NULL,
+                        parent_id TEXT,
+                        model TEXT NOT NULL,
+                        prompt TEXT NOT NULL,
+                        answer TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        kind TEXT,
+                        message TEXT,
+                        prompt_tokens INTEGER,
+                        completion_tokens INTEGER,
+                        model_seconds REAL NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX attempts_by_iteration ON attempts(iteration);
+                    CREATE TABLE run_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v2 model faults") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE model_faults (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        will_retry INTEGER NOT NULL,
+                        created_at REAL NOT NULL
+                    )
+                    """)
+        }
+        migrator.registerMigration("v3 attempt cost") { db in
+            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN cost REAL")
+        }
+        return migrator
+    }
+}
