@@ -24,6 +24,16 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Which parts to run: throughput, archive (default: both).")
     var only: [String] = []
 
+    static let logger = Logger(label: "evolve.bench")
+    var logger: Logger { Self.logger }
+
+    /// A gVisor sandbox with evolve.yaml's defaults and `reuse` evaluations per sandbox.
+    func gVisor(reuse: Int = 1) -> GVisorSandbox {
+        var configuration = GVisorSandbox.Configuration()
+        configuration.reuse = reuse
+        return GVisorSandbox(configuration: configuration, logger: logger)
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
         print("# evolve-bench on \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
@@ -66,11 +76,11 @@ struct Bench: AsyncParsableCommand {
         var reusedEngine: (rate: Double, peakMB: Double)?
         var reusedEngine3: (rate: Double, peakMB: Double)?
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
-            gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), sandbox: GVisorSandbox())
+            gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), sandbox: gVisor())
             reusedEngine = try await engine(
-                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: GVisorSandbox(reuse: 50))
+                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: gVisor(reuse: 50))
             reusedEngine3 = try await engine(
-                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: GVisorSandbox(reuse: 50), inFlight: 3)
+                problem: problem, server: server, evaluations: min(evaluations, 200), sandbox: gVisor(reuse: 50), inFlight: 3)
         }
 
         print("## Throughput (instant loopback model, 2 evaluations in flight)\n")
@@ -96,7 +106,8 @@ struct Bench: AsyncParsableCommand {
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         defer { Task { await server.shutdown() } }
         for stream in [true, false] {
-            let client = OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, stream: stream)
+            let client = OllamaClient(
+                configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel, stream: stream), logger: logger)
             let messages = [ChatMessage(.system, "s"), ChatMessage(.user, String(repeating: "code line\n", count: 300))]
             let count = evaluations
             let started = Date()
@@ -118,12 +129,12 @@ struct Bench: AsyncParsableCommand {
         defer { problemDirectory.remove() }
         try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
         let problem = try Problem.load(from: problemDirectory.url)
-        var backends: [(String, any Sandbox)] = [("process", ProcessSandbox())]
+        var backends: [(String, any Sandbox)] = [("process", ProcessSandbox(configuration: .init(), logger: logger))]
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
-            let gvisor = GVisorSandbox()
+            let gvisor = gVisor()
             try await gvisor.checkAvailability()
             backends.append(("gvisor", gvisor))
-            backends.append(("gvisor, reuse 50", GVisorSandbox(reuse: 50)))
+            backends.append(("gvisor, reuse 50", gVisor(reuse: 50)))
         }
         // The Docker backend: on DOCKER_HOST if set (image from EVOLVE_BENCH_IMAGE), else on a
         // podman service of our own, with runsc, when podman is installed.
@@ -131,11 +142,17 @@ struct Bench: AsyncParsableCommand {
         defer { podman?.stop() }
         let environment = ProcessInfo.processInfo.environment
         if let host = environment["DOCKER_HOST"] {
-            backends.append(("docker", DockerSandbox(host: host, image: environment["EVOLVE_BENCH_IMAGE"] ?? DockerSandbox.defaultImage)))
+            var docker = DockerSandbox.Configuration()
+            docker.host = host
+            docker.image = environment["EVOLVE_BENCH_IMAGE"] ?? DockerSandbox.defaultImage
+            backends.append(("docker", DockerSandbox(configuration: docker, logger: logger)))
         } else if PodmanService.isInstalled {
             let service = try await PodmanService.start()
             podman = service
-            backends.append(("docker (podman, runsc)", DockerSandbox(host: service.host, image: PodmanService.image)))
+            var docker = DockerSandbox.Configuration()
+            docker.host = service.host
+            docker.image = PodmanService.image
+            backends.append(("docker (podman, runsc)", DockerSandbox(configuration: docker, logger: logger)))
         }
         for (backend, sandbox) in backends {
             try await sandbox.checkAvailability()
@@ -198,8 +215,9 @@ struct Bench: AsyncParsableCommand {
 
     /// Runs the real controller against an instant model until `evaluations` children are evaluated.
     func engine(
-        problem: Problem, server: LoopbackLLMServer, evaluations: Int, sandbox: any Sandbox = ProcessSandbox(), inFlight: Int = 2
+        problem: Problem, server: LoopbackLLMServer, evaluations: Int, sandbox: (any Sandbox)? = nil, inFlight: Int = 2
     ) async throws -> (rate: Double, peakMB: Double) {
+        let sandbox = sandbox ?? ProcessSandbox(configuration: .init(), logger: logger)
         var problem = problem
         problem.configuration.search.iterations = evaluations
         problem.configuration.goal.target = nil
@@ -209,9 +227,9 @@ struct Bench: AsyncParsableCommand {
         defer { runDirectory.remove() }
         let store = try SQLiteProgramStore(path: runDirectory.url.appendingPathComponent("evolve.sqlite").path)
         let controller = Controller(
-            problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel),
-            sandbox: sandbox, store: store, settings: RunSettings(problem.configuration),
-            logger: Logger(label: "evolve.bench"))
+            problem: problem,
+            llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: logger),
+            sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger)
         let drain = Task { for await _ in controller.events {} }
         let started = Date()
         let summary = try await controller.run(runDirectory: runDirectory.url.path)
