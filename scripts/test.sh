@@ -10,4 +10,11 @@ apt_install podman curl
 swift build --build-tests
 # Suites run one after another: several check wall-clock bounds (a killed sandbox within its
 # timeout + 2 s), which suites competing for 2 cores would blur. Serially it takes about 80 s.
+before=$(ls -A)
 swift test --skip-build --no-parallel
+# Nothing the suite runs may write into the repository (conmon once left an empty `oom` here).
+left=$(comm -13 <(echo "$before") <(ls -A))
+if [ -n "$left" ]; then
+  echo "error: the test suite left files in the repository root: $left" >&2
+  exit 1
+fi

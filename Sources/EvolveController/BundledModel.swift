@@ -55,7 +55,7 @@ public struct BundledModel: Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let server = BundledModelServer(process: process, baseURL: "http://127.0.0.1:\(port)/v1")
-        let probe = OpenAIClient(endpoint: server.baseURL, model: Self.name, apiKey: nil)
+        let probe = OpenAIClient(configuration: .init(endpoint: server.baseURL, model: Self.name), logger: logger)
         let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
             if !process.isRunning {

@@ -23,32 +23,16 @@ extension RunBuilder {
         }
         switch configuration.provider {
         case .bundled:
-            return OpenAIClient(
-                endpoint: bundledURL ?? "http://127.0.0.1:9/v1", model: BundledModel.name, apiKey: nil, stream: configuration.stream,
-                timeout: configuration.timeout, stallTimeout: configuration.stallTimeout, logger: logger)
+            var bundled = OpenAIClient.Configuration(endpoint: bundledURL ?? "http://127.0.0.1:9/v1", apiKey: nil, configuration)
+            bundled.model = BundledModel.name
+            return OpenAIClient(configuration: bundled, logger: logger)
         case .ollama:
-            return OllamaClient(
-                endpoint: OllamaEndpoint.resolve(flag: overrides.ollamaURL, environment: environment, configured: configuration.url),
-                model: configuration.model, stream: configuration.stream, timeout: configuration.timeout,
-                stallTimeout: configuration.stallTimeout, logger: logger)
+            let endpoint = OllamaEndpoint.resolve(flag: overrides.ollamaURL, environment: environment, configured: configuration.url)
+            return OllamaClient(configuration: .init(endpoint: endpoint, configuration), logger: logger)
         case .openai:
-            return OpenAIClient(
-                endpoint: OpenAIClient.resolveBaseURL(flag: overrides.openAIURL, environment: environment, configured: configuration.url),
-                model: configuration.model, apiKey: environment[configuration.apiKeyEnv] ?? environment["OPENAI_API_KEY"],
-                stream: configuration.stream, timeout: configuration.timeout, stallTimeout: configuration.stallTimeout, logger: logger)
-        }
-    }
-
-    /// The sandbox backend of a configuration.
-    func makeSandbox(_ configuration: SandboxConfiguration) -> any Sandbox {
-        switch configuration.backend {
-        case .gvisor: return GVisorSandbox(tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus, reuse: configuration.reuse, logger: logger)
-        case .docker:
-            return DockerSandbox(
-                host: DockerSandbox.resolveHost(configured: configuration.dockerHost, environment: environment),
-                image: configuration.image, runtime: configuration.runtime, tmpfsMB: configuration.tmpfsMB, cpus: configuration.cpus,
-                logger: logger)
-        case .process: return ProcessSandbox(logger: logger)
+            let endpoint = OpenAIClient.resolveBaseURL(flag: overrides.openAIURL, environment: environment, configured: configuration.url)
+            let apiKey = environment[configuration.apiKeyEnv] ?? environment["OPENAI_API_KEY"]
+            return OpenAIClient(configuration: .init(endpoint: endpoint, apiKey: apiKey, configuration), logger: logger)
         }
     }
 }

@@ -54,7 +54,7 @@ public struct RunBuilder: Sendable {
         let bundled = try await startBundledModel()
         defer { bundled?.stop() }
         let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL)
-        let sandbox = makeSandbox(problem.configuration.sandbox)
+        let sandbox = makeSandbox(problem.configuration.sandbox, environment: environment, logger: logger)
         do {
             let run = try await assemble(llm: llm, sandbox: sandbox)
             let result = try await body(run)

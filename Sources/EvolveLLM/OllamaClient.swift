@@ -8,27 +8,19 @@ import Synchronization
 
 /// A client for Ollama's native chat API (`POST /api/chat`, `GET /api/tags`).
 public struct OllamaClient: LLMClient {
-    public var model: String
+    public var configuration: Configuration
+    public var model: String { configuration.model }
     /// The server's base URL, e.g. `http://localhost:11434`.
-    public var endpoint: String
-    /// Whether answers are streamed (NDJSON chunks) or returned whole.
-    public var stream: Bool
-    /// Seconds allowed for one request, from sending it to the last byte of the answer.
-    public var timeout: Double
-    /// Seconds a streamed answer may go without a byte before the request counts as stalled.
-    public var stallTimeout: Double
+    public var endpoint: String { configuration.endpoint }
+    var stream: Bool { configuration.stream }
+    var timeout: Double { configuration.timeout }
+    var stallTimeout: Double { configuration.stallTimeout }
     var httpClient: HTTPClient
     var logger: Logger
 
-    public init(
-        endpoint: String, model: String, stream: Bool = true, timeout: Double = 300, stallTimeout: Double = 60,
-        httpClient: HTTPClient? = nil, logger: Logger = Logger(label: "evolve.llm")
-    ) {
-        self.stallTimeout = stallTimeout
-        self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-        self.model = model
-        self.stream = stream
-        self.timeout = timeout
+    /// `httpClient` is evolve's shared client unless given.
+    public init(configuration: Configuration, httpClient: HTTPClient? = nil, logger: Logger) {
+        self.configuration = configuration
         self.httpClient = httpClient ?? .evolve  // resolved here, not in callers' default arguments
         self.logger = logger
     }

@@ -12,30 +12,21 @@ import Synchronization
 public struct OpenAIClient: LLMClient {
     public static let defaultBaseURL = "https://api.openai.com/v1"
 
-    public var model: String
+    /// Holds the API key: messages and logs name the endpoint and model, never the configuration.
+    let configuration: Configuration
+    public var model: String { configuration.model }
     /// The base URL including the API version path, e.g. `http://localhost:8000/v1`.
-    public var endpoint: String
-    public var stream: Bool
-    /// Seconds allowed for one request, from sending it to the last byte of the answer.
-    public var timeout: Double
-    /// Seconds a streamed answer may go without a byte before the request counts as stalled.
-    public var stallTimeout: Double
-    let apiKey: String?
+    public var endpoint: String { configuration.endpoint }
+    var stream: Bool { configuration.stream }
+    var timeout: Double { configuration.timeout }
+    var stallTimeout: Double { configuration.stallTimeout }
+    var apiKey: String? { configuration.apiKey }
     var httpClient: HTTPClient
     var logger: Logger
 
-    public init(
-        endpoint: String, model: String, apiKey: String?, stream: Bool = true, timeout: Double = 300,
-        stallTimeout: Double = 60, httpClient: HTTPClient? = nil, logger: Logger = Logger(label: "evolve.llm")
-    ) {
-        var base = endpoint.trimmingCharacters(in: .whitespaces)
-        while base.hasSuffix("/") { base.removeLast() }
-        self.endpoint = base
-        self.model = model
-        self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
-        self.stream = stream
-        self.timeout = timeout
-        self.stallTimeout = stallTimeout
+    /// `httpClient` is evolve's shared client unless given.
+    public init(configuration: Configuration, httpClient: HTTPClient? = nil, logger: Logger) {
+        self.configuration = configuration
         self.httpClient = httpClient ?? .evolve
         self.logger = logger
     }

@@ -30,18 +30,19 @@ public final class DockerSandbox: Sandbox {
     public var name: String { "docker" }
     public var isolates: Bool { true }
 
+    public let configuration: Configuration
     /// Where the engine listens, as `unix:///path` or `tcp://host:port`.
-    public let host: String
-    public let image: String
+    public var host: String { configuration.host }
+    public var image: String { configuration.image }
     /// The engine's name for the container runtime (`runsc` by default); empty means the engine's default.
-    public let runtime: String
-    public let tmpfsMB: Int
-    public let cpus: Double
+    public var runtime: String { configuration.runtime }
+    public var tmpfsMB: Int { configuration.tmpfsMB }
+    public var cpus: Double { configuration.cpus }
     /// Every container of this sandbox is named with this prefix.
     public let containerPrefix = "evolve-" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
 
     public static let defaultHost = "unix:///var/run/docker.sock"
-    public static let defaultImage = "python:3.12-slim"
+    public static let defaultImage = SandboxConfiguration.Docker().image
     static let apiVersion = "v1.41"
     static let ownerLabel = "org.evolve.owner"
 
@@ -50,18 +51,10 @@ public final class DockerSandbox: Sandbox {
     let logger: Logger
     private let prepared = Mutex(false)
 
-    public init(
-        host: String = DockerSandbox.defaultHost, image: String = DockerSandbox.defaultImage, runtime: String = "runsc",
-        tmpfsMB: Int = 5, cpus: Double = 1, temporaryRoot: URL = FileManager.default.temporaryDirectory,
-        logger: Logger = Logger(label: "evolve.sandbox")
-    ) {
-        self.host = host
-        self.image = image
-        self.runtime = runtime
-        self.tmpfsMB = tmpfsMB
-        self.cpus = cpus
-        self.baseURL = Self.baseURL(for: host)
-        self.base = temporaryRoot.appendingPathComponent("evolve-docker-\(getpid())")
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.baseURL = Self.baseURL(for: configuration.host)
+        self.base = configuration.temporaryRoot.appendingPathComponent("evolve-docker-\(getpid())")
         self.logger = logger
     }
 
@@ -75,7 +68,7 @@ public final class DockerSandbox: Sandbox {
     }()
     var client: HTTPClient { Self.client }
 
-    /// The engine's address: `sandbox.docker_host` in evolve.yaml, else `DOCKER_HOST`, else Docker's default socket.
+    /// The engine's address: `sandbox.docker.host` in evolve.yaml, else `DOCKER_HOST`, else Docker's default socket.
     public static func resolveHost(configured: String?, environment: [String: String]) -> String {
         if let configured, !configured.isEmpty { return configured }
         if let fromEnvironment = environment["DOCKER_HOST"], !fromEnvironment.isEmpty { return fromEnvironment }
@@ -102,7 +95,7 @@ public final class DockerSandbox: Sandbox {
             throw SandboxError(
                 .unavailable,
                 "cannot reach a Docker engine at \(host): \(Self.describe(error)). Start Docker (or `podman system service`), "
-                    + "set `sandbox.docker_host` or DOCKER_HOST, or choose `sandbox.backend: gvisor`")
+                    + "set `sandbox.docker.host` or DOCKER_HOST, or choose `sandbox.backend: gvisor`")
         }
         guard ping.status == 200 else {
             throw SandboxError(.unavailable, "the Docker engine at \(host) answered /_ping with HTTP \(ping.status)")
@@ -112,7 +105,7 @@ public final class DockerSandbox: Sandbox {
             throw SandboxError(
                 .unavailable,
                 "the image `\(image)` is not on the Docker engine at \(host): pull it first (`docker pull \(image)`), "
-                    + "or set `sandbox.image` to an image that has /bin/sh and your evaluator's interpreter")
+                    + "or set `sandbox.docker.image` to an image that has /bin/sh and your evaluator's interpreter")
         }
         if !runtime.isEmpty, let info = try? await call(.GET, "/info", timeout: 10),
             let object = try? JSONSerialization.jsonObject(with: info.body) as? [String: Any],
@@ -121,7 +114,7 @@ public final class DockerSandbox: Sandbox {
             throw SandboxError(
                 .unavailable,
                 "the Docker engine at \(host) has no runtime `\(runtime)` (it has \(runtimes.keys.sorted().joined(separator: ", "))): "
-                    + "install gVisor and register it (`runsc install`, then restart Docker), or set `sandbox.runtime`")
+                    + "install gVisor and register it (`runsc install`, then restart Docker), or set `sandbox.docker.runtime`")
         }
         try await prepare()
     }

@@ -14,7 +14,7 @@ import System
 import SystemPackage
 #endif
 
-/// Reused sandboxes (`sandbox.reuse` > 1): one gVisor sandbox runs up to `reuse` evaluations one
+/// Reused sandboxes (`sandbox.gvisor.reuse` > 1): one gVisor sandbox runs up to `reuse` evaluations one
 /// after another, each in fresh namespaces made by `GVisorSupervisor`, which saves the start of a
 /// sandbox (three runsc processes and a guest kernel: about 130 ms of CPU) per evaluation.
 ///
@@ -120,14 +120,13 @@ extension GVisorSandbox {
         let sandbox = ReusedSandbox(id: id, key: key, bundle: bundle, input: pipes.input.1, output: pipes.output.0)
         // A write to a sandbox that died must fail with EPIPE instead of ending evolve.
         signal(SIGPIPE, SIG_IGN)
-        let arguments = runArguments(bundle: bundle, id: id)
-        let runsc = self.runsc
+        let command = runscCommand(runArguments(bundle: bundle, id: id))
         let group = sandbox.group
         // The sandbox's lifetime is this task: it ends when runsc does, and `retire` waits for it.
         sandbox.lifetime.withLock {
             $0 = Task.detached {
                 _ = try? await Subprocess.run(
-                    .path(FilePath(runsc)), arguments: Arguments(arguments),
+                    .path(FilePath(command.executable)), arguments: Arguments(command.arguments),
                     environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: Self.runOptions,
                     input: .fileDescriptor(pipes.input.0, closeAfterSpawningProcess: true),
                     output: .fileDescriptor(pipes.output.1, closeAfterSpawningProcess: true),

@@ -30,34 +30,27 @@ public final class GVisorSandbox: Sandbox {
     public var name: String { "gvisor" }
     public var isolates: Bool { true }
 
-    public let runsc: String
-    /// tmpfs size of `/tmp/eval`, in MiB.
-    public let tmpfsMB: Int
-    /// CPUs an evaluation may use (cgroup quota).
-    public let cpus: Double
-    /// Evaluations one sandbox runs before it is replaced (1: a fresh sandbox for each); see
-    /// `GVisorSandbox+Reuse.swift`.
-    public let reuse: Int
+    public let configuration: Configuration
+    public var runsc: String { configuration.runsc }
+    var tmpfsMB: Int { configuration.tmpfsMB }
+    var cpus: Double { configuration.cpus }
+    var reuse: Int { configuration.reuse }
     /// Every container of this sandbox is named with this prefix (`evolve-` and 6 hex digits).
     public let containerPrefix = "evolve-" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
     let base: URL
     let logger: Logger
     private let prepared = Mutex(false)
+    /// Cleans up after this sandbox if evolve is killed; see `GVisorWarden`.
+    private let warden = Mutex<GVisorWarden?>(nil)
     /// Reused sandboxes waiting for a job, and every reused sandbox that is running.
     let idle = Mutex<[ReusedSandbox]>([])
     let live = Mutex<[String: ReusedSandbox]>([:])
     private let shutDown = Mutex(false)
     var isShutDown: Bool { shutDown.withLock { $0 } }
 
-    public init(
-        runsc: String = "/usr/bin/runsc", tmpfsMB: Int = 5, cpus: Double = 1, reuse: Int = 1,
-        temporaryRoot: URL = FileManager.default.temporaryDirectory, logger: Logger = Logger(label: "evolve.sandbox")
-    ) {
-        self.runsc = runsc
-        self.tmpfsMB = tmpfsMB
-        self.cpus = cpus
-        self.reuse = max(1, reuse)
-        self.base = temporaryRoot.appendingPathComponent("evolve-gvisor-\(getpid())")
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.base = configuration.temporaryRoot.appendingPathComponent("evolve-gvisor-\(getpid())")
         self.logger = logger
     }
 
@@ -77,6 +70,12 @@ public final class GVisorSandbox: Sandbox {
                 .unavailable,
                 "the gvisor backend runs runsc with cgroup limits, which needs root; run evolve as root, "
                     + "or choose `sandbox.backend: process` for trusted programs")
+        }
+        guard Self.canTieLifetimes else {
+            throw SandboxError(
+                .unavailable,
+                "the gvisor backend starts runsc through \(Self.setpriv), so that no sandbox outlives evolve: "
+                    + "install util-linux (`apt-get install util-linux`)")
         }
         try await prepare()
     }
@@ -115,6 +114,12 @@ public final class GVisorSandbox: Sandbox {
         } catch {
             throw SandboxError(.setupFailed, "could not prepare the gVisor root in \(base.path): \(error.localizedDescription)")
         }
+        let warden = try GVisorWarden(root: base, prefix: containerPrefix)
+        let previous = self.warden.withLock { current in
+            defer { current = warden }
+            return current
+        }
+        await previous?.stop()
         prepared.withLock { $0 = true }
     }
 
@@ -150,7 +155,7 @@ public final class GVisorSandbox: Sandbox {
         }
 
         let runsc = self.runsc
-        let arguments = runArguments(bundle: bundle, id: id)
+        let command = runscCommand(runArguments(bundle: bundle, id: id))
         let options = Self.runOptions
         let group = ProcessGroup()
         let limits = job.limits
@@ -170,7 +175,7 @@ public final class GVisorSandbox: Sandbox {
         let exitCode: Int32? = try await withThrowingTaskGroup(of: Int32?.self) { tasks in
             tasks.addTask {
                 let result = try await Subprocess.run(
-                    .path(FilePath(runsc)), arguments: Arguments(arguments),
+                    .path(FilePath(command.executable)), arguments: Arguments(command.arguments),
                     environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: options,
                     input: .none,
                     output: .fileDescriptor(stdoutFD, closeAfterSpawningProcess: true),
@@ -252,6 +257,10 @@ public final class GVisorSandbox: Sandbox {
     /// Deletes any container still known to runsc and the shared root.
     public func shutdown() async {
         shutDown.withLock { $0 = true }
+        await warden.withLock { current in
+            defer { current = nil }
+            return current
+        }?.stop()
         await retireAll()
         let jobs = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("jobs").path)) ?? []
         for id in jobs {

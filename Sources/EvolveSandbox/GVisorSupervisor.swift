@@ -1,4 +1,4 @@
-/// The supervisor that runs as PID 1 of a reused gVisor sandbox (`sandbox.reuse` > 1).
+/// The supervisor that runs as PID 1 of a reused gVisor sandbox (`sandbox.gvisor.reuse` > 1).
 ///
 /// It reads one job per line on standard input (JSON: argv, env, program, limits) and answers one
 /// JSON line on standard output. Each job runs in fresh PID, mount, IPC, UTS and network

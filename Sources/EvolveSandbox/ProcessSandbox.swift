@@ -27,21 +27,17 @@ public struct ProcessSandbox: Sandbox {
     public var name: String { "process" }
     public var isolates: Bool { false }
 
+    public var configuration: Configuration
     /// Where temporary evaluation directories are made.
-    public var temporaryRoot: URL
+    public var temporaryRoot: URL { configuration.temporaryRoot }
     /// `PATH` inside the evaluation; Debian's interpreters come first.
-    public var searchPath: String
+    public var searchPath: String { configuration.searchPath }
     public var logger: Logger
 
     static let prlimit = "/usr/bin/prlimit"
 
-    public init(
-        temporaryRoot: URL = FileManager.default.temporaryDirectory,
-        searchPath: String = "/usr/local/bin:/usr/bin:/bin",
-        logger: Logger = Logger(label: "evolve.sandbox")
-    ) {
-        self.temporaryRoot = temporaryRoot
-        self.searchPath = searchPath
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
         self.logger = logger
     }
 

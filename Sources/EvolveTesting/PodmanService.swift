@@ -59,6 +59,10 @@ public final class PodmanService: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--runtime", "runsc", "--runtime-flag", "network=none", "system", "service", "--time=0", "unix://" + socket]
+        // conmon, which podman starts per container, writes a file named `oom` into its working
+        // directory when a container is OOM-killed (the battery's 10 GB allocation): it would land in
+        // the directory the tests run from, the repository. Give the service a directory of its own.
+        process.currentDirectoryURL = directory
         let log = directory.appendingPathComponent("service.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: log)

@@ -24,6 +24,16 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Which parts to run: throughput, archive (default: both).")
     var only: [String] = []
 
+    static let logger = Logger(label: "evolve.bench")
+    var logger: Logger { Self.logger }
+
+    /// A gVisor sandbox with evolve.yaml's defaults and `reuse` evaluations per sandbox.
+    func gVisor(reuse: Int = 1) -> GVisorSandbox {
+        var configuration = GVisorSandbox.Configuration()
+        configuration.reuse = reuse
+        return GVisorSandbox(configuration: configuration, logger: logger)
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
         print("# evolve-bench on \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
@@ -96,7 +106,8 @@ struct Bench: AsyncParsableCommand {
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         defer { Task { await server.shutdown() } }
         for stream in [true, false] {
-            let client = OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, stream: stream)
+            let client = OllamaClient(
+                configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel, stream: stream), logger: logger)
             let messages = [ChatMessage(.system, "s"), ChatMessage(.user, String(repeating: "code line\n", count: 300))]
             let count = evaluations
             let started = Date()
@@ -118,12 +129,12 @@ struct Bench: AsyncParsableCommand {
         defer { problemDirectory.remove() }
         try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
         let problem = try Problem.load(from: problemDirectory.url)
-        var backends: [(String, any Sandbox)] = [("process", ProcessSandbox())]
+        var backends: [(String, any Sandbox)] = [("process", ProcessSandbox(configuration: .init(), logger: logger))]
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
-            let gvisor = GVisorSandbox()
+            let gvisor = gVisor()
             try await gvisor.checkAvailability()
             backends.append(("gvisor", gvisor))
-            backends.append(("gvisor, reuse 50", GVisorSandbox(reuse: 50)))
+            backends.append(("gvisor, reuse 50", gVisor(reuse: 50)))
         }
         // The Docker backend: on DOCKER_HOST if set (image from EVOLVE_BENCH_IMAGE), else on a
         // podman service of our own, with runsc, when podman is installed.
@@ -131,11 +142,17 @@ struct Bench: AsyncParsableCommand {
         defer { podman?.stop() }
         let environment = ProcessInfo.processInfo.environment
         if let host = environment["DOCKER_HOST"] {
-            backends.append(("docker", DockerSandbox(host: host, image: environment["EVOLVE_BENCH_IMAGE"] ?? DockerSandbox.defaultImage)))
+            var docker = DockerSandbox.Configuration()
+            docker.host = host
+            docker.image = environment["EVOLVE_BENCH_IMAGE"] ?? DockerSandbox.defaultImage
+            backends.append(("docker", DockerSandbox(configuration: docker, logger: logger)))
         } else if PodmanService.isInstalled {
             let service = try await PodmanService.start()
             podman = service
-            backends.append(("docker (podman, runsc)", DockerSandbox(host: service.host, image: PodmanService.image)))
+            var docker = DockerSandbox.Configuration()
+            docker.host = service.host
+            docker.image = PodmanService.image
+            backends.append(("docker (podman, runsc)", DockerSandbox(configuration: docker, logger: logger)))
         }
         for (backend, sandbox) in backends {
             try await sandbox.checkAvailability()
@@ -208,10 +225,9 @@ struct Bench: AsyncParsableCommand {
         problem.configuration.llm.concurrency = 2
         problem.configuration.sandbox.concurrency = inFlight
         problem.configuration.sandbox.backend = backend
-        problem.configuration.sandbox.reuse = reuse
+        problem.configuration.sandbox.gvisor.reuse = reuse
         let runDirectory = try TemporaryDirectory(prefix: "evolve-bench-run")
         defer { runDirectory.remove() }
-        let logger = Logger(label: "evolve.bench")
         let builder = RunBuilder(
             problem: problem,
             overrides: RunOverrides(

@@ -75,7 +75,8 @@ enum Scaffold {
         sandbox:
           backend: gvisor               # gvisor (isolated, needs runsc and root), docker, or process (no isolation)
           timeout: 10                   # seconds of wall clock per evaluation
-          # reuse: 50                   # gVisor: run up to 50 evaluations per sandbox, each in fresh namespaces
+          # gvisor:
+          #   reuse: 50                 # run up to 50 evaluations per sandbox, each in fresh namespaces
           #                             # (about twice as fast; they share the guest kernel). Default 1: a fresh sandbox each
 
         """

@@ -31,11 +31,11 @@ struct BundledModelTests {
         let logger = Logger(label: "evolve.test")
         let server = try await model.start(contextLength: 4096, logger: logger)
         defer { server.stop() }
-        let client = OpenAIClient(endpoint: server.baseURL, model: BundledModel.name, apiKey: nil, timeout: 600)
+        let client = OpenAIClient(configuration: .init(endpoint: server.baseURL, model: BundledModel.name, apiKey: nil, timeout: 600), logger: testLogger)
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         // Evaluated where `evolve run` evaluates by default: gVisor, when runsc can run here.
-        let gVisorUsable = FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc") && getuid() == 0
-        let sandbox: any Sandbox = gVisorUsable ? GVisorSandbox() : ProcessSandbox()
+        let gVisorUsable = TestEnvironment.hasGVisor
+        let sandbox: any Sandbox = gVisorUsable ? GVisorSandbox(configuration: .init(), logger: testLogger) : ProcessSandbox(configuration: .init(), logger: testLogger)
         if !gVisorUsable { print("note: runsc is not usable here: the real-model test evaluates with the process sandbox") }
         let controller = Controller(
             problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration),

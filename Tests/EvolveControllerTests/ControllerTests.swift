@@ -82,9 +82,9 @@ struct ControllerTests {
         let server = try await LoopbackLLMServer.start { .delayed(seconds: 0.15, .answer(KnapsackAnswers.variant($0.index))) }
         let calls = InFlight(), evaluations = InFlight(), overlap = Flag()
         let client = CountingClient(
-            inner: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), calls: calls,
+            inner: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), calls: calls,
             evaluations: evaluations, overlap: overlap)
-        let sandbox = CountingSandbox(inner: ProcessSandbox(), evaluations: evaluations)
+        let sandbox = CountingSandbox(inner: ProcessSandbox(configuration: .init(), logger: testLogger), evaluations: evaluations)
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger)
 
@@ -106,7 +106,7 @@ struct ControllerTests {
         let server = try await LoopbackLLMServer.start { $0.index == 3 ? .answer(KnapsackAnswers.dynamicProgramming) : .answer(KnapsackAnswers.variant($0.index)) }
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
-            problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), sandbox: ProcessSandbox(),
+            problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ProcessSandbox(configuration: .init(), logger: testLogger),
             store: store, settings: RunSettings(problem.configuration), logger: logger)
         let eventsStream = controller.events.subscribe()
         let events = Task { await eventsStream.reduce(into: [EvolutionEvent]()) { $0.append($1) } }
@@ -137,8 +137,8 @@ struct ControllerTests {
         let evaluations = InFlight()
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
-            problem: seeded, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel),
-            sandbox: CountingSandbox(inner: ProcessSandbox(), evaluations: evaluations), store: store,
+            problem: seeded, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger),
+            sandbox: CountingSandbox(inner: ProcessSandbox(configuration: .init(), logger: testLogger), evaluations: evaluations), store: store,
             settings: RunSettings(seeded.configuration), logger: logger)
         let run = Task { try await controller.run(runDirectory: directory.url.path) }
         let deadline = Date().addingTimeInterval(30)

@@ -19,10 +19,10 @@ func costBudgetStopsTheRun() async throws {
     problem.configuration.llm.costBudget = 0.01  // each scripted answer costs about $0.0012
     problem.configuration.llm.concurrency = 1
     let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
-    let ensemble = EnsembleClient(members: [.init(client: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), inputPrice: 10, outputPrice: 10)])
+    let ensemble = EnsembleClient(members: [.init(client: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), inputPrice: 10, outputPrice: 10)])
     let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
     let controller = Controller(
-        problem: problem, llm: ensemble, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+        problem: problem, llm: ensemble, sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store, settings: RunSettings(problem.configuration),
         logger: Logger(label: "evolve.test"))
     let subscription = controller.events.subscribe()
     let drain = Task {
@@ -53,7 +53,7 @@ func costBudgetStopsTheRun() async throws {
     // Resumed with the same budget, the run has nothing left to spend: it stops before asking the model.
     let requestsBefore = server.requests.count
     let resumed = Controller(
-        problem: problem, llm: ensemble, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+        problem: problem, llm: ensemble, sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store, settings: RunSettings(problem.configuration),
         logger: Logger(label: "evolve.test"))
     let drainResumedStream = resumed.events.subscribe()
     let drainResumed = Task { for await _ in drainResumedStream {} }

@@ -15,9 +15,9 @@ struct EventBusTests {
         var configured = problem
         configured.configuration.goal.target = nil
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
-            problem: configured, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), sandbox: ProcessSandbox(),
+            problem: configured, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ProcessSandbox(configuration: .init(), logger: testLogger),
             store: store, settings: RunSettings(configured.configuration), logger: Logger(label: "evolve.test"))
         return (directory, controller, server)
     }

@@ -40,11 +40,11 @@ struct FaultInjectionTests {
         }
         let client: any LLMClient =
             format == .ollama
-            ? OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel, timeout: 2.5)
-            : OpenAIClient(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: "sk-test", timeout: 2.5)
+            ? OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel, timeout: 2.5), logger: testLogger)
+            : OpenAIClient(configuration: .init(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: "sk-test", timeout: 2.5), logger: testLogger)
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
-            problem: problem, llm: client, sandbox: ProcessSandbox(), store: store, settings: RunSettings(problem.configuration),
+            problem: problem, llm: client, sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store, settings: RunSettings(problem.configuration),
             logger: Logger(label: "evolve.test"))
         let eventsStream = controller.events.subscribe()
         let events = Task { await eventsStream.reduce(into: [EvolutionEvent.ModelFault]()) { if case .modelFault(let f) = $1 { $0.append(f) } } }

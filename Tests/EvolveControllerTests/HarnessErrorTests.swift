@@ -14,7 +14,7 @@ struct ThrowingSandbox: Sandbox {
         var description: String { "the disk under /var/lib/evolve vanished" }
     }
 
-    var inner = ProcessSandbox()
+    var inner = ProcessSandbox(configuration: .init(), logger: testLogger)
     var name: String { "throwing" }
     var isolates: Bool { false }
     func checkAvailability() async throws {}
@@ -31,9 +31,9 @@ struct HarnessErrorTests {
         let (directory, problem, _) = try slowKnapsack(sleep: 0, iterations: 10, modelConcurrency: 1, evaluationConcurrency: 1)
         defer { directory.remove() }
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
-            problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), sandbox: ThrowingSandbox(),
+            problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ThrowingSandbox(),
             store: store, settings: RunSettings(problem.configuration), logger: Logger(label: "evolve.test"))
         let subscription = controller.events.subscribe()
         let finished = Task { await subscription.reduce(into: [EvolutionEvent.RunFinished]()) { if case .runFinished(let f) = $1 { $0.append(f) } } }

@@ -26,9 +26,9 @@ struct StrategyRunTests {
         problem.configuration.llm.concurrency = modelConcurrency
         problem.configuration.sandbox.concurrency = 1
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
-        let store = try SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
-            problem: problem, llm: OllamaClient(endpoint: server.url, model: LLMConfiguration.defaultModel), sandbox: ProcessSandbox(),
+            problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ProcessSandbox(configuration: .init(), logger: testLogger),
             store: store, settings: RunSettings(problem.configuration), logger: Logger(label: "evolve.test"))
         let summary = try await controller.run(runDirectory: directory.url.path)
         await server.shutdown()

@@ -82,6 +82,36 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
             line: 3, key: "sandbox.reuse", mentions: ["at least 1"]
         ),
         BadProblem(
+            name: "zero reuse under its backend",
+            yaml: "sandbox:\n  gvisor:\n    reuse: 0\n",
+            line: 3, key: "sandbox.gvisor.reuse", mentions: ["at least 1"]
+        ),
+        BadProblem(
+            name: "unknown key under a backend",
+            yaml: "sandbox:\n  docker:\n    imag: python:3.12-slim\n",
+            line: 3, key: "sandbox.docker.imag", mentions: ["unknown key", "did you mean `image`?"]
+        ),
+        BadProblem(
+            name: "a backend key given flat and under its backend",
+            yaml: "sandbox:\n  reuse: 2\n  gvisor:\n    reuse: 3\n",
+            line: 2, key: "sandbox.reuse", mentions: ["`sandbox.gvisor.reuse`", "both"]
+        ),
+        BadProblem(
+            name: "the Docker host given flat and under its backend",
+            yaml: "sandbox:\n  docker:\n    host: tcp://a:2375\n  docker_host: tcp://b:2375\n",
+            line: 4, key: "sandbox.docker_host", mentions: ["`sandbox.docker.host`", "both"]
+        ),
+        BadProblem(
+            name: "a Docker host that is not an address",
+            yaml: "sandbox:\n  docker:\n    host: localhost\n",
+            line: 3, key: "sandbox.docker.host", mentions: ["unix:///var/run/docker.sock"]
+        ),
+        BadProblem(
+            name: "a feature dimension named twice",
+            yaml: "search:\n  features: [length, nesting, length]\n",
+            line: 2, key: "search.features", mentions: ["`length` is named twice"]
+        ),
+        BadProblem(
             name: "negative iterations",
             yaml: "search:\n  iterations: -3\n",
             line: 2, key: "search.iterations", mentions: ["negative"]
@@ -324,6 +354,22 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
     func languageFollowsTheProgramFileUnlessGiven(program: String, language: String) throws {
         #expect(try ProblemConfiguration.parse(yaml: "program: \(program)\n", file: "evolve.yaml").language == language)
         #expect(try ProblemConfiguration.parse(yaml: "program: \(program)\nlanguage: zig\n", file: "evolve.yaml").language == "zig")
+    }
+
+    @Test func flatSandboxSpellingsAreAliasesOfTheBackendSections() throws {
+        let flat = try ProblemConfiguration.parse(
+            yaml: "sandbox:\n  reuse: 4\n  image: img:1\n  runtime: runc\n  docker_host: tcp://engine:2375\n  tmpfs_mb: 7\n",
+            file: "evolve.yaml")
+        let nested = try ProblemConfiguration.parse(
+            yaml: "sandbox:\n  tmpfs_mb: 7\n  gvisor:\n    reuse: 4\n  docker:\n    image: img:1\n    runtime: runc\n"
+                + "    host: tcp://engine:2375\n",
+            file: "evolve.yaml")
+        #expect(flat == nested)
+        #expect(nested.sandbox.gvisor == SandboxConfiguration.GVisor(reuse: 4))
+        #expect(nested.sandbox.docker == SandboxConfiguration.Docker(image: "img:1", runtime: "runc", host: "tcp://engine:2375"))
+        #expect(nested.sandbox.tmpfsMB == 7)
+        let defaults = try ProblemConfiguration.parse(yaml: "sandbox:\n  gvisor:\n  docker:\n", file: "evolve.yaml")
+        #expect(defaults.sandbox == SandboxConfiguration())
     }
 
     @Test func nullValuesMeanTheDefault() throws {

@@ -14,8 +14,8 @@ struct EnsembleClientTests {
         let fast = try await LoopbackLLMServer.start(models: ["fast"], replies: [.answer("from fast")])
         let strong = try await LoopbackLLMServer.start(models: ["strong"], replies: [.answer("from strong")])
         let ensemble = EnsembleClient(members: [
-            .init(client: OllamaClient(endpoint: fast.url, model: "fast"), weight: 0.8),
-            .init(client: OllamaClient(endpoint: strong.url, model: "strong"), weight: 0.2),
+            .init(client: OllamaClient(configuration: .init(endpoint: fast.url, model: "fast"), logger: testLogger), weight: 0.8),
+            .init(client: OllamaClient(configuration: .init(endpoint: strong.url, model: "strong"), logger: testLogger), weight: 0.2),
         ])
         var answers: [String: Int] = [:]
         for _ in 0..<100 {
@@ -33,8 +33,8 @@ struct EnsembleClientTests {
     func failover() async throws {
         let up = try await LoopbackLLMServer.start(models: ["up"], replies: [.answer("ok")])
         let ensemble = EnsembleClient(members: [
-            .init(client: OllamaClient(endpoint: "http://127.0.0.1:9", model: "down"), weight: 10),
-            .init(client: OllamaClient(endpoint: up.url, model: "up"), weight: 1),
+            .init(client: OllamaClient(configuration: .init(endpoint: "http://127.0.0.1:9", model: "down"), logger: testLogger), weight: 10),
+            .init(client: OllamaClient(configuration: .init(endpoint: up.url, model: "up"), logger: testLogger), weight: 1),
         ])
         let faults = Mutex<[String]>([])
         ensemble.onFault { fault in faults.withLock { $0.append("\(fault.model) \(fault.kind)") } }
@@ -52,7 +52,7 @@ struct EnsembleClientTests {
     func perEndpointConcurrency() async throws {
         let server = try await LoopbackLLMServer.start(models: ["m"]) { _ in .delayed(seconds: 0.1, .answer("ok")) }
         let counter = InFlightCounter()
-        let ensemble = EnsembleClient(members: [.init(client: CountingLLM(inner: OllamaClient(endpoint: server.url, model: "m"), counter: counter), concurrency: 2)])
+        let ensemble = EnsembleClient(members: [.init(client: CountingLLM(inner: OllamaClient(configuration: .init(endpoint: server.url, model: "m"), logger: testLogger), counter: counter), concurrency: 2)])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 { group.addTask { _ = try await ensemble.chat(Self.messages, options: GenerationOptions()) } }
             try await group.waitForAll()
@@ -65,7 +65,7 @@ struct EnsembleClientTests {
     @Test("the bandit moves weight toward the model whose children improve on their parents")
     func bandit() {
         let ensemble = EnsembleClient(
-            members: [.init(client: OllamaClient(endpoint: "http://127.0.0.1:9", model: "a")), .init(client: OllamaClient(endpoint: "http://127.0.0.1:9", model: "b"))],
+            members: [.init(client: OllamaClient(configuration: .init(endpoint: "http://127.0.0.1:9", model: "a"), logger: testLogger)), .init(client: OllamaClient(configuration: .init(endpoint: "http://127.0.0.1:9", model: "b"), logger: testLogger))],
             bandit: true)
         #expect(ensemble.effectiveWeights[0] == ensemble.effectiveWeights[1])
         for _ in 0..<10 {
@@ -79,7 +79,7 @@ struct EnsembleClientTests {
     @Test("prices turn tokens into a cost per answer")
     func cost() async throws {
         let server = try await LoopbackLLMServer.start(models: ["m"], replies: [.answer(String(repeating: "x", count: 400))])
-        let ensemble = EnsembleClient(members: [.init(client: OllamaClient(endpoint: server.url, model: "m"), inputPrice: 1_000, outputPrice: 2_000)])
+        let ensemble = EnsembleClient(members: [.init(client: OllamaClient(configuration: .init(endpoint: server.url, model: "m"), logger: testLogger), inputPrice: 1_000, outputPrice: 2_000)])
         let response = try await ensemble.chat(Self.messages, options: GenerationOptions())
         await server.shutdown()
         let expected = (Double(response.promptTokens!) * 1_000 + Double(response.completionTokens!) * 2_000) / 1_000_000

@@ -25,7 +25,7 @@ import Testing
     ]
 
     func client(_ server: LoopbackLLMServer, model: String = model, stream: Bool = true, timeout: Double = 30) -> OllamaClient {
-        OllamaClient(endpoint: server.url, model: model, stream: stream, timeout: timeout)
+        OllamaClient(configuration: .init(endpoint: server.url, model: model, stream: stream, timeout: timeout), logger: testLogger)
     }
 
     /// The error `body` throws, as an `LLMError` (nil, and a recorded issue, when it throws something else or nothing).
@@ -155,7 +155,7 @@ import Testing
     @Test("checkAvailability against a closed port fails fast and says how to start Ollama")
     func unreachable() async throws {
         let url = "http://127.0.0.1:9"
-        let client = OllamaClient(endpoint: url, model: "qwen3:8b", timeout: 30)
+        let client = OllamaClient(configuration: .init(endpoint: url, model: "qwen3:8b", timeout: 30), logger: testLogger)
         let start = ContinuousClock.now
         let result = await outcome(within: 20) { try await client.checkAvailability() }
         let elapsed = seconds(since: start)
@@ -174,7 +174,7 @@ import Testing
     @Test("chat against a closed port is an unreachable-server error naming the URL")
     func chatUnreachable() async throws {
         // The HTTP client retries a refused connection until the request's timeout, so keep it short.
-        let client = OllamaClient(endpoint: "http://127.0.0.1:9", model: "qwen3:8b", timeout: 2)
+        let client = OllamaClient(configuration: .init(endpoint: "http://127.0.0.1:9", model: "qwen3:8b", timeout: 2), logger: testLogger)
         let error = await llmError { _ = try await client.chat(Self.messages, options: GenerationOptions()) }
         #expect(error?.code == .unreachable, "\(error?.message ?? "")")
         #expect(error?.message.contains("127.0.0.1:9") == true)
@@ -185,7 +185,7 @@ import Testing
     /// (300 s by default): the HTTP client retries the refused connection until the deadline.
     @Test("chat against a closed port fails within seconds even with a long answer timeout")
     func chatUnreachableFast() async throws {
-        let client = OllamaClient(endpoint: "http://127.0.0.1:9", model: "qwen3:8b", timeout: 60)
+        let client = OllamaClient(configuration: .init(endpoint: "http://127.0.0.1:9", model: "qwen3:8b", timeout: 60), logger: testLogger)
         let start = ContinuousClock.now
         let result = await outcome(within: 10) { try await client.chat(Self.messages, options: GenerationOptions()) }
         let elapsed = seconds(since: start)
@@ -305,7 +305,7 @@ import Testing
         let server = try StallingServer(
             firstChunk: #"{"model":"m","created_at":"2026-01-01T00:00:00Z","message":{"role":"assistant","content":"I will"},"done":false}"#)
         defer { server.stop() }
-        let client = OllamaClient(endpoint: server.url, model: "m", stream: true, timeout: 1)
+        let client = OllamaClient(configuration: .init(endpoint: server.url, model: "m", stream: true, timeout: 1), logger: testLogger)
         let start = ContinuousClock.now
         let result = await outcome(within: 10) { try await client.chat(Self.messages, options: GenerationOptions()) }
         let elapsed = seconds(since: start)

@@ -13,7 +13,7 @@ struct OpenAIClientTests {
     func answers(stream: Bool) async throws {
         let text = String(repeating: "héllo wörld ", count: 20)
         let server = try await LoopbackLLMServer.start(replies: [.answer(text)])
-        let client = OpenAIClient(endpoint: server.url + "/v1/", model: LLMConfiguration.defaultModel, apiKey: "sk-secret-1234", stream: stream)
+        let client = OpenAIClient(configuration: .init(endpoint: server.url + "/v1/", model: LLMConfiguration.defaultModel, apiKey: "sk-secret-1234", stream: stream), logger: testLogger)
         try await client.checkAvailability()
         let response = try await client.chat(Self.messages, options: GenerationOptions(temperature: 0.3, seed: 7, maxTokens: 99))
         await server.shutdown()
@@ -33,7 +33,7 @@ struct OpenAIClientTests {
     func keyIsRedacted() async throws {
         let key = "sk-very-secret-key-0042"
         let server = try await LoopbackLLMServer.start(replies: [.status(401, "Incorrect API key provided: \(key)")])
-        let client = OpenAIClient(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: key)
+        let client = OpenAIClient(configuration: .init(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: key), logger: testLogger)
         let error = await #expect(throws: LLMError.self) { try await client.chat(Self.messages, options: GenerationOptions()) }
         await server.shutdown()
         #expect(error?.status == 401)
@@ -55,7 +55,7 @@ struct OpenAIClientTests {
         let server = try await LoopbackLLMServer.start(replies: [.status(503, "busy"), .rateLimited(retryAfter: 0), .answer("ok")])
         let faults = FaultLog()
         let client = RetryingClient(
-            OpenAIClient(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: nil), maxAttempts: 4, baseDelay: 0.01,
+            OpenAIClient(configuration: .init(endpoint: server.url + "/v1", model: LLMConfiguration.defaultModel, apiKey: nil), logger: testLogger), maxAttempts: 4, baseDelay: 0.01,
             onFault: faults.append)
         let response = try await client.chat(Self.messages, options: GenerationOptions())
         #expect(response.text == "ok")
@@ -64,7 +64,7 @@ struct OpenAIClientTests {
         await server.shutdown()
 
         let refusing = try await LoopbackLLMServer.start(replies: [.status(400, "bad request")])
-        let strict = RetryingClient(OllamaClient(endpoint: refusing.url, model: LLMConfiguration.defaultModel), maxAttempts: 4, baseDelay: 0.01)
+        let strict = RetryingClient(OllamaClient(configuration: .init(endpoint: refusing.url, model: LLMConfiguration.defaultModel), logger: testLogger), maxAttempts: 4, baseDelay: 0.01)
         await #expect(throws: LLMError.self) { try await strict.chat(Self.messages, options: GenerationOptions()) }
         #expect(refusing.requests.count == 1)
         await refusing.shutdown()
@@ -72,7 +72,7 @@ struct OpenAIClientTests {
 
     @Test("the wait before a retry honours Retry-After, else backs off exponentially with jitter up to a cap")
     func backoff() {
-        let client = RetryingClient(OllamaClient(endpoint: "http://127.0.0.1:9", model: "m"), baseDelay: 0.5, maxDelay: 4)
+        let client = RetryingClient(OllamaClient(configuration: .init(endpoint: "http://127.0.0.1:9", model: "m"), logger: testLogger), baseDelay: 0.5, maxDelay: 4)
         #expect(client.delay(after: 1, retryAfter: 7) == 7)
         for attempt in 1...8 {
             let delay = client.delay(after: attempt, retryAfter: nil)

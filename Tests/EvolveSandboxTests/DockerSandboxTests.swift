@@ -8,19 +8,6 @@ import Testing
 import Glibc
 #endif
 
-/// True when the Docker backend's tests can run against podman's Docker-compatible service. CI
-/// must run them (scripts/test.sh installs podman); elsewhere they are skipped, with a note, only
-/// when podman or runsc is absent.
-func podmanAvailable() -> Bool {
-    if PodmanService.isInstalled { return true }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        Issue.record("CI must run the Docker backend's tests: install podman and runsc (scripts/test.sh does) and run as root")
-    } else {
-        print("note: skipping a Docker backend test: podman or runsc is not installed, or this is not root (CI runs it)")
-    }
-    return false
-}
-
 /// What the engine keeps per container on this machine: runsc's state, overlay mounts, cgroups.
 struct EngineFootprint: Equatable, CustomStringConvertible {
     var runscState: Set<String>
@@ -56,7 +43,9 @@ struct DockerSandboxTests {
         defer { directory.remove() }
         let scratch = directory.url.appendingPathComponent("scratch")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        let sandbox = DockerSandbox(host: service.host, image: image, runtime: runtime, temporaryRoot: scratch)
+        let sandbox = DockerSandbox(
+            configuration: .init(SandboxConfiguration(docker: .init(image: image, runtime: runtime, host: service.host)), temporaryRoot: scratch),
+            logger: testLogger)
         try await body(sandbox, service, directory)
         await sandbox.shutdown()
     }
@@ -68,9 +57,8 @@ struct DockerSandboxTests {
         return items.flatMap { ($0["Names"] as? [String]) ?? [] }.filter { $0.contains(sandbox.containerPrefix) }
     }
 
-    @Test("each hostile candidate is a recorded failure within timeout + 2 s, leaks nothing, leaves nothing, and good candidates still score")
+    @Test("each hostile candidate is a recorded failure within timeout + 2 s, leaks nothing, leaves nothing, and good candidates still score", .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"))
     func battery() async throws {
-        guard podmanAvailable() else { return }
         try await withEngine { sandbox, _, directory in
             let before = EngineFootprint.read()
             try await HostileBattery.run(sandbox: sandbox, directory: directory) { name in
@@ -88,17 +76,15 @@ struct DockerSandboxTests {
         }
     }
 
-    @Test("the candidate runs under gVisor, read-only, in /problem; result.json wins over standard output; output keeps its tail")
+    @Test("the candidate runs under gVisor, read-only, in /problem; result.json wins over standard output; output keeps its tail", .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"))
     func resultFileAndOutput() async throws {
-        guard podmanAvailable() else { return }
         try await withEngine { sandbox, _, directory in
             try await HostileBattery.expectContainerContract(sandbox: sandbox, directory: directory)
         }
     }
 
-    @Test("a container left by an evolve process that was killed is removed when the next Docker sandbox starts; others stay")
+    @Test("a container left by an evolve process that was killed is removed when the next Docker sandbox starts; others stay", .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"))
     func staleContainers() async throws {
-        guard podmanAvailable() else { return }
         try await withEngine { sandbox, service, _ in
             let finished = Process()
             finished.executableURL = URL(fileURLWithPath: "/bin/true")
@@ -129,9 +115,8 @@ struct DockerSandboxTests {
         }
     }
 
-    @Test("cancelling an evaluation kills and removes its container")
+    @Test("cancelling an evaluation kills and removes its container", .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"))
     func cancellation() async throws {
-        guard podmanAvailable() else { return }
         try await withEngine { sandbox, _, directory in
             try directory.write(["evolve.yaml": "program: candidate.py\nevaluator:\n  command: python3 {program}\n", "candidate.py": "pass\n"])
             let problem = try Problem.load(from: directory.url)
@@ -152,9 +137,9 @@ struct DockerSandboxTests {
         }
     }
 
-    @Test("an unreachable engine, a missing image and an unknown runtime are reported with what to do")
-    func availability() async throws {
-        let nowhere = DockerSandbox(host: "unix:///nonexistent/evolve-docker.sock")
+    @Test("an unreachable engine is reported with what to do")
+    func unreachableEngine() async throws {
+        let nowhere = DockerSandbox(configuration: .init(SandboxConfiguration(docker: .init(host: "unix:///nonexistent/evolve-docker.sock"))), logger: testLogger)
         await #expect {
             try await nowhere.checkAvailability()
         } throws: { error in
@@ -162,7 +147,10 @@ struct DockerSandboxTests {
             return (error as? SandboxError)?.code == .unavailable && message.contains("cannot reach a Docker engine at unix:///nonexistent")
                 && message.contains("DOCKER_HOST")
         }
-        guard podmanAvailable() else { return }
+    }
+
+    @Test("a missing image and an unknown runtime are reported with what to do", .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"))
+    func missingImageAndRuntime() async throws {
         try await withEngine(image: "localhost/evolve-no-such-image:1") { sandbox, _, _ in
             await #expect {
                 try await sandbox.checkAvailability()

@@ -371,7 +371,7 @@ import Glibc
         // A temporary root that cannot be created: its parent is a regular file.
         let blocker = fixture.scratch.url.appendingPathComponent("not-a-directory")
         try Data("x".utf8).write(to: blocker)
-        let evaluator = Evaluator(sandbox: ProcessSandbox(temporaryRoot: blocker.appendingPathComponent("root")), problem: fixture.problem)
+        let evaluator = Evaluator(sandbox: ProcessSandbox(configuration: .init(temporaryRoot: blocker.appendingPathComponent("root")), logger: testLogger), problem: fixture.problem)
         let result = try await evaluator.evaluate("VALUE = 1\n")
         #expect(result.status == .sandboxError)
         #expect(result.failureReason?.contains(blocker.path) == true, "\(result.failureReason ?? "")")

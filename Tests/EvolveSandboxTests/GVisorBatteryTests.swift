@@ -8,30 +8,17 @@ import Testing
 import Glibc
 #endif
 
-/// True when the gVisor tests can run. They must run in CI (which installs runsc); elsewhere they
-/// are skipped, with a note, only when runsc is absent.
-func gVisorAvailable() -> Bool {
-    if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 { return true }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        Issue.record("CI must run the gVisor tests: install runsc (scripts/setup.sh does) and run as root")
-    } else {
-        print("note: skipping a gVisor test: /usr/bin/runsc is not installed or this is not root (CI runs it)")
-    }
-    return false
-}
-
-@Suite("gVisor sandbox: hostile programs", .serialized)
+@Suite("gVisor sandbox: hostile programs", .serialized, .enabled(if: TestEnvironment.runsGVisorTests, "needs runsc, as root"))
 struct GVisorBatteryTests {
     @Test(
         "each hostile candidate is a recorded failure within timeout + 2 s, leaks nothing, leaves nothing, and good candidates still score",
         arguments: [1, 50])
     func battery(reuse: Int) async throws {
-        guard gVisorAvailable() else { return }
         let directory = try TemporaryDirectory(prefix: "evolve-battery")
         defer { directory.remove() }
         let root = directory.url.appendingPathComponent("gvisor")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let sandbox = GVisorSandbox(reuse: reuse, temporaryRoot: root)
+        let sandbox = GVisorSandbox(configuration: .init(SandboxConfiguration(gvisor: .init(reuse: reuse)), temporaryRoot: root), logger: testLogger)
         try await HostileBattery.run(sandbox: sandbox, directory: directory) { name in
             try await expectNothingLeft(sandbox: sandbox, directory: directory.url, after: name, reused: reuse > 1)
         }
@@ -44,19 +31,17 @@ struct GVisorBatteryTests {
         "the candidate runs read-only as uid 65534 in /problem; result.json wins over standard output; output keeps its tail",
         arguments: [1, 50])
     func resultFileAndOutput(reuse: Int) async throws {
-        guard gVisorAvailable() else { return }
         let directory = try TemporaryDirectory(prefix: "evolve-gvisor-result")
         defer { directory.remove() }
         let root = directory.url.appendingPathComponent("gvisor")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let sandbox = GVisorSandbox(reuse: reuse, temporaryRoot: root)
+        let sandbox = GVisorSandbox(configuration: .init(SandboxConfiguration(gvisor: .init(reuse: reuse)), temporaryRoot: root), logger: testLogger)
         try await HostileBattery.expectContainerContract(sandbox: sandbox, directory: directory)
         await sandbox.shutdown()
     }
 
     @Test("empty evolve cgroups a sandbox could not remove are swept; occupied and recent ones stay")
     func abandonedCgroups() throws {
-        guard gVisorAvailable() else { return }
         let root = "/sys/fs/cgroup/pids/evolve"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let token = String(UInt32.random(in: 0...0xFFFFFF), radix: 16)

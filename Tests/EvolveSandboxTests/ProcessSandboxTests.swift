@@ -159,8 +159,8 @@ import Glibc
 
     @Test func availabilityCheckPassesWherePrlimitIsInstalled() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"))
-        try await ProcessSandbox().checkAvailability()
-        #expect(ProcessSandbox().isolates == false)
-        #expect(ProcessSandbox().name == "process")
+        try await ProcessSandbox(configuration: .init(), logger: testLogger).checkAvailability()
+        #expect(ProcessSandbox(configuration: .init(), logger: testLogger).isolates == false)
+        #expect(ProcessSandbox(configuration: .init(), logger: testLogger).name == "process")
     }
 }

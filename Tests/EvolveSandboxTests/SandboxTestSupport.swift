@@ -28,7 +28,7 @@ struct SandboxFixture {
     /// Where the sandbox makes its evaluation directories.
     let temporaryRoot: URL
 
-    var sandbox: ProcessSandbox { ProcessSandbox(temporaryRoot: temporaryRoot) }
+    var sandbox: ProcessSandbox { ProcessSandbox(configuration: .init(temporaryRoot: temporaryRoot), logger: testLogger) }
 
     func job(
         _ command: CommandLineSpec, program: String = "print('candidate')\n", fileName: String = "program.py",
@@ -90,7 +90,7 @@ struct ProblemFixture {
             files: ["evaluate.py": evaluator])
     }
 
-    var evaluator: Evaluator { Evaluator(sandbox: ProcessSandbox(temporaryRoot: scratch.url), problem: problem) }
+    var evaluator: Evaluator { Evaluator(sandbox: ProcessSandbox(configuration: .init(temporaryRoot: scratch.url), logger: testLogger), problem: problem) }
 
     var leftovers: [String] { (try? FileManager.default.contentsOfDirectory(atPath: scratch.url.path)) ?? ["<gone>"] }
 

@@ -20,9 +20,17 @@ struct UnknownKeyContext: Error {
 extension Decoder {
     /// A keyed container that refuses keys `Key` does not list.
     func strictContainer<Key: CodingKey & CaseIterable>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        try strictContainer(keyedBy: type, alsoAccepting: Key.self)
+    }
+
+    /// A keyed container that refuses keys neither `Key` nor `Alias` (old spellings) lists.
+    func strictContainer<Key: CodingKey & CaseIterable, Alias: CodingKey & CaseIterable>(
+        keyedBy type: Key.Type, alsoAccepting aliases: Alias.Type
+    ) throws -> KeyedDecodingContainer<Key> {
         let all = try container(keyedBy: AnyCodingKey.self)
         let known = Key.allCases.map(\.stringValue)
-        for key in all.allKeys where !known.contains(key.stringValue) {
+        let accepted = Set(known + Alias.allCases.map(\.stringValue))
+        for key in all.allKeys where !accepted.contains(key.stringValue) {
             let suggestion = closestMatch(to: key.stringValue, among: known).map { " (did you mean `\($0)`?)" } ?? ""
             throw DecodingError.dataCorrupted(
                 .init(

@@ -416,110 +416,13 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         try c.require(exploitation + fitnessProportional <= 1.000001, .fitnessProportional, "exploitation + fitness_proportional must not exceed 1")
         try c.require((1...64).contains(bins), .bins, "bins must be between 1 and 64")
         try c.require(features.count <= 4, .features, "at most 4 feature dimensions are supported")
+        let repeated = features.enumerated().first { index, name in features[..<index].contains(name) }?.element
+        try c.require(repeated == nil, .features, "`\(repeated ?? "")` is named twice; each feature dimension may appear once")
         try c.require(topPrograms >= 0, .topPrograms, "top_programs cannot be negative")
         try c.require(inspirations >= 0, .inspirations, "inspirations cannot be negative")
         try c.require(maxCodeLength >= 100, .maxCodeLength, "max_code_length must be at least 100")
         for (name, range) in featureRanges {
             try c.require(range.count == 2 && range[0] < range[1], .featureRanges, "the range of `\(name)` must be [low, high] with low < high")
         }
-    }
-}
-
-/// Where and under which limits evaluations run.
-public struct SandboxConfiguration: Sendable, Hashable, Codable {
-    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, docker, process }
-
-    public var backend: Backend
-    /// Wall-clock seconds before an evaluation is killed.
-    public var timeout: Double
-    public var memoryMB: Int
-    public var cpuSeconds: Int
-    public var maxProcesses: Int
-    /// Largest file the evaluator may write, in MiB.
-    public var maxFileMB: Int
-    /// Standard output and error kept per evaluation, in KiB.
-    public var outputKB: Int
-    /// Evaluations in flight at once.
-    public var concurrency: Int
-    /// Size of the writable tmpfs at /tmp/eval in the gVisor sandbox, in MiB.
-    public var tmpfsMB: Int
-    /// CPUs one evaluation may use in the gVisor and Docker sandboxes (a cgroup quota).
-    public var cpus: Double
-    /// Docker backend: the image evaluations run in (it needs /bin/sh, `head` and the evaluator's interpreter).
-    public var image: String
-    /// Docker backend: the engine's container runtime; empty for the engine's default.
-    public var runtime: String
-    /// Docker backend: the engine's address; nil means DOCKER_HOST, else the default socket.
-    public var dockerHost: String?
-    /// gVisor backend: evaluations one sandbox runs, one after another, each in fresh namespaces,
-    /// before it is replaced; 1 starts a fresh sandbox for every evaluation.
-    public var reuse: Int
-
-    public init(
-        backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
-        maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
-        cpus: Double = 1, image: String = "python:3.12-slim", runtime: String = "runsc", dockerHost: String? = nil,
-        reuse: Int = 1
-    ) {
-        self.backend = backend
-        self.timeout = timeout
-        self.memoryMB = memoryMB
-        self.cpuSeconds = cpuSeconds
-        self.maxProcesses = maxProcesses
-        self.maxFileMB = maxFileMB
-        self.outputKB = outputKB
-        self.concurrency = concurrency
-        self.tmpfsMB = tmpfsMB
-        self.cpus = cpus
-        self.image = image
-        self.runtime = runtime
-        self.dockerHost = dockerHost
-        self.reuse = reuse
-    }
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus, image, runtime, reuse
-        case dockerHost = "docker_host"
-        case tmpfsMB = "tmpfs_mb"
-        case memoryMB = "memory_mb"
-        case cpuSeconds = "cpu_seconds"
-        case maxProcesses = "max_processes"
-        case maxFileMB = "max_file_mb"
-        case outputKB = "output_kb"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        let d = SandboxConfiguration()
-        self.init(
-            backend: try c.value(.backend, default: d.backend),
-            timeout: try c.value(.timeout, default: d.timeout),
-            memoryMB: try c.value(.memoryMB, default: d.memoryMB),
-            cpuSeconds: try c.value(.cpuSeconds, default: d.cpuSeconds),
-            maxProcesses: try c.value(.maxProcesses, default: d.maxProcesses),
-            maxFileMB: try c.value(.maxFileMB, default: d.maxFileMB),
-            outputKB: try c.value(.outputKB, default: d.outputKB),
-            concurrency: try c.value(.concurrency, default: d.concurrency),
-            tmpfsMB: try c.value(.tmpfsMB, default: d.tmpfsMB),
-            cpus: try c.value(.cpus, default: d.cpus),
-            image: try c.value(.image, default: d.image),
-            runtime: try c.value(.runtime, default: d.runtime),
-            dockerHost: try c.decodeIfPresent(String.self, forKey: .dockerHost),
-            reuse: try c.value(.reuse, default: d.reuse)
-        )
-        try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
-        try c.require(memoryMB >= 16, .memoryMB, "memory_mb must be at least 16")
-        try c.require(cpuSeconds >= 1, .cpuSeconds, "cpu_seconds must be at least 1")
-        try c.require(maxProcesses >= 1, .maxProcesses, "max_processes must be at least 1")
-        try c.require(maxFileMB >= 1, .maxFileMB, "max_file_mb must be at least 1")
-        try c.require(outputKB >= 1, .outputKB, "output_kb must be at least 1")
-        try c.require(concurrency >= 1, .concurrency, "the concurrency must be at least 1")
-        try c.require(tmpfsMB >= 1, .tmpfsMB, "tmpfs_mb must be at least 1")
-        try c.require(cpus > 0, .cpus, "cpus must be a positive number")
-        try c.require(reuse >= 1, .reuse, "reuse must be at least 1 (1: a fresh sandbox for every evaluation)")
-        try c.require(!image.isEmpty, .image, "the image must not be empty")
-        try c.require(
-            dockerHost.map { $0.hasPrefix("unix://") || $0.hasPrefix("tcp://") || $0.hasPrefix("http://") } ?? true, .dockerHost,
-            "docker_host must look like unix:///var/run/docker.sock or tcp://host:2375")
     }
 }
