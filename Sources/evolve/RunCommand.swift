@@ -25,6 +25,9 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The problem directory (with evolve.yaml).", completion: .directory)
     var directory: String
 
+    @Option(name: .customLong("config"), help: "The configuration file: an OpenEvolve config (e.g. config_phase_1.yaml) or an evolve.yaml (default: DIR/evolve.yaml, else DIR/config.yaml).", completion: .file())
+    var configurationFile: String?
+
     @Option(help: "Iterations for the whole run, counting those done before a resume (default: search.iterations).")
     var iterations: Int?
 
@@ -81,12 +84,14 @@ struct RunCommand: AsyncParsableCommand {
 
         var problem: Problem
         do {
-            problem = try Problem.load(from: URL(fileURLWithPath: directory))
+            problem = try Problem.load(from: URL(fileURLWithPath: directory), configurationFile: configurationFile.map { URL(fileURLWithPath: $0) })
         } catch {
             printError("error: \(error)")
             throw ExitStatus.invalidConfiguration
         }
         applyOverrides(to: &problem)
+        problem.dropFileModels(provider: provider, model: model, openAIURL: openAIURL)
+        if let warning = problem.openEvolve?.warning, !quiet { printError("warning: \(warning)") }
         if problem.configuration.llm.provider == .bundled {
             problem.configuration.llm.concurrency = 1  // the bundled server answers one request at a time
         }
