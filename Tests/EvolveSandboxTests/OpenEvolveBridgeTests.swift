@@ -179,6 +179,37 @@ struct OpenEvolveBridgeTests {
         #expect(started.duration(to: .now) < .seconds(10))
     }
 
+    @Test(
+        "an evaluator importing Debian's numpy and scipy runs in the sandbox (its BLAS is reached through /etc/alternatives)",
+        .enabled(if: hostPythonImports("numpy, scipy.optimize"), "Debian's python3-numpy and python3-scipy are not installed"))
+    func numpyEvaluator() async throws {
+        let (directory, problem) = try Self.fixture(
+            Case(
+                testDescription: "",
+                evaluator: "import numpy as np\nfrom scipy.optimize import minimize\n\ndef evaluate(path):\n"
+                    + "    best = minimize(lambda x: float(np.sum((x - 3.0) ** 2)), np.zeros(2))\n"
+                    + "    return {'combined_score': float(np.round(best.x.sum(), 3))}\n",
+                score: 6))
+        let scratch = try TemporaryDirectory(prefix: "evolve-openevolve-scratch")
+        defer {
+            directory.remove()
+            scratch.remove()
+        }
+        let sandbox = Self.sandbox(scratch: scratch.url)
+        let result = try await Evaluator(sandbox: sandbox, problem: problem).evaluate(problem.initialProgram)
+        await sandbox.shutdown()
+        #expect(result.status == .success && result.score == 6, "\(result.failureReason ?? "") \(result.stderrTail.suffix(800))")
+    }
+
+    @Test("an evolve.yaml problem's timed-out evaluation names sandbox.timeout")
+    func evolveYAMLTimeoutKey() async throws {
+        let fixture = try ProblemFixture(evaluator: "import time\ntime.sleep(60)\n", sandbox: "timeout: 1")
+        defer { fixture.remove() }
+        let result = try await fixture.evaluator.evaluate(fixture.problem.initialProgram)
+        #expect(result.status == .timeout)
+        #expect(result.failureReason?.contains("(set by `sandbox.timeout` in evolve.yaml)") == true, "\(result.failureReason ?? "")")
+    }
+
     @Test("an evaluator.py without evaluate() fails every evaluation with a reason that says so")
     func noEvaluateFunction() async throws {
         let (directory, problem) = try Self.fixture(Case(testDescription: "", evaluator: "def score(path):\n    return {}\n", score: 0))
@@ -193,4 +224,16 @@ struct OpenEvolveBridgeTests {
         #expect(result.status == .crashed)
         #expect(result.failureReason?.contains("defines no evaluate(program_path) function") == true, "\(result.failureReason ?? "")")
     }
+}
+
+/// True when the host's /usr/bin/python3 can run `import MODULES` (the sandboxes see the same /usr).
+func hostPythonImports(_ modules: String) -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = ["-c", "import \(modules)"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
 }
