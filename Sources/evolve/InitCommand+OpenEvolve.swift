@@ -29,8 +29,8 @@ extension InitCommand {
         if !origin.ignoredKeys.isEmpty {
             header.append("# Not carried over (Evolve does not act on them): \(origin.ignoredKeys.joined(separator: ", "))")
         }
-        header.append(
-            "# sandbox.timeout is evaluator.timeout (\(formatScore(origin.stageTimeout)) s) × \(origin.stages) cascade stage(s).")
+        let seconds = origin.stageTimeout == origin.stageTimeout.rounded() ? String(Int(origin.stageTimeout)) : String(origin.stageTimeout)
+        header.append("# sandbox.timeout is evaluator.timeout (\(seconds) s) × \(origin.stages) evaluation call(s) per candidate.")
         do {
             let body = try problem.configuration.yamlText()
             try (header.joined(separator: "\n") + "\n" + body).write(to: target, atomically: true, encoding: .utf8)
