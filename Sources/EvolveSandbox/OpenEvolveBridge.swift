@@ -215,10 +215,14 @@ def plain(value, depth=0):
 
 
 def artifact(value, limit):
-    """An artifact as OpenEvolve shows it to the model: text, bytes decoded as UTF-8 (invalid
-    bytes replaced), at most `limit` characters."""
+    """An artifact as OpenEvolve shows it to the model: text, or bytes decoded as UTF-8 (invalid
+    bytes replaced), at most `limit` characters. Bytes that are not text (a NUL, or more than a
+    quarter replaced) become a note of their size instead of noise in the prompt."""
     if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
+        text = value.decode("utf-8", errors="replace")
+        if b"\x00" in value or 4 * text.count("\ufffd") > len(text):
+            return f"<binary data: {len(value)} bytes>"
+        value = text
     elif not isinstance(value, str):
         return plain(value)
     return value if len(value) <= limit else value[:limit] + "\n... (truncated)"

@@ -30,15 +30,18 @@ struct OpenEvolveBridgeTests {
             evaluator: "def evaluate(path):\n    ns = {}\n    exec(open(path).read(), ns)\n    return {'combined_score': ns['VALUE'] / 4, 'accuracy': 0.9}\n",
             score: 0.25, metrics: ["accuracy": .number(0.9)]),
         Case(
-            testDescription: "an EvaluationResult with a text and a bytes artifact (bytes decoded as OpenEvolve shows them)",
+            testDescription: "an EvaluationResult with text and bytes artifacts (text bytes decoded as OpenEvolve shows them, binary ones noted)",
             evaluator: """
                 from openevolve.evaluation_result import EvaluationResult
 
                 def evaluate(path):
-                    return EvaluationResult(metrics={'combined_score': 0.5}, artifacts={'log': 'all 3 tests passed', 'raw': b'\\xffok'})
+                    return EvaluationResult(
+                        metrics={'combined_score': 0.5},
+                        artifacts={'log': 'all 3 tests passed', 'raw': b'caf\\xc3\\xa9 and one bad byte \\xff', 'plot': b'\\x89PNG\\r\\n\\x1a\\n\\x00\\x00'})
 
                 """,
-            score: 0.5, artifacts: ["log": "all 3 tests passed", "raw": "\u{FFFD}ok"]),
+            score: 0.5,
+            artifacts: ["log": "all 3 tests passed", "raw": "café and one bad byte \u{FFFD}", "plot": "<binary data: 10 bytes>"]),
         Case(
             testDescription: "a start below stage 1's threshold is a scored program with stage 1's metrics; evaluate() is never called",
             config: "evaluator:\n  cascade_thresholds: [0.5, 0.75]\n",
