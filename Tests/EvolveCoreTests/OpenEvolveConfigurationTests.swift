@@ -180,9 +180,11 @@ struct OpenEvolveConfigurationTests {
         #expect(error?.key == key && error?.line == line && error?.file.hasSuffix("config.yaml") == true, "\(String(describing: error))")
     }
 
-    @Test("a literal api_key is not used (keys come from the environment) and says so in the warning")
+    @Test("a literal api_key is not used (keys come from the environment), nor a template name as system_message; the warning says so")
     func literalKey() throws {
-        let problem = try Self.load("llm:\n  primary_model: m\n  api_key: sk-123\n")
+        let problem = try Self.load("llm:\n  primary_model: m\n  api_key: sk-123\nprompt:\n  system_message: system_message\n")
+        #expect(problem.configuration.description == ProblemConfiguration().description)
+        #expect(problem.openEvolve?.warning?.contains("prompt.system_message (the template name `system_message`)") == true)
         #expect(problem.configuration.llm.apiKeyEnv == "OPENAI_API_KEY")
         #expect(problem.openEvolve?.warning?.contains("llm.api_key (a literal key") == true)
         #expect(problem.openEvolve?.warning?.contains("sk-123") == false)

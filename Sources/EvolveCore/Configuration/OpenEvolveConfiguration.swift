@@ -51,7 +51,7 @@ public enum OpenEvolveConfiguration {
         try mapSearch(&reader, into: &configuration)
         let modelsFromFile = try mapModels(&reader, into: &configuration.llm, ignored: &ignored)
         try mapLLMSettings(&reader, into: &configuration.llm)
-        try mapPrompt(&reader, into: &configuration)
+        try mapPrompt(&reader, into: &configuration, ignored: &ignored)
         let dimensions = try featureDimensions(&reader)
         let bridge = try mapEvaluator(&reader, dimensions: dimensions)
         configuration.evaluator = EvaluatorConfiguration(openEvolve: bridge)
@@ -97,12 +97,16 @@ public enum OpenEvolveConfiguration {
         }
     }
 
-    static func mapPrompt(_ reader: inout OpenEvolveYAML, into configuration: inout ProblemConfiguration) throws(ConfigurationError) {
+    static func mapPrompt(
+        _ reader: inout OpenEvolveYAML, into configuration: inout ProblemConfiguration, ignored: inout [String]
+    ) throws(ConfigurationError) {
         // OpenEvolve takes a bare word as the name of one of its templates, anything else as the prompt.
-        if let message = try reader.string("prompt.system_message"),
-            message.contains(where: { $0.isWhitespace || $0.isPunctuation && $0 != "_" })
-        {
-            configuration.description = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let message = try reader.string("prompt.system_message") {
+            if message.contains(where: { $0.isWhitespace || $0.isPunctuation && $0 != "_" }) {
+                configuration.description = message.trimmingCharacters(in: .whitespacesAndNewlines)
+            } else {
+                ignored.append("prompt.system_message (the template name `\(message)`)")
+            }
         }
         if let top = try reader.int("prompt.num_top_programs") {
             guard top >= 0 else { throw reader.error("prompt.num_top_programs", "cannot be negative") }
