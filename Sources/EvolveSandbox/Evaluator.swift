@@ -19,10 +19,7 @@ public struct Evaluator: Sendable {
     public init(sandbox: any Sandbox, problem: Problem) {
         self.sandbox = sandbox
         self.stages = problem.configuration.evaluator.openEvolve.map { [OpenEvolveBridge.stage($0)] } ?? problem.configuration.evaluator.cascade
-        self.timeoutKeys = self.stages.indices.map { index in
-            problem.configuration.evaluator.stages.indices.contains(index) && problem.configuration.evaluator.stages[index].timeout != nil
-                ? problem.timeoutKey(stage: index) : problem.timeoutKey()
-        }
+        self.timeoutKeys = problem.timeoutKeys
         self.goal = problem.configuration.goal
         self.limits = SandboxLimits(problem.configuration.sandbox)
         self.problemDirectory = problem.directory

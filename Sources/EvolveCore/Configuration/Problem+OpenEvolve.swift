@@ -77,6 +77,16 @@ extension Problem {
         return suffix
     }
 
+    /// Per evaluation stage (`evaluator.cascade`, or the bridge's one), where its wall clock is
+    /// set, for the message of a timed-out evaluation.
+    public var timeoutKeys: [String] {
+        guard configuration.evaluator.openEvolve == nil else { return [timeoutKey()] }
+        let stages = configuration.evaluator.stages
+        return configuration.evaluator.cascade.indices.map { index in
+            index < stages.count && stages[index].timeout != nil ? timeoutKey(stage: index) : timeoutKey()
+        }
+    }
+
     /// Where the wall clock of an evaluation is set, for the message of a timed-out one.
     public func timeoutKey(stage: Int? = nil) -> String {
         if let stage { return "`evaluator.stages.\(stage).timeout` in \(Problem.configurationFileName)" }
