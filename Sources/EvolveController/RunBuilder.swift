@@ -27,7 +27,7 @@ public struct RunBuilder: Sendable {
     ) throws {
         let problem: Problem
         do {
-            problem = try Problem.load(from: directory)
+            problem = try Problem.load(from: directory, configurationFile: overrides.configurationFile.map { URL(fileURLWithPath: $0) })
         } catch {
             throw RunSetupError(.invalidConfiguration, "\(error)")
         }
@@ -40,7 +40,9 @@ public struct RunBuilder: Sendable {
         logger: Logger, notice: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         var problem = problem
-        let notices = overrides.apply(to: &problem.configuration)
+        var notices = problem.openEvolve?.warning.map { ["warning: \($0)"] } ?? []
+        problem.dropFileModels(provider: overrides.provider, model: overrides.model, openAIURL: overrides.openAIURL)
+        notices += overrides.apply(to: &problem.configuration)
         self.problem = problem
         self.overrides = overrides
         self.environment = environment

@@ -21,12 +21,16 @@ public struct RunOverrides: Sendable, Hashable {
     public var resume: Bool
     /// Where to keep the run; nil means `DIR/runs/<start time>`.
     public var runDirectory: String?
+    /// The configuration file, when not DIR/evolve.yaml or DIR/config.yaml (an OpenEvolve config or an evolve.yaml).
+    public var configurationFile: String?
 
     public init(
         iterations: Int? = nil, target: Double? = nil, model: String? = nil, provider: LLMConfiguration.Provider? = nil,
         ollamaURL: String? = nil, openAIURL: String? = nil, sandbox: SandboxConfiguration.Backend? = nil,
-        modelConcurrency: Int? = nil, evaluationConcurrency: Int? = nil, resume: Bool = false, runDirectory: String? = nil
+        modelConcurrency: Int? = nil, evaluationConcurrency: Int? = nil, resume: Bool = false, runDirectory: String? = nil,
+        configurationFile: String? = nil
     ) {
+        self.configurationFile = configurationFile
         self.iterations = iterations
         self.target = target
         self.model = model

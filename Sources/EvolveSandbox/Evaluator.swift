@@ -13,10 +13,13 @@ public struct Evaluator: Sendable {
     public var limits: SandboxLimits
     public var problemDirectory: URL
     public var programFileName: String
+    /// Per stage, the key that sets its wall clock, named when an evaluation times out.
+    public var timeoutKeys: [String] = []
 
     public init(sandbox: any Sandbox, problem: Problem) {
         self.sandbox = sandbox
-        self.stages = problem.configuration.evaluator.cascade
+        self.stages = problem.configuration.evaluator.openEvolve.map { [OpenEvolveBridge.stage($0)] } ?? problem.configuration.evaluator.cascade
+        self.timeoutKeys = problem.timeoutKeys
         self.goal = problem.configuration.goal
         self.limits = SandboxLimits(problem.configuration.sandbox)
         self.problemDirectory = problem.directory
@@ -40,7 +43,9 @@ public struct Evaluator: Sendable {
                 return EvaluationResult(status: .sandboxError, failureReason: error.message, duration: total, stage: stage.name)
             }
             total += outcome.duration
-            var result = Self.interpret(outcome, timeout: stageLimits.timeout, shell: stage.command.isShell)
+            var result = Self.interpret(
+                outcome, timeout: stageLimits.timeout, shell: stage.command.isShell,
+                timeoutKey: timeoutKeys.indices.contains(index) ? timeoutKeys[index] : nil)
             result.duration = total
             result.stage = stages.count > 1 ? stage.name : nil
             guard result.status == .success, let score = result.score else { return result }
@@ -56,7 +61,7 @@ public struct Evaluator: Sendable {
     }
 
     /// Turns how the command ended into a result.
-    static func interpret(_ outcome: SandboxOutcome, timeout: Double, shell: Bool = false) -> EvaluationResult {
+    static func interpret(_ outcome: SandboxOutcome, timeout: Double, shell: Bool = false, timeoutKey: String? = nil) -> EvaluationResult {
         var result = EvaluationResult(status: .success, stdoutTail: outcome.stdout, stderrTail: outcome.stderr, duration: outcome.duration)
         var termination = outcome.termination
         if shell, case .exited(let code) = termination, code > 128, code < 128 + 65 {
@@ -66,6 +71,7 @@ public struct Evaluator: Sendable {
         case .timedOut:
             result.status = .timeout
             result.failureReason = "the evaluation ran past the \(format(timeout)) s wall clock and was killed"
+                + (timeoutKey.map { " (set by \($0))" } ?? "")
             return result
         case .signaled(let signal):
             result.status = .crashed

@@ -15,7 +15,14 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "Overwrite existing files.")
     var force = false
 
+    @Flag(name: .customLong("from-openevolve"), help: "Write DIR/evolve.yaml equivalent to DIR's OpenEvolve config.yaml (or --config FILE).")
+    var fromOpenEvolve = false
+
+    @Option(name: .customLong("config"), help: "With --from-openevolve: the OpenEvolve configuration to convert (default: DIR/config.yaml).")
+    var configurationFile: String?
+
     func run() throws {
+        if fromOpenEvolve { return try convertOpenEvolve() }
         let url = URL(fileURLWithPath: directory)
         let files = [
             Problem.configurationFileName: Scaffold.configuration,

@@ -21,6 +21,9 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The problem directory (with evolve.yaml).", completion: .directory)
     var directory: String
 
+    @Option(name: .customLong("config"), help: "The configuration file: an OpenEvolve config (e.g. config_phase_1.yaml) or an evolve.yaml (default: DIR/evolve.yaml, else DIR/config.yaml).", completion: .file())
+    var configurationFile: String?
+
     @Option(help: "Iterations for the whole run, counting those done before a resume (default: search.iterations).")
     var iterations: Int?
 
@@ -117,7 +120,7 @@ struct RunCommand: AsyncParsableCommand {
         RunOverrides(
             iterations: iterations, target: target, model: model, provider: provider, ollamaURL: ollamaURL, openAIURL: openAIURL,
             sandbox: sandbox, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency, resume: resume,
-            runDirectory: runDirectory)
+            runDirectory: runDirectory, configurationFile: configurationFile)
     }
 }
 

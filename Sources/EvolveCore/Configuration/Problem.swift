@@ -14,28 +14,49 @@ public struct Problem: Sendable {
     public var initialProgram: String
     /// Template overrides by name (see `templateNames`).
     public var templates: [String: String]
+    /// Set when the problem is an OpenEvolve directory (config.yaml and evaluator.py).
+    public var openEvolve: OpenEvolveOrigin?
 
-    public init(directory: URL, configuration: ProblemConfiguration, initialProgram: String, templates: [String: String] = [:]) {
+    public init(
+        directory: URL, configuration: ProblemConfiguration, initialProgram: String, templates: [String: String] = [:],
+        openEvolve: OpenEvolveOrigin? = nil
+    ) {
         self.directory = directory
         self.configuration = configuration
         self.initialProgram = initialProgram
         self.templates = templates
+        self.openEvolve = openEvolve
     }
 
-    /// Loads and checks the problem in `directory`.
-    public static func load(from directory: URL) throws(ConfigurationError) -> Problem {
+    /// Loads and checks the problem in `directory`: its evolve.yaml, else an OpenEvolve
+    /// config.yaml with evaluator.py, or the `configurationFile` given (an OpenEvolve
+    /// configuration unless its name starts with `evolve`).
+    public static func load(from directory: URL, configurationFile: URL? = nil) throws(ConfigurationError) -> Problem {
         let directory = directory.standardizedFileURL
-        let file = directory.appendingPathComponent(configurationFileName)
+        let file = configurationFile ?? directory.appendingPathComponent(configurationFileName)
+        if let openEvolve = try openEvolveConfigurationFile(in: directory, given: configurationFile) {
+            return try loadOpenEvolve(from: directory, configurationFile: openEvolve)
+        }
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
             let exists = FileManager.default.fileExists(atPath: directory.path)
             throw ConfigurationError(
                 file: file.path, line: nil, key: nil,
-                message: exists
-                    ? "no \(configurationFileName) here (create one with `evolve init \(directory.path)`)"
-                    : "the problem directory does not exist"
+                message: !exists
+                    ? "the problem directory does not exist"
+                    : configurationFile != nil
+                        ? "the configuration file does not exist"
+                        : "no \(configurationFileName) here, nor an OpenEvolve config.yaml with evaluator.py (create one with `evolve init \(directory.path)`)"
             )
         }
         let configuration = try ProblemConfiguration.parse(yaml: text, file: file.path)
+        return try checked(directory: directory, configuration: configuration, file: file.path, text: text)
+    }
+
+    /// Reads the program and checks the evaluator files and prompt templates of a parsed configuration.
+    static func checked(
+        directory: URL, configuration: ProblemConfiguration, file: String, text: String, openEvolve: OpenEvolveOrigin? = nil
+    ) throws(ConfigurationError) -> Problem {
+        let file = URL(fileURLWithPath: file)
         let locate = { (path: [String]) in ConfigurationError.line(of: path, in: text) }
 
         let programURL = directory.appendingPathComponent(configuration.program)
@@ -52,7 +73,15 @@ public struct Problem: Sendable {
             throw ConfigurationError(file: programURL.path, line: nil, key: nil, message: error.message)
         }
 
-        for (index, stage) in configuration.evaluator.cascade.enumerated() {
+        if let bridge = configuration.evaluator.openEvolve {
+            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(bridge.file).path) else {
+                let key = openEvolve == nil ? "evaluator.openevolve.file" : nil
+                throw ConfigurationError(
+                    file: file.path, line: key.flatMap { _ in locate(["evaluator", "openevolve", "file"]) }, key: key,
+                    message: "the evaluator file `\(bridge.file)` is missing from \(directory.path)")
+            }
+        }
+        for (index, stage) in configuration.evaluator.cascade.enumerated() where configuration.evaluator.openEvolve == nil {
             let isFinal = index == configuration.evaluator.cascade.count - 1
             let path = isFinal ? ["evaluator", "command"] : ["evaluator", "stages", String(index), "command"]
             if let missing = missingScript(in: stage.command, directory: directory) {
@@ -83,7 +112,8 @@ public struct Problem: Sendable {
                 templates[base] = try? String(contentsOf: promptsDirectory.appendingPathComponent(name), encoding: .utf8)
             }
         }
-        return Problem(directory: directory, configuration: configuration, initialProgram: initialProgram, templates: templates)
+        return Problem(
+            directory: directory, configuration: configuration, initialProgram: initialProgram, templates: templates, openEvolve: openEvolve)
     }
 
     /// The first word of `command` that names a script file (by extension) which is not in `directory`.

@@ -98,17 +98,28 @@ public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
     /// When stages are given, the last stage's score is the program's score and `command` runs
     /// as the final stage.
     public var stages: [EvaluationStage]
+    /// An OpenEvolve evaluator run through Evolve's bridge instead of `command` and `stages`.
+    public var openEvolve: OpenEvolveEvaluatorConfiguration?
 
-    public init(command: CommandLineSpec = .shell("python3 evaluate.py {program}"), stages: [EvaluationStage] = []) {
+    public init(
+        command: CommandLineSpec = .shell("python3 evaluate.py {program}"), stages: [EvaluationStage] = [],
+        openEvolve: OpenEvolveEvaluatorConfiguration? = nil
+    ) {
         self.command = command
         self.stages = stages
+        self.openEvolve = openEvolve
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case command, stages }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case command, stages
+        case openEvolve = "openevolve"
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-        self.init(command: try c.value(.command, default: EvaluatorConfiguration().command), stages: try c.value(.stages, default: []))
+        self.init(
+            command: try c.value(.command, default: EvaluatorConfiguration().command), stages: try c.value(.stages, default: []),
+            openEvolve: try c.decodeIfPresent(OpenEvolveEvaluatorConfiguration.self, forKey: .openEvolve))
     }
 
     /// All stages in running order, the main command last.
