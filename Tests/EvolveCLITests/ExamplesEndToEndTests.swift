@@ -30,6 +30,13 @@ struct ExamplesEndToEndTests {
         let run = try runEvolve(arguments, environment: ["OPENAI_API_KEY": "loopback"], timeout: 600)
         #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
 
+        // The model was asked in the example's API, with the example's description in the system prompt.
+        let first = try #require(server.requests.first)
+        #expect(first.format == example.wire)
+        let description = try String(contentsOf: example.directory.appendingPathComponent("evolve.yaml"), encoding: .utf8)
+            .components(separatedBy: "description: >-\n  ").last?.prefix(30) ?? ""
+        #expect(first.messages.first?.content.contains(description) == true, "system prompt: \(first.messages.first?.content.prefix(300) ?? "")")
+
         let (start, best) = try startAndBest(runDirectory: runDirectory)
         let startScore = try #require(start.result.score, "the start failed: \(start.result.failureReason ?? "")")
         let child = try #require(best, "no scored child; stdout: \(run.stdout)")
