@@ -7,6 +7,9 @@ ensure_runtime
 # The Docker backend's tests run against podman's Docker-compatible service (with runsc), and read
 # the engine's state with curl.
 apt_install podman curl
+# The examples' evaluators, as the gVisor sandbox sees them (its root is the host's /usr): numpy,
+# scipy and scikit-learn for Debian's python3, and the Rust, C++ and JavaScript toolchains.
+apt_install python3-numpy python3-scipy python3-sklearn rustc g++ nodejs
 swift build --build-tests
 # Suites run one after another: several check wall-clock bounds (a killed sandbox within its
 # timeout + 2 s), which suites competing for 2 cores would blur. Serially it takes about 80 s.

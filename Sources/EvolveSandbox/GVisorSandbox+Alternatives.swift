@@ -1,21 +1,22 @@
 import Foundation
 
 extension GVisorSandbox {
-    /// Mirrors the host's `/etc/alternatives` (Debian's links for the chosen BLAS, LAPACK, java,
-    /// editors, ...) into the sandbox's private `/etc`: libraries under `/usr` reach their chosen
-    /// implementation through it (numpy's `libblas.so.3` → `/etc/alternatives/libblas.so.3-*` →
-    /// `/usr/lib/.../openblas-pthread/libblas.so.3`), and without it numpy cannot be imported.
-    /// Only the links are copied, no file contents; a link that leads outside what the sandbox
-    /// sees simply dangles there.
-    static func mirrorAlternatives(into etc: URL, from host: String = "/etc/alternatives") throws {
-        let manager = FileManager.default
-        guard let names = try? manager.contentsOfDirectory(atPath: host) else { return }
-        let directory = etc.appendingPathComponent("alternatives")
-        try? manager.removeItem(at: directory)
-        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// Copies the host's `/etc/alternatives` symlinks (not what they point to) into the sandbox's
+    /// `/etc`. Debian reaches many toolchain files through them: `/usr/bin/cc` (the linker rustc
+    /// calls) and `/usr/lib/x86_64-linux-gnu/libblas.so.3` (which numpy loads) are links to
+    /// `/etc/alternatives/…`, which without this dangle inside the sandbox. The links point into
+    /// `/usr`, which the sandbox already sees read-only; nothing else of the host's `/etc` is copied.
+    static func copyAlternatives(into etc: URL, from source: String = "/etc/alternatives") throws {
+        let fileManager = FileManager.default
+        guard let names = try? fileManager.contentsOfDirectory(atPath: source) else { return }
+        let target = etc.appendingPathComponent("alternatives")
+        try fileManager.createDirectory(at: target, withIntermediateDirectories: true)
         for name in names {
-            guard let target = try? manager.destinationOfSymbolicLink(atPath: host + "/" + name) else { continue }
-            try manager.createSymbolicLink(atPath: directory.appendingPathComponent(name).path, withDestinationPath: target)
+            guard let destination = try? fileManager.destinationOfSymbolicLink(atPath: source + "/" + name) else { continue }
+            let link = target.appendingPathComponent(name).path
+            if (try? fileManager.destinationOfSymbolicLink(atPath: link)) == destination { continue }
+            try? fileManager.removeItem(atPath: link)
+            try fileManager.createSymbolicLink(atPath: link, withDestinationPath: destination)
         }
     }
 }

@@ -104,7 +104,7 @@ public final class GVisorSandbox: Sandbox {
             for (name, text) in files {
                 try text.write(to: etc.appendingPathComponent(name), atomically: true, encoding: .utf8)
             }
-            try Self.mirrorAlternatives(into: etc)
+            try Self.copyAlternatives(into: etc)
             try GVisorSupervisor.script.write(to: rootfs.appendingPathComponent(GVisorSupervisor.fileName), atomically: true, encoding: .utf8)
             _ = chmod(rootfs.appendingPathComponent(GVisorSupervisor.fileName).path, 0o644)
             try fileManager.createDirectory(at: stateDirectory, withIntermediateDirectories: true)

@@ -11,7 +11,11 @@ struct CommandResult {
 
 /// Runs the `evolve` binary with `arguments`, killing it after `timeout` seconds.
 func runEvolve(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) throws -> CommandResult {
-    let process = try startEvolve(arguments, environment: environment)
+    try wait(for: startEvolve(arguments, environment: environment), timeout: timeout)
+}
+
+/// Waits for a started process, killing it after `timeout` seconds.
+func wait(for process: RunningEvolve, timeout: Double) -> CommandResult {
     let started = Date()
     while process.process.isRunning {
         if Date().timeIntervalSince(started) > timeout {
@@ -52,6 +56,11 @@ func startEvolve(_ arguments: [String], environment: [String: String] = [:]) thr
     env["OLLAMA_HOST"] = nil
     for (key, value) in environment { env[key] = value }
     process.environment = env
+    return try start(process)
+}
+
+/// Starts a configured process with its standard output and error going to temporary files.
+func start(_ process: Process) throws -> RunningEvolve {
     let directory = FileManager.default.temporaryDirectory
     let stdoutURL = directory.appendingPathComponent("evolve-out-\(UUID().uuidString)")
     let stderrURL = directory.appendingPathComponent("evolve-err-\(UUID().uuidString)")
