@@ -91,6 +91,15 @@ struct RunCommand: AsyncParsableCommand {
             problem.configuration.llm.concurrency = 1  // the bundled server answers one request at a time
         }
         let configuration = problem.configuration
+        // The evaluator's environment is part of the problem: a build that fails is a bad configuration.
+        let environment: EvaluatorEnvironment?
+        do {
+            let quiet = self.quiet
+            environment = try await EvaluatorEnvironment.prepare(for: problem, progress: { if !quiet { printError($0) } }, logger: logger)
+        } catch {
+            printError("error: \(error)")
+            throw ExitStatus.invalidConfiguration
+        }
 
         var bundledServer: BundledModelServer?
         if configuration.llm.provider == .bundled {
@@ -142,7 +151,8 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let controller = Controller(
-            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(configuration), logger: logger)
+            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(configuration), logger: logger,
+            environment: environment)
         let progress = ProgressReporter(goal: configuration.goal, iterations: configuration.search.iterations, quiet: quiet)
         let consumer = Task {
             for await event in controller.events {

@@ -13,6 +13,8 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
     public var llm: LLMConfiguration
     public var search: SearchConfiguration
     public var sandbox: SandboxConfiguration
+    /// The evaluator's interpreter: a built or existing Python environment (see `EnvironmentConfiguration`).
+    public var environment: EnvironmentConfiguration
 
     public init(
         description: String = "Improve the program so that it scores higher.",
@@ -22,7 +24,8 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
         evaluator: EvaluatorConfiguration = EvaluatorConfiguration(),
         llm: LLMConfiguration = LLMConfiguration(),
         search: SearchConfiguration = SearchConfiguration(),
-        sandbox: SandboxConfiguration = SandboxConfiguration()
+        sandbox: SandboxConfiguration = SandboxConfiguration(),
+        environment: EnvironmentConfiguration = EnvironmentConfiguration()
     ) {
         self.description = description
         self.program = program
@@ -32,10 +35,11 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
         self.llm = llm
         self.search = search
         self.sandbox = sandbox
+        self.environment = environment
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, program, language, goal, evaluator, llm, search, sandbox
+        case description, program, language, goal, evaluator, llm, search, sandbox, environment
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,7 +55,8 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
             evaluator: try c.value(.evaluator, default: defaults.evaluator),
             llm: try c.value(.llm, default: defaults.llm),
             search: try c.value(.search, default: defaults.search),
-            sandbox: try c.value(.sandbox, default: defaults.sandbox)
+            sandbox: try c.value(.sandbox, default: defaults.sandbox),
+            environment: try c.value(.environment, default: defaults.environment)
         )
     }
 
@@ -441,13 +446,19 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     /// gVisor backend: evaluations one sandbox runs, one after another, each in fresh namespaces,
     /// before it is replaced; 1 starts a fresh sandbox for every evaluation.
     public var reuse: Int
+    /// Glob patterns of problem-directory files a candidate must not see, besides dot-files and `runs/`.
+    public var hide: [String]
+    /// When not empty, only these glob patterns of the problem directory are visible to a candidate.
+    public var expose: [String]
 
     public init(
         backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
         maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
         cpus: Double = 1, image: String = "python:3.12-slim", runtime: String = "runsc", dockerHost: String? = nil,
-        reuse: Int = 1
+        reuse: Int = 1, hide: [String] = [], expose: [String] = []
     ) {
+        self.hide = hide
+        self.expose = expose
         self.backend = backend
         self.timeout = timeout
         self.memoryMB = memoryMB
@@ -465,7 +476,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus, image, runtime, reuse
+        case backend, timeout, concurrency, cpus, image, runtime, reuse, hide, expose
         case dockerHost = "docker_host"
         case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
@@ -492,8 +503,12 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             image: try c.value(.image, default: d.image),
             runtime: try c.value(.runtime, default: d.runtime),
             dockerHost: try c.decodeIfPresent(String.self, forKey: .dockerHost),
-            reuse: try c.value(.reuse, default: d.reuse)
+            reuse: try c.value(.reuse, default: d.reuse),
+            hide: try c.value(.hide, default: []),
+            expose: try c.value(.expose, default: [])
         )
+        try c.require(!hide.contains(where: \.isEmpty), .hide, "a hide pattern is empty")
+        try c.require(!expose.contains(where: \.isEmpty), .expose, "an expose pattern is empty")
         try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
         try c.require(memoryMB >= 16, .memoryMB, "memory_mb must be at least 16")
         try c.require(cpuSeconds >= 1, .cpuSeconds, "cpu_seconds must be at least 1")
