@@ -124,20 +124,17 @@ enum HostileBattery {
                 name: "read the problem directory's .env, .git and every file under /problem",
                 code: """
                     import json, os
-                    found = []
-                    for path in ['/problem/.env', '.env', '/problem/.git/config', '/problem/sub/.ssh/id_rsa']:
+                    paths = ['/problem/.env', '.env', '/problem/.git/config', '/problem/sub/.ssh/id_rsa']
+                    for folder, _, names in os.walk('/problem'):
+                        paths += [os.path.join(folder, name) for name in names]
+                    leaked = []
+                    for path in paths:
                         try:
-                            found.append(open(path).read())
+                            if 'dotenv-' + 'secret' in open(path).read():
+                                leaked.append(path)
                         except OSError:
                             pass
-                    for folder, _, names in os.walk('/problem'):
-                        for name in names:
-                            try:
-                                found.append(open(os.path.join(folder, name)).read())
-                            except OSError:
-                                pass
-                    text = ' '.join(found)
-                    print(json.dumps({'error': 'leaked: ' + text if 'dotenv-secret' in text else 'no secret readable'}))
+                    print(json.dumps({'error': f'leaked from {leaked}' if leaked else 'no secret readable'}))
 
                     """,
                 statuses: [.invalidResult], reasonMentions: ["no secret readable"]),

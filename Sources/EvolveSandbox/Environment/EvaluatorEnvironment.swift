@@ -51,11 +51,12 @@ public struct EvaluatorEnvironment: Sendable, Hashable {
 
     /// An environment the user already has: a venv or conda prefix, or its interpreter's path.
     public static func existing(at url: URL, origin: String, logger: Logger) async throws(EnvironmentError) -> EvaluatorEnvironment {
-        var root = url.standardizedFileURL
+        // One spelling of the path whatever the caller's URL says (no trailing slash), so that equal environments compare equal.
+        var root = URL(filePath: url.standardizedFileURL.path, directoryHint: .notDirectory)
         if !FileManager.default.fileExists(atPath: root.appendingPathComponent("bin").path),
             root.deletingLastPathComponent().lastPathComponent == "bin"
         {
-            root = root.deletingLastPathComponent().deletingLastPathComponent()  // .../env/bin/python → .../env
+            root = URL(filePath: root.deletingLastPathComponent().deletingLastPathComponent().path, directoryHint: .notDirectory)  // .../env/bin/python → .../env
         }
         let interpreter = ["python3", "python"].map { root.appendingPathComponent("bin/\($0)").path }
             .first { FileManager.default.isExecutableFile(atPath: $0) }
