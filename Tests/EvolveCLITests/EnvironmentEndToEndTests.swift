@@ -29,10 +29,11 @@ struct EnvironmentEndToEndTests {
     @Test("needs PyPI: an evaluator importing a package from requirements.txt scores in the sandbox; the second run reuses the environment")
     func evaluatorImportsFromRequirements() async throws {
         let problem = try knapsackProblem()
-        let cache = try TemporaryDirectory(prefix: "evolve-cli-env-cache")
+        // In the home folder (mode 700 for root): the sandbox must reach the environment through it.
+        let cache = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache-evolve-test-\(UUID().uuidString.prefix(8))")
         defer {
             problem.remove()
-            cache.remove()
+            try? FileManager.default.removeItem(at: cache)
         }
         let evaluate = problem.url.appendingPathComponent("evaluate.py")
         let original = try String(contentsOf: evaluate, encoding: .utf8)
@@ -42,7 +43,7 @@ struct EnvironmentEndToEndTests {
             request.index == 0 ? .answer(KnapsackAnswers.dynamicProgramming) : .answer("I have no further ideas.")
         }
         defer { Task { await server.shutdown() } }
-        let environment = ["XDG_CACHE_HOME": cache.url.path]
+        let environment = ["XDG_CACHE_HOME": cache.path]
         let first = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", "2"], environment: environment)
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(first.stdout.contains("best score 275.0"), "stdout: \(first.stdout)\nstderr: \(first.stderr)")
@@ -51,7 +52,7 @@ struct EnvironmentEndToEndTests {
 
         let second = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", "1"], environment: environment)
         #expect(second.status == 0, "stderr: \(second.stderr)")
-        #expect(second.stderr.contains("evaluator environment: using \(cache.url.path)/evolve/envs/"), "stderr: \(second.stderr)")
+        #expect(second.stderr.contains("evaluator environment: using \(cache.path)/evolve/envs/"), "stderr: \(second.stderr)")
         #expect(!second.stderr.contains("building"), "stderr: \(second.stderr)")
         print("environment: first run (with the build) \(String(format: "%.1f", first.seconds)) s, second \(String(format: "%.1f", second.seconds)) s")
     }

@@ -91,6 +91,13 @@ struct EvaluatorEnvironmentTests {
         }
         let package = "evolve-no-such-package-\(UUID().uuidString.prefix(8).lowercased())"
         try problem.write(["requirements.txt": "six\n\(package)==1.0\n"])
+        // A build left by an evolve that was killed (its pid no longer runs) is swept.
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        try FileManager.default.createDirectory(
+            at: cache.url.appendingPathComponent(".building-0123456789abcdef01234567-\(finished.processIdentifier)-42/bin"), withIntermediateDirectories: true)
         let progress = ProgressLines()
         let started = Date()
         do {

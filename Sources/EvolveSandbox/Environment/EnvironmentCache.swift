@@ -101,7 +101,7 @@ public struct EnvironmentCache: Sendable {
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where name.hasPrefix(".building-") {
             let parts = name.split(separator: "-")
-            guard parts.count >= 4, let pid = Int32(parts[3]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard parts.count >= 4, let pid = Int32(parts[2]), kill(pid, 0) != 0, errno == ESRCH else { continue }
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }

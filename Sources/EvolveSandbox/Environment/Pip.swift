@@ -28,7 +28,7 @@ enum Pip {
             let result = try await Subprocess.run(
                 .path(FilePath(executable)), arguments: Arguments(arguments), environment: .custom(environment),
                 output: .string(limit: 64 << 10), error: .string(limit: 64 << 10))
-            return (result.terminationStatus.isSuccess, (result.standardOutput ?? "") + (result.standardError ?? ""))
+            return (result.terminationStatus.isSuccess, result.standardOutput + result.standardError)
         } catch {
             return (false, "\(error)")
         }
@@ -73,7 +73,7 @@ enum Pip {
 
     /// pip's lines worth a progress line: what it collects, builds and installs.
     static func isStep(_ line: String) -> Bool {
-        ["Collecting ", "Building wheel", "Installing collected packages", "Successfully installed", "ERROR:"].contains { line.hasPrefix($0) }
+        ["Collecting ", "Building wheel", "Installing collected packages", "Successfully installed"].contains { line.hasPrefix($0) }
     }
 }
 
