@@ -80,6 +80,34 @@ struct EvaluatorEnvironmentTests {
         }
     }
 
+    @Test("a venv on an interpreter outside /usr (pyenv's) is bound with that interpreter's whole prefix")
+    func interpreterOutsideUsr() async throws {
+        let versions = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".pyenv/versions")
+        let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: versions.path)) ?? []).filter { $0.hasPrefix("3.1") }.sorted()
+        guard let version = candidates.last else {
+            print("note: skipping: no pyenv interpreter (3.10 or later) under \(versions.path)")
+            return
+        }
+        let base = versions.appendingPathComponent(version)
+        let outside = try TemporaryDirectory(prefix: "evolve-env-pyenv")
+        defer { outside.remove() }
+        let root = outside.url.appendingPathComponent("venv")
+        let process = Process()
+        process.executableURL = base.appendingPathComponent("bin/python3")
+        process.arguments = ["-I", "-m", "venv", "--without-pip", root.path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let environment = try await EvaluatorEnvironment.existing(at: root, origin: "test", logger: Logger(label: "test"))
+        #expect(environment.readOnlyPaths == [root.path, base.path], "\(environment.readOnlyPaths)")
+        for (name, sandbox) in try Self.sandboxes(scratch: outside.url) {
+            let result = try await Self.evaluate(on: sandbox, environment: environment)
+            #expect(result.status == .success, "\(name): \(result.failureReason ?? "") \(result.stderrTail)")
+            #expect(result.metrics["prefix"] == .string(root.path), "\(name): \(result.metrics)")
+            await sandbox.shutdown()
+        }
+    }
+
     @Test("needs PyPI: a package PyPI does not have stops the build with its name and the log; nothing half-built stays")
     func missingPackage() async throws {
         guard venvAvailable() else { return }
