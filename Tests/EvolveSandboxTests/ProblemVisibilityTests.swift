@@ -39,6 +39,23 @@ struct ProblemVisibilityTests {
         #expect(byName == [".env", ".git", "data/keys/prod.key", "deploy.key", "docs/runs/keep.txt", "helper.py", "runs", "sub/.ssh", "sub/notes.txt"])
     }
 
+    @Test("a problem directory with 5,000 data files: only the dot-file among them is masked (the scan runs per evaluation)")
+    func largeDirectory() throws {
+        let directory = try TemporaryDirectory(prefix: "evolve-visibility-large")
+        defer { directory.remove() }
+        for folder in 0..<50 {
+            let url = directory.url.appendingPathComponent("data/part\(folder)")
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            for file in 0..<100 { FileManager.default.createFile(atPath: url.appendingPathComponent("\(file).csv").path, contents: nil) }
+        }
+        try directory.write(["data/part7/.credentials": "x"])
+        let clock = ContinuousClock()
+        var paths: [String] = []
+        let elapsed = try clock.measure { paths = ProblemVisibility.default.hiddenPaths(in: directory.url) }
+        print("visibility: scanned 5,000 files in \(elapsed)")
+        #expect(paths == ["data/part7/.credentials"])
+    }
+
     @Test("a link to a hidden file is masked through its target")
     func links() throws {
         let paths = try hidden(.default) { directory in
