@@ -43,7 +43,7 @@ public struct EnvironmentCache: Sendable {
         guard let content = try? Data(contentsOf: requirements) else {
             throw EnvironmentError(.invalid, "cannot read the requirements file \(requirements.path)")
         }
-        let base = try await Self.baseInterpreter(interpreter)
+        let base = try await Self.baseInterpreter(interpreter, logger: logger)
         let key = try await Self.key(requirements: content, interpreter: interpreter, version: base.version)
         let entry = directory.appendingPathComponent(key)
         let origin = "built from \(name)"
@@ -54,11 +54,15 @@ public struct EnvironmentCache: Sendable {
         }
         let started = ContinuousClock.now
         try prepareDirectory()
-        let log = directory.appendingPathComponent(key + ".log")
         let staging = try makeStaging(key: key)
-        defer { try? FileManager.default.removeItem(at: staging) }
-        try? FileManager.default.removeItem(at: log)
-        progress("evaluator environment: building from \(name) on \(interpreter) (Python \(base.version)); log: \(log.path)")
+        // pip writes beside the staging folder; the log becomes `<key>.log` however the build ends,
+        // so that a concurrent build of the same key never writes into this one's log.
+        let log = BuildLog(writing: staging.appendingPathExtension("log"), kept: directory.appendingPathComponent(key + ".log"))
+        defer {
+            try? FileManager.default.removeItem(at: staging)
+            _ = rename(log.writing.path, log.kept.path)
+        }
+        progress("evaluator environment: building from \(name) on \(interpreter) (Python \(base.version)); log: \(log.kept.path)")
         try await Self.create(at: staging, interpreter: interpreter, log: log)
         try await Self.install(requirements: requirements, into: staging, log: log, progress: progress)
         Self.rewriteScripts(in: staging, from: staging.path, to: entry.path)
@@ -119,14 +123,14 @@ public struct EnvironmentCache: Sendable {
     }
 
     /// Checks that the base interpreter runs and can make virtual environments; returns its layout.
-    static func baseInterpreter(_ interpreter: String) async throws(EnvironmentError) -> InterpreterLayout {
+    static func baseInterpreter(_ interpreter: String, logger: Logger) async throws(EnvironmentError) -> InterpreterLayout {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else {
             throw EnvironmentError(
                 .interpreterUnusable,
                 "the interpreter \(interpreter) for the evaluator environment is not installed (Debian: apt-get install python3 python3-venv), "
                     + "or set environment.interpreter")
         }
-        let layout = try await InterpreterLayout.inspect(interpreter, logger: Logger(label: "evolve.environment"))
+        let layout = try await InterpreterLayout.inspect(interpreter, logger: logger)
         let venv = await Pip.capture(interpreter, ["-I", "-c", "import ensurepip, venv"])
         guard venv.succeeded else {
             throw EnvironmentError(
@@ -138,15 +142,18 @@ public struct EnvironmentCache: Sendable {
 
     /// `python -m venv --copies`: the environment holds its own interpreter binary, so that a
     /// sandbox needs only the base interpreter's standard library besides it.
-    static func create(at staging: URL, interpreter: String, log: URL) async throws(EnvironmentError) {
-        let created = (try? await Pip.run(interpreter, ["-I", "-m", "venv", "--copies", staging.path], workingDirectory: staging, log: log) { _ in }) ?? false
+    static func create(at staging: URL, interpreter: String, log: BuildLog) async throws(EnvironmentError) {
+        let arguments = ["-I", "-m", "venv", "--copies", staging.path]
+        let created = (try? await Pip.run(interpreter, arguments, workingDirectory: staging, log: log.writing) { _ in }) ?? false
         guard created, isComplete(staging) else {
-            let last = PipFailure.lastError(inLog: log) ?? "see the log"
-            throw EnvironmentError(.interpreterUnusable, "could not create a virtual environment with \(interpreter): \(last); full log: \(log.path)", logFile: log.path)
+            let last = PipFailure.lastError(inLog: log.writing) ?? "see the log"
+            throw EnvironmentError(
+                .interpreterUnusable, "could not create a virtual environment with \(interpreter): \(last); full log: \(log.kept.path)",
+                logFile: log.kept.path)
         }
     }
 
-    static func install(requirements: URL, into staging: URL, log: URL, progress: @escaping @Sendable (String) -> Void) async throws(EnvironmentError) {
+    static func install(requirements: URL, into staging: URL, log: BuildLog, progress: @escaping @Sendable (String) -> Void) async throws(EnvironmentError) {
         let python = staging.appendingPathComponent("bin/python3").path
         let arguments = [
             "-I", "-m", "pip", "install", "--no-input", "--progress-bar", "off", "--retries", "2", "--timeout", "20",
@@ -154,18 +161,18 @@ public struct EnvironmentCache: Sendable {
         ]
         let succeeded: Bool
         do {
-            succeeded = try await Pip.run(python, arguments, workingDirectory: requirements.deletingLastPathComponent(), log: log) { line in
+            succeeded = try await Pip.run(python, arguments, workingDirectory: requirements.deletingLastPathComponent(), log: log.writing) { line in
                 progress("evaluator environment: pip: \(line)")
             }
         } catch {
-            throw EnvironmentError(.buildFailed, "could not run pip: \(error); full log: \(log.path)", logFile: log.path)
+            throw EnvironmentError(.buildFailed, "could not run pip: \(error); full log: \(log.kept.path)", logFile: log.kept.path)
         }
         guard succeeded else {
-            let failure = PipFailure(log: (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+            let failure = PipFailure(log: (try? String(contentsOf: log.writing, encoding: .utf8)) ?? "")
             throw EnvironmentError(
                 .buildFailed,
-                "could not build the evaluator environment from \(requirements.lastPathComponent): \(failure.summary); full log: \(log.path)",
-                logFile: log.path)
+                "could not build the evaluator environment from \(requirements.lastPathComponent): \(failure.summary); full log: \(log.kept.path)",
+                logFile: log.kept.path)
         }
     }
 
@@ -180,4 +187,10 @@ public struct EnvironmentCache: Sendable {
             try? Data(text.replacingOccurrences(of: old, with: new).utf8).write(to: file)
         }
     }
+}
+
+/// The log of one build: written beside its staging folder, kept as `<key>.log`.
+struct BuildLog {
+    var writing: URL
+    var kept: URL
 }
