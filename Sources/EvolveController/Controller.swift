@@ -34,7 +34,7 @@ public actor Controller {
 
     public init(
         problem: Problem, llm: any LLMClient, sandbox: any Sandbox, store: any ProgramStore, settings: RunSettings,
-        logger: Logger
+        logger: Logger, environment: EvaluatorEnvironment? = nil
     ) {
         self.problem = problem
         let events = self.events
@@ -47,7 +47,7 @@ public actor Controller {
         }
         (llm as? EnsembleClient)?.onFault(recordFault)
         self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1, onFault: recordFault)
-        self.evaluator = Evaluator(sandbox: sandbox, problem: problem)
+        self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
         self.store = store
         self.settings = settings
         self.prompts = PromptBuilder(problem: problem)

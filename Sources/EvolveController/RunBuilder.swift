@@ -53,12 +53,13 @@ public struct RunBuilder: Sendable {
 
     /// Starts what the run needs, hands the assembled run to `body`, and shuts it all down after.
     public func withRun<T: Sendable>(_ body: (Run) async throws -> T) async throws -> T {
+        let evaluatorEnvironment = try await prepareEnvironment()
         let bundled = try await startBundledModel()
         defer { bundled?.stop() }
         let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL)
         let sandbox = makeSandbox(problem.configuration.sandbox, environment: environment, logger: logger)
         do {
-            let run = try await assemble(llm: llm, sandbox: sandbox)
+            let run = try await assemble(llm: llm, sandbox: sandbox, environment: evaluatorEnvironment)
             let result = try await body(run)
             await sandbox.shutdown()
             return result
@@ -78,7 +79,17 @@ public struct RunBuilder: Sendable {
         }
     }
 
-    private func assemble(llm: any LLMClient, sandbox: any Sandbox) async throws -> Run {
+    /// The evaluator's environment (built from requirements.txt once, then cached); a build that
+    /// fails is a bad configuration, reported before anything else starts.
+    private func prepareEnvironment() async throws -> EvaluatorEnvironment? {
+        do {
+            return try await EvaluatorEnvironment.prepare(for: problem, progress: notice, logger: logger)
+        } catch {
+            throw RunSetupError(.invalidConfiguration, "\(error)")
+        }
+    }
+
+    private func assemble(llm: any LLMClient, sandbox: any Sandbox, environment: EvaluatorEnvironment?) async throws -> Run {
         do {
             try await sandbox.checkAvailability()
         } catch {
@@ -95,7 +106,8 @@ public struct RunBuilder: Sendable {
         let directory = try locateRun()
         let (store, eventLog) = try await open(directory, llm: llm)
         let controller = Controller(
-            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger)
+            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger,
+            environment: environment)
         return Run(problem: problem, directory: directory, controller: controller, llm: llm, sandbox: sandbox, store: store, eventLog: eventLog)
     }
 

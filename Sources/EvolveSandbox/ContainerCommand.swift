@@ -18,6 +18,15 @@ enum ContainerCommand {
         "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
     ]
 
+    /// The container's environment for one job: with an evaluator environment, its `bin` comes
+    /// first on `PATH` and its variables (`VIRTUAL_ENV`) are set.
+    static func environment(for job: SandboxJob) -> [String] {
+        guard let environment = job.environment else { return Self.environment }
+        let path = environment.searchPath(before: "/usr/local/bin:/usr/bin:/bin")
+        return Self.environment.map { $0.hasPrefix("PATH=") ? "PATH=" + path : $0 }
+            + environment.variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+
     /// The evaluator's command as it runs inside a container, placeholders filled in.
     static func command(for job: SandboxJob) -> [String] {
         job.command.argv(replacing: [
@@ -51,13 +60,6 @@ enum ContainerCommand {
     /// How a container's exit code reads: above 128 is death by signal (the shell's and Docker's convention).
     static func termination(exitCode: Int32) -> SandboxOutcome.Termination {
         exitCode > 128 ? .signaled(exitCode - 128) : .exited(exitCode)
-    }
-
-    /// Whether the problem directory has a `runs/` folder to hide from the candidate.
-    static func hasRuns(_ problemDirectory: URL) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: problemDirectory.appendingPathComponent("runs").path, isDirectory: &isDirectory)
-            && isDirectory.boolValue
     }
 }
 

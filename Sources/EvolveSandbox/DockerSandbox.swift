@@ -16,7 +16,8 @@ import Glibc
 /// container runtime by default.
 ///
 /// Every container gets: no network (`NetworkMode: none`), a read-only root (the image), the
-/// problem directory read-only at `/problem` with `runs/` hidden under an empty tmpfs, the
+/// problem directory read-only at `/problem` with `runs/`, dot-files and `sandbox.hide` masked, the
+/// evaluator environment (if any) read-only at its host path, the
 /// candidate read-only under `/candidate`, a tmpfs at `/tmp/eval` (the only writable place), user
 /// 65534, no capabilities, `no-new-privileges`, limits on memory (no swap), CPUs, pids, open
 /// files, processes, file size and CPU time. Output is read from the engine's log stream while
@@ -50,6 +51,8 @@ public final class DockerSandbox: Sandbox {
     let base: URL
     let logger: Logger
     private let prepared = Mutex(false)
+    /// An empty read-only file bound over each hidden file of the problem directory.
+    var emptyFile: URL { base.appendingPathComponent("empty") }
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -126,6 +129,8 @@ public final class DockerSandbox: Sandbox {
         do {
             try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
             _ = chmod(base.path, 0o755)
+            try Data().write(to: emptyFile)
+            _ = chmod(emptyFile.path, 0o444)
         } catch {
             throw SandboxError(.setupFailed, "could not create \(base.path): \(error.localizedDescription)")
         }
@@ -287,10 +292,19 @@ public final class DockerSandbox: Sandbox {
             ["Type": "bind", "Source": source, "Target": target, "ReadOnly": true]
         }
         var tmpfs = [ContainerCommand.evalDirectory: "size=\(tmpfsMB)m,mode=1777,nosuid,nodev"]
-        // Runs (the database with every prompt and program) live in the problem directory: hide them.
-        if ContainerCommand.hasRuns(job.problemDirectory) {
-            tmpfs[ContainerCommand.problemDirectory + "/runs"] = "size=16k,mode=755"
+        // What a candidate must not read (runs/, dot-files, sandbox.hide): an empty tmpfs over a
+        // folder, an empty read-only file over a file.
+        var masks: [[String: Any]] = []
+        for hidden in job.hiddenPaths {
+            let destination = ContainerCommand.problemDirectory + "/" + hidden.relativePath
+            if hidden.isDirectory {
+                tmpfs[destination] = "size=16k,mode=755"
+            } else {
+                masks.append(bind(emptyFile.path, destination))
+            }
         }
+        // The evaluator environment and what its interpreter needs, read-only at their host paths.
+        let environmentBinds = (job.environment?.readOnlyPaths ?? []).map { bind($0, $0) }
         // gVisor's own kernel lives in the container's cgroup: allow it room beyond the candidate's share.
         let memory = limits.memoryBytes + (runtime == "runsc" ? 256 << 20 : 0)
         var hostConfiguration: [String: Any] = [
@@ -313,7 +327,7 @@ public final class DockerSandbox: Sandbox {
             "Mounts": [
                 bind(job.problemDirectory.path, ContainerCommand.problemDirectory),
                 bind(candidate.path, ContainerCommand.candidateDirectory),
-            ],
+            ] + masks + environmentBinds,
         ]
         if !runtime.isEmpty { hostConfiguration["Runtime"] = runtime }
         return [
@@ -323,7 +337,7 @@ public final class DockerSandbox: Sandbox {
             "Entrypoint": [""],
             "WorkingDir": ContainerCommand.problemDirectory,
             "User": "65534:65534",
-            "Env": ContainerCommand.environment,
+            "Env": ContainerCommand.environment(for: job),
             "Hostname": "evolve",
             "NetworkDisabled": true,
             "AttachStdin": false,

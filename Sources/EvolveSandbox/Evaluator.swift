@@ -15,11 +15,21 @@ public struct Evaluator: Sendable {
     public var programFileName: String
     /// Per stage, the key that sets its wall clock, named when an evaluation times out.
     public var timeoutKeys: [String] = []
+    /// The evaluator's Python environment (see `EvaluatorEnvironment.prepare`); nil for the sandbox's own.
+    public var environment: EvaluatorEnvironment?
+    /// What of the problem directory a candidate may read.
+    public var visibility: ProblemVisibility
+    /// Takes every API key value out of each result before anyone sees it.
+    public var scrubber: SecretScrubber
 
-    public init(sandbox: any Sandbox, problem: Problem) {
+    /// `scrubber` defaults to the values of the API key variables the problem's `llm` names.
+    public init(sandbox: any Sandbox, problem: Problem, environment: EvaluatorEnvironment? = nil, scrubber: SecretScrubber? = nil) {
         self.sandbox = sandbox
         self.stages = problem.configuration.evaluator.openEvolve.map { [OpenEvolveBridge.stage($0)] } ?? problem.configuration.evaluator.cascade
         self.timeoutKeys = problem.timeoutKeys
+        self.environment = environment
+        self.visibility = ProblemVisibility(hide: problem.configuration.sandbox.hide, expose: problem.configuration.sandbox.expose)
+        self.scrubber = scrubber ?? SecretScrubber(llm: problem.configuration.llm)
         self.goal = problem.configuration.goal
         self.limits = SandboxLimits(problem.configuration.sandbox)
         self.problemDirectory = problem.directory
@@ -28,6 +38,10 @@ public struct Evaluator: Sendable {
     }
 
     public func evaluate(_ program: String) async throws -> EvaluationResult {
+        scrubber.scrub(try await evaluateUnscrubbed(program))
+    }
+
+    func evaluateUnscrubbed(_ program: String) async throws -> EvaluationResult {
         var total = 0.0
         var last: EvaluationResult?
         for (index, stage) in stages.enumerated() {
@@ -35,7 +49,7 @@ public struct Evaluator: Sendable {
             if let timeout = stage.timeout { stageLimits.timeout = timeout }
             let job = SandboxJob(
                 command: stage.command, program: program, programFileName: programFileName,
-                problemDirectory: problemDirectory, limits: stageLimits)
+                problemDirectory: problemDirectory, limits: stageLimits, environment: environment, visibility: visibility)
             let outcome: SandboxOutcome
             do {
                 outcome = try await sandbox.run(job)

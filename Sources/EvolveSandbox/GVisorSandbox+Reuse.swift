@@ -30,14 +30,15 @@ extension GVisorSandbox {
         var problemDirectory: String
         var memoryBytes: Int
         var maxProcesses: Int
-        var masksRuns: Bool
+        var hidden: [HiddenPath]
+        var environment: EvaluatorEnvironment?
     }
 
     func runReused(_ job: SandboxJob) async throws -> SandboxOutcome {
         try await prepare()
         let key = ReuseKey(
             problemDirectory: job.problemDirectory.path, memoryBytes: job.limits.memoryBytes, maxProcesses: job.limits.maxProcesses,
-            masksRuns: ContainerCommand.hasRuns(job.problemDirectory))
+            hidden: job.hiddenPaths, environment: job.environment)
         let sandbox = try idle.withLock { pool in
             if let index = pool.firstIndex(where: { $0.key == key }) { return pool.remove(at: index) }
             return nil
@@ -189,7 +190,7 @@ extension GVisorSandbox {
         let limits = job.limits
         let object: [String: Any] = [
             "argv": ContainerCommand.command(for: job),
-            "env": Dictionary(uniqueKeysWithValues: ContainerCommand.environment.map { entry in
+            "env": Dictionary(uniqueKeysWithValues: ContainerCommand.environment(for: job).map { entry in
                 let parts = entry.split(separator: "=", maxSplits: 1)
                 return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
             }),

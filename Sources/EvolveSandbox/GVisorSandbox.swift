@@ -19,7 +19,8 @@ import SystemPackage
 ///
 /// What a candidate sees: a read-only root made of an empty directory plus read-only binds of
 /// `/usr` (Debian's interpreters and libraries) and a minimal `/etc`; the problem directory
-/// read-only at `/problem` (its working directory) with `runs/` masked; the candidate read-only
+/// read-only at `/problem` (its working directory) with `runs/`, dot-files and `sandbox.hide`
+/// masked; the evaluator environment, if any, read-only at its host path; the candidate read-only
 /// under `/candidate`; a small tmpfs at `/tmp/eval` (the only writable place). It runs as
 /// uid 65534 with no capabilities, no network interface (`--network=none`), rlimits on CPU time,
 /// file size, address space and process count, and cgroup limits on memory, CPU and pids. A wall
@@ -57,6 +58,8 @@ public final class GVisorSandbox: Sandbox {
     var stateDirectory: URL { base.appendingPathComponent("state") }
     var rootfs: URL { base.appendingPathComponent("rootfs") }
     var etc: URL { base.appendingPathComponent("etc") }
+    /// An empty read-only file bound over each hidden file of the problem directory.
+    var emptyFile: URL { base.appendingPathComponent("empty") }
 
     public func checkAvailability() async throws {
         guard FileManager.default.isExecutableFile(atPath: runsc) else {
@@ -95,6 +98,8 @@ public final class GVisorSandbox: Sandbox {
                 try fileManager.createSymbolicLink(atPath: rootfs.appendingPathComponent(link).path, withDestinationPath: target)
             }
             try fileManager.createDirectory(at: etc, withIntermediateDirectories: true)
+            try Data().write(to: emptyFile)
+            _ = chmod(emptyFile.path, 0o444)
             let files = [
                 "passwd": "root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/tmp/eval:/usr/sbin/nologin\n",
                 "group": "root:x:0:\nnogroup:x:65534:\n",
@@ -293,10 +298,10 @@ public final class GVisorSandbox: Sandbox {
             bind("/candidate", bundle.appendingPathComponent("candidate").path),
             ["destination": ContainerCommand.evalDirectory, "type": "bind", "source": bundle.appendingPathComponent("eval").path, "options": ["rbind", "rw", "nosuid", "nodev"]],
         ]
-        // Runs (the database with every prompt and program) live in the problem directory: hide them.
-        if ContainerCommand.hasRuns(job.problemDirectory) {
-            mounts.append(tmpfs("/problem/runs", "16k", "755"))
-        }
+        // What a candidate must not read (runs/, dot-files, sandbox.hide): masked, and the
+        // evaluator environment bound read-only at its host path (see GVisorSandbox+Environment.swift).
+        mounts += hiddenMounts(for: job, tmpfs: { tmpfs($0, "16k", "755") }, bind: bind)
+        mounts += environmentMounts(for: job, bind: bind)
         func rlimit(_ type: String, _ soft: Int, _ hard: Int) -> [String: Any] { ["type": type, "soft": soft, "hard": hard] }
         let period = 100_000
         return [
@@ -306,7 +311,7 @@ public final class GVisorSandbox: Sandbox {
                 "user": ["uid": 65534, "gid": 65534],
                 "args": argv,
                 "cwd": "/problem",
-                "env": ContainerCommand.environment,
+                "env": ContainerCommand.environment(for: job),
                 "capabilities": ["bounding": [], "effective": [], "inheritable": [], "permitted": [], "ambient": []],
                 "rlimits": [
                     rlimit("RLIMIT_NOFILE", 256, 256),

@@ -15,7 +15,8 @@ import SystemPackage
 #endif
 
 /// Runs evaluations as ordinary child processes. It limits them but does not isolate them:
-/// a candidate can read what the user can read. Use it when gVisor is not available and the
+/// a candidate can read what the user can read (dot-files and `runs/` of the problem directory
+/// included: `sandbox.hide` cannot apply here). Use it when gVisor is not available and the
 /// programs are trusted.
 ///
 /// Each evaluation gets a fresh temporary directory (candidate in `candidate/`, writable `eval/`),
@@ -78,8 +79,8 @@ public struct ProcessSandbox: Sandbox {
                 "--as=\(limits.memoryBytes)", "--cpu=\(limits.cpuSeconds):\(limits.cpuSeconds + 1)",
                 "--fsize=\(limits.maxFileBytes)", "--nproc=\(Self.processLimit(limits.maxProcesses))", "--core=0", "--",
             ] + argv
-        let environment: [Environment.Key: String] = [
-            "PATH": searchPath,
+        var variables: [Environment.Key: String] = [
+            "PATH": job.environment?.searchPath(before: searchPath) ?? searchPath,
             "HOME": workspace.evalDirectory.path,
             "TMPDIR": workspace.evalDirectory.path,
             "LANG": "C.UTF-8",
@@ -87,6 +88,9 @@ public struct ProcessSandbox: Sandbox {
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
         ]
+        // The evaluator environment needs no binding here: only its bin first on PATH, and its variables.
+        for (name, value) in job.environment?.variables ?? [:] { variables[Environment.Key(stringLiteral: name)] = value }
+        let environment = variables
         let options = {
             var options = PlatformOptions()
             options.processGroupID = 0  // a new group led by the child, so the wall clock can kill all of it

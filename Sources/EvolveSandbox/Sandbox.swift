@@ -43,14 +43,26 @@ public struct SandboxJob: Sendable, Hashable {
     /// The problem directory: the evaluator's files, readable by the command, which runs there.
     public var problemDirectory: URL
     public var limits: SandboxLimits
+    /// The evaluator's Python environment, provided read-only at its host path; nil for the sandbox's own interpreters.
+    public var environment: EvaluatorEnvironment?
+    /// What of the problem directory the command may read (dot-files and `runs/` are always hidden).
+    public var visibility: ProblemVisibility
 
-    public init(command: CommandLineSpec, program: String, programFileName: String, problemDirectory: URL, limits: SandboxLimits) {
+    public init(
+        command: CommandLineSpec, program: String, programFileName: String, problemDirectory: URL, limits: SandboxLimits,
+        environment: EvaluatorEnvironment? = nil, visibility: ProblemVisibility = .default
+    ) {
         self.command = command
         self.program = program
         self.programFileName = programFileName
         self.problemDirectory = problemDirectory
         self.limits = limits
+        self.environment = environment
+        self.visibility = visibility
     }
+
+    /// The problem directory's paths the sandbox masks, found now (the directory may have changed).
+    public var hiddenPaths: [HiddenPath] { HiddenPath.all(in: problemDirectory, visibility: visibility) }
 }
 
 /// How a sandboxed command ended, with its (capped) output.

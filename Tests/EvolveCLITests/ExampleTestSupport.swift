@@ -73,8 +73,8 @@ func runCommand(
 }
 
 /// The initial program and the best child of the one run in `runDirectory`.
-func startAndBest(runDirectory: String) throws -> (start: Program, best: Program?) {
-    let programs = try SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms()
+func startAndBest(runDirectory: String) async throws -> (start: Program, best: Program?) {
+    let programs = try await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms()
     guard let start = programs.first(where: { $0.origin == .initial }) else { throw ExampleTestError("no initial program in \(runDirectory)") }
     let best = programs.filter { $0.origin == .mutation && $0.result.score != nil }.max { $0.result.score! < $1.result.score! }
     return (start, best)

@@ -37,7 +37,7 @@ struct ExamplesEndToEndTests {
             .components(separatedBy: "description: >-\n  ").last?.prefix(30) ?? ""
         #expect(first.messages.first?.content.contains(description) == true, "system prompt: \(first.messages.first?.content.prefix(300) ?? "")")
 
-        let (start, best) = try startAndBest(runDirectory: runDirectory)
+        let (start, best) = try await startAndBest(runDirectory: runDirectory)
         let startScore = try #require(start.result.score, "the start failed: \(start.result.failureReason ?? "")")
         let child = try #require(best, "no scored child; stdout: \(run.stdout)")
         let childScore = try #require(child.result.score)

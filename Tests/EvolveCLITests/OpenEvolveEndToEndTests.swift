@@ -78,7 +78,7 @@ struct OpenEvolveEndToEndTests {
 
         let runs = problem.url.appendingPathComponent("runs")
         let runName = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
-        let programs = try SQLiteProgramStore(path: runs.appendingPathComponent(runName).appendingPathComponent("evolve.sqlite").path, readOnly: true)
+        let programs = try await SQLiteProgramStore(path: runs.appendingPathComponent(runName).appendingPathComponent("evolve.sqlite").path, readOnly: true)
             .allPrograms()
         // The start: 0.5 / 4 = 0.125 is below stage 1's threshold 0.2, so stage 2 never ran.
         let start = try #require(programs.first { $0.origin == .initial })

@@ -65,6 +65,7 @@ struct DockerSandboxTests {
                 #expect(try await containers(of: sandbox).isEmpty, "\(name): a container is left")
                 #expect(!ProcessTable.contains(sandbox.containerPrefix), "\(name): a process of the container is still running")
                 let scratch = try FileManager.default.contentsOfDirectory(atPath: directory.url.appendingPathComponent("scratch/evolve-docker-\(getpid())").path)
+                    .filter { $0 != "empty" }  // the one empty file bound over each hidden file of the problem directory
                 #expect(scratch.isEmpty, "\(name): candidate folders left: \(scratch)")
                 var after = EngineFootprint.read()
                 for _ in 0..<20 where after != before {
@@ -80,6 +81,18 @@ struct DockerSandboxTests {
     func resultFileAndOutput() async throws {
         try await withEngine { sandbox, _, directory in
             try await HostileBattery.expectContainerContract(sandbox: sandbox, directory: directory)
+        }
+    }
+
+    @Test("an evaluator environment is bound read-only at its host path, with its base interpreter's standard library, and is python3", .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"))
+    func environment() async throws {
+        guard venvAvailable() else { return }
+        try await withEngine { sandbox, _, directory in
+            let environment = try await makeVirtualEnvironment(in: directory.url)
+            let result = try await EvaluatorEnvironmentTests.evaluate(on: sandbox, environment: environment)
+            #expect(result.status == .success, "\(result.failureReason ?? "") \(result.stderrTail)")
+            #expect(result.metrics["prefix"] == .string(environment.root.path), "\(result.metrics)")
+            #expect(result.metrics["virtual_env"] == .string(environment.root.path))
         }
     }
 

@@ -11,15 +11,20 @@ import Glibc
 @Suite("gVisor sandbox: hostile programs", .serialized, .enabled(if: TestEnvironment.runsGVisorTests, "needs runsc, as root"))
 struct GVisorBatteryTests {
     @Test(
-        "each hostile candidate is a recorded failure within timeout + 2 s, leaks nothing, leaves nothing, and good candidates still score",
-        arguments: [1, 50])
-    func battery(reuse: Int) async throws {
+        "each hostile candidate is a recorded failure within timeout + 2 s, leaks nothing, leaves nothing, and good candidates still score (also with an environment bound)",
+        arguments: [(1, false), (50, false), (1, true), (50, true)])
+    func battery(reuse: Int, withEnvironment: Bool) async throws {
         let directory = try TemporaryDirectory(prefix: "evolve-battery")
-        defer { directory.remove() }
+        let outside = try TemporaryDirectory(prefix: "evolve-battery-venv")
+        defer {
+            directory.remove()
+            outside.remove()
+        }
+        let environment = withEnvironment ? try await makeVirtualEnvironment(in: outside.url) : nil
         let root = directory.url.appendingPathComponent("gvisor")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let sandbox = GVisorSandbox(configuration: .init(SandboxConfiguration(gvisor: .init(reuse: reuse)), temporaryRoot: root), logger: testLogger)
-        try await HostileBattery.run(sandbox: sandbox, directory: directory) { name in
+        try await HostileBattery.run(sandbox: sandbox, directory: directory, environment: environment) { name in
             try await expectNothingLeft(sandbox: sandbox, directory: directory.url, after: name, reused: reuse > 1)
         }
         await sandbox.shutdown()

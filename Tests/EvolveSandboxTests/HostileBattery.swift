@@ -52,8 +52,9 @@ enum HostileBattery {
         var description: String { name }
     }
 
-    static func battery(port: Int, homeSecret: String, runSecret: String) -> [Hostile] {
-        [
+    static func battery(port: Int, homeSecret: String, runSecret: String, apiKey: String, environmentRoot: String?) -> [Hostile] {
+        let writeTargets = ["/problem/evil.py", "/usr/evil", "/evil", "/candidate/evil"] + (environmentRoot.map { ["\($0)/evil", "\($0)/bin/evil"] } ?? [])
+        return [
             Hostile(
                 name: "fork bomb",
                 code: "import os\nwhile True:\n    os.fork()\n",
@@ -77,7 +78,7 @@ enum HostileBattery {
                                 f.write(b'x' * (1 << 20))
                     except OSError as e:
                         errors.append(f'tmpfs errno {e.errno}')
-                    for path in ['/problem/evil.py', '/usr/evil', '/evil', '/candidate/evil']:
+                    for path in \(writeTargets):
                         try:
                             open(path, 'w').write('x')
                             errors.append(f'WROTE {path}')
@@ -119,6 +120,28 @@ enum HostileBattery {
 
                     """,
                 statuses: [.invalidResult], reasonMentions: ["nothing readable"]),
+            Hostile(
+                name: "read the problem directory's .env, .git and every file under /problem",
+                code: """
+                    import json, os
+                    paths = ['/problem/.env', '.env', '/problem/.git/config', '/problem/sub/.ssh/id_rsa']
+                    for folder, _, names in os.walk('/problem'):
+                        paths += [os.path.join(folder, name) for name in names]
+                    leaked = []
+                    for path in paths:
+                        try:
+                            if 'dotenv-' + 'secret' in open(path).read():
+                                leaked.append(path)
+                        except OSError:
+                            pass
+                    print(json.dumps({'error': f'leaked from {leaked}' if leaked else 'no secret readable'}))
+
+                    """,
+                statuses: [.invalidResult], reasonMentions: ["no secret readable"]),
+            Hostile(
+                name: "print an API key value Evolve holds to both streams and into the failure reason",
+                code: "import sys\nprint('key: \(apiKey)')\nprint('key: \(apiKey)', file=sys.stderr)\nprint('{\"error\": \"bad key \(apiKey)\"}')\n",
+                statuses: [.invalidResult], reasonMentions: ["bad key [redacted]"]),
             Hostile(
                 name: "result.json as a link to the host's secret",
                 code: "import os\nos.symlink('\(homeSecret)', '/tmp/eval/result.json')\nprint('{\"error\": \"linked\"}')\n",
@@ -166,6 +189,12 @@ enum HostileBattery {
 
     /// A well-behaved candidate that scores 42 only if nothing of an earlier candidate is visible:
     /// no file in /tmp/eval, no shared-memory segment, no process but itself and its ancestors.
+    /// With an environment, the probe also checks that it runs on that environment's interpreter.
+    static func probe(environment: EvaluatorEnvironment?) -> String {
+        guard let environment else { return probe }
+        return "import sys\nif sys.prefix != '\(environment.root.path)':\n    print('{\"error\": \"not the environment: ' + sys.prefix + '\"}')\n    sys.exit(0)\n" + probe
+    }
+
     static let probe = """
         import ctypes, json, os
         left = os.listdir('/tmp/eval') if os.path.isdir('/tmp/eval') else []
@@ -187,9 +216,11 @@ enum HostileBattery {
     /// `runs/`, with a second secret in the host's home, and checks each outcome; `nothingLeft`
     /// checks the backend's own leftovers after each.
     static func run(
-        sandbox: any Sandbox, directory: TemporaryDirectory, nothingLeft: (String) async throws -> Void
+        sandbox: any Sandbox, directory: TemporaryDirectory, environment: EvaluatorEnvironment? = nil,
+        nothingLeft: (String) async throws -> Void
     ) async throws {
         let token = UUID().uuidString
+        let apiKey = "sk-battery-\(token)"
         let homeSecret = "/root/.evolve-battery-\(token)"
         let runSecret = "run-secret-\(token)"
         try "home-secret-\(token)".write(toFile: homeSecret, atomically: true, encoding: .utf8)
@@ -198,13 +229,17 @@ enum HostileBattery {
             "evolve.yaml": "program: candidate.py\nevaluator:\n  command: python3 {program}\nsandbox:\n  timeout: \(Self.timeout)\n  memory_mb: 256\n",
             "candidate.py": "print('{\"score\": 42}')\n",
             "runs/20260101-000000/secret.txt": runSecret,
+            ".env": "OPENAI_API_KEY=dotenv-secret-\(token)\n",
+            ".git/config": "[remote]\n  token = dotenv-secret-\(token)\n",
+            "sub/.ssh/id_rsa": "dotenv-secret-\(token)\n",
         ])
         let problem = try Problem.load(from: directory.url)
         try await sandbox.checkAvailability()
-        let evaluator = Evaluator(sandbox: sandbox, problem: problem)
+        let evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment, scrubber: SecretScrubber(secrets: [apiKey]))
         let listener = try Listener()
 
-        for hostile in Self.battery(port: listener.port, homeSecret: homeSecret, runSecret: runSecret) {
+        let battery = Self.battery(port: listener.port, homeSecret: homeSecret, runSecret: runSecret, apiKey: apiKey, environmentRoot: environment?.root.path)
+        for hostile in battery {
             let started = Date()
             let result = try await evaluator.evaluate(hostile.code)
             let elapsed = Date().timeIntervalSince(started)
@@ -219,7 +254,7 @@ enum HostileBattery {
             #expect(!everything.contains("CONNECTED"), "\(sandbox.name), \(hostile): a connection went through")
             try await nothingLeft(hostile.name)
 
-            let good = try await evaluator.evaluate(Self.probe)
+            let good = try await evaluator.evaluate(Self.probe(environment: environment))
             #expect(good.status == .success && good.score == 42, "\(sandbox.name), a good candidate after \(hostile): \(good.failureReason ?? "")")
         }
         #expect(!listener.wasConnected, "\(sandbox.name): the host's listener saw a connection")

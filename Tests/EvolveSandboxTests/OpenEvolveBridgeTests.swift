@@ -135,7 +135,7 @@ struct OpenEvolveBridgeTests {
 
     /// gVisor (the default backend) where runsc runs; the process sandbox elsewhere outside CI.
     static func sandbox(scratch: URL) -> any Sandbox {
-        gVisorAvailable() ? GVisorSandbox(temporaryRoot: scratch) : ProcessSandbox(temporaryRoot: scratch)
+        TestEnvironment.runsGVisorTests ? GVisorSandbox(configuration: .init(temporaryRoot: scratch), logger: testLogger) : ProcessSandbox(configuration: .init(temporaryRoot: scratch), logger: testLogger)
     }
 
     @Test("the initial program gets the score OpenEvolve's rules give", arguments: cases)

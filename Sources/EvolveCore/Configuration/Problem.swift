@@ -98,6 +98,11 @@ public struct Problem: Sendable {
             }
         }
 
+        if let missing = configuration.environment.missingPath(in: directory) {
+            throw ConfigurationError(
+                file: file.path, line: locate(missing.key.split(separator: ".").map(String.init)), key: missing.key, message: missing.message)
+        }
+
         var templates: [String: String] = [:]
         let promptsDirectory = directory.appendingPathComponent("prompts")
         if let names = try? FileManager.default.contentsOfDirectory(atPath: promptsDirectory.path) {

@@ -13,6 +13,8 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
     public var llm: LLMConfiguration
     public var search: SearchConfiguration
     public var sandbox: SandboxConfiguration
+    /// The evaluator's interpreter: a built or existing Python environment (see `EnvironmentConfiguration`).
+    public var environment: EnvironmentConfiguration
 
     public init(
         description: String = "Improve the program so that it scores higher.",
@@ -22,7 +24,8 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
         evaluator: EvaluatorConfiguration = EvaluatorConfiguration(),
         llm: LLMConfiguration = LLMConfiguration(),
         search: SearchConfiguration = SearchConfiguration(),
-        sandbox: SandboxConfiguration = SandboxConfiguration()
+        sandbox: SandboxConfiguration = SandboxConfiguration(),
+        environment: EnvironmentConfiguration = EnvironmentConfiguration()
     ) {
         self.description = description
         self.program = program
@@ -32,10 +35,11 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
         self.llm = llm
         self.search = search
         self.sandbox = sandbox
+        self.environment = environment
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, program, language, goal, evaluator, llm, search, sandbox
+        case description, program, language, goal, evaluator, llm, search, sandbox, environment
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,7 +55,8 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
             evaluator: try c.value(.evaluator, default: defaults.evaluator),
             llm: try c.value(.llm, default: defaults.llm),
             search: try c.value(.search, default: defaults.search),
-            sandbox: try c.value(.sandbox, default: defaults.sandbox)
+            sandbox: try c.value(.sandbox, default: defaults.sandbox),
+            environment: try c.value(.environment, default: defaults.environment)
         )
     }
 

@@ -23,6 +23,10 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public var cpus: Double
     public var gvisor: GVisor
     public var docker: Docker
+    /// Glob patterns of problem-directory files a candidate must not see, besides dot-files and `runs/`.
+    public var hide: [String]
+    /// When not empty, only these glob patterns of the problem directory are visible to a candidate.
+    public var expose: [String]
 
     /// `sandbox.gvisor`: settings only the gVisor backend reads.
     public struct GVisor: Sendable, Hashable, Codable {
@@ -54,8 +58,10 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public init(
         backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
         maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
-        cpus: Double = 1, gvisor: GVisor = GVisor(), docker: Docker = Docker()
+        cpus: Double = 1, gvisor: GVisor = GVisor(), docker: Docker = Docker(), hide: [String] = [], expose: [String] = []
     ) {
+        self.hide = hide
+        self.expose = expose
         self.backend = backend
         self.timeout = timeout
         self.memoryMB = memoryMB
@@ -71,7 +77,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus, gvisor, docker
+        case backend, timeout, concurrency, cpus, gvisor, docker, hide, expose
         case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
         case cpuSeconds = "cpu_seconds"
@@ -121,8 +127,12 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             tmpfsMB: try c.value(.tmpfsMB, default: d.tmpfsMB),
             cpus: try c.value(.cpus, default: d.cpus),
             gvisor: gvisor,
-            docker: docker
+            docker: docker,
+            hide: try c.value(.hide, default: []),
+            expose: try c.value(.expose, default: [])
         )
+        try c.require(!hide.contains(where: \.isEmpty), .hide, "a hide pattern is empty")
+        try c.require(!expose.contains(where: \.isEmpty), .expose, "an expose pattern is empty")
         try c.require(timeout > 0, .timeout, "the timeout must be a positive number of seconds")
         try c.require(memoryMB >= 16, .memoryMB, "memory_mb must be at least 16")
         try c.require(cpuSeconds >= 1, .cpuSeconds, "cpu_seconds must be at least 1")
