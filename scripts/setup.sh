@@ -17,10 +17,11 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
 }
 
-# The tools Evolve itself runs: python3 for the example evaluators, runsc (gVisor) for the default
+# The tools Evolve itself runs: python3 for the example evaluators (python3-venv builds their
+# environments from requirements.txt), runsc (gVisor) and setpriv (util-linux) for the default
 # sandbox, prlimit (util-linux) for the process sandbox, sqlite3 to open a run's database.
 ensure_runtime() {
-  apt_install python3 runsc util-linux sqlite3
+  apt_install python3 python3-venv runsc util-linux sqlite3
   if ! command -v swift >/dev/null 2>&1; then
     echo "evolve: Swift 6.2 or newer is required (https://www.swift.org/install/linux/)" >&2
     exit 1
