@@ -244,7 +244,7 @@ public final class DockerSandbox: Sandbox {
             oomKilled = state["OOMKilled"] as? Bool ?? false
             if exitCode == nil, let code = state["ExitCode"] as? Int { exitCode = Int32(code) }
         }
-        let reason = stopped.withLock { $0 }
+        var reason = stopped.withLock { $0 }
         // podman's follow stream can end before the last of a container's output under load (seen
         // with two evaluations in flight): once the container has stopped, read its whole log once
         // more and keep whichever copy is longer.
@@ -257,6 +257,10 @@ public final class DockerSandbox: Sandbox {
                 logger.debug("the log stream of \(id) ended \(complete.total - output.total) bytes early; using the stopped container's log")
                 received = complete
             }
+            // The stream ended before the output passed the limit, but the whole log does pass it:
+            // the same failure as if the stream had seen it (measured: a candidate printing 1 GB
+            // was otherwise scored from its truncated tail).
+            if received.total > limits.maxFileBytes { reason = .outputTooLarge }
         }
         await cleanUp()
         guard streamed || reason != nil, let exitCode else {
