@@ -426,6 +426,8 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
         let defaults = try ProblemConfiguration.parse(yaml: "search:\n  strategy: weighted\n  funsearch:\n", file: "evolve.yaml").search
         #expect(defaults.weighted == SearchConfiguration.Weighted() && defaults.funsearch == SearchConfiguration.FunSearch())
         #expect(defaults.spawnAfter == nil && defaults.acceptDelta == nil, "off unless asked for")
+        let many = try ProblemConfiguration.parse(yaml: "search:\n  islands: 12\n  spawn_after: 5\n", file: "evolve.yaml").search
+        #expect(many.maxIslands == 12, "more islands than the default cap need no max_islands")
     }
 
     @Test func nullValuesMeanTheDefault() throws {

@@ -368,7 +368,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     /// Island strategies: a new island, seeded with the best program, after this many children
     /// without a new best; nil never adds islands.
     public var spawnAfter: Int?
-    /// The most islands `spawn_after` may grow the search to.
+    /// The most islands `spawn_after` may grow the search to (in evolve.yaml, at least `islands` unless given).
     public var maxIslands: Int
     /// A child becomes a parent candidate only if it beats its parent by at least this much; nil accepts every scored child.
     public var acceptDelta: Double?
@@ -418,10 +418,11 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let d = SearchConfiguration()
+        let islands = try c.value(.islands, default: d.islands)
         self.init(
             iterations: try c.value(.iterations, default: d.iterations),
             mode: try c.decodeIfPresent(Mutation.Mode.self, forKey: .mode),
-            islands: try c.value(.islands, default: d.islands),
+            islands: islands,
             migrationInterval: try c.value(.migrationInterval, default: d.migrationInterval),
             exploitation: try c.value(.exploitation, default: d.exploitation),
             fitnessProportional: try c.value(.fitnessProportional, default: d.fitnessProportional),
@@ -436,7 +437,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
             weighted: try c.value(.weighted, default: d.weighted),
             funsearch: try c.value(.funsearch, default: d.funsearch),
             spawnAfter: try c.decodeIfPresent(Int.self, forKey: .spawnAfter),
-            maxIslands: try c.value(.maxIslands, default: d.maxIslands),
+            maxIslands: try c.value(.maxIslands, default: max(d.maxIslands, islands)),
             acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta)
         )
         try c.require((spawnAfter ?? 1) >= 1, .spawnAfter, "spawn_after must be at least 1")
