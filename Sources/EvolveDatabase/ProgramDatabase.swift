@@ -15,13 +15,27 @@ public struct ArchiveConfiguration: Sendable, Hashable {
     public var migrationInterval: Int
     public var seed: UInt64
     public var strategy: SearchConfiguration.Strategy
+    public var weighted: SearchConfiguration.Weighted
+    public var funsearch: SearchConfiguration.FunSearch
+    /// Children without a new best after which an island strategy gains an island; nil: never.
+    public var spawnAfter: Int?
+    public var maxIslands: Int
+    /// How much a child must beat its parent by to become a parent candidate; nil: any scored child.
+    public var acceptDelta: Double?
 
     public init(
         goal: Goal = Goal(), islands: Int = 2, features: [String] = ["length", "nesting"], bins: Int = 8,
         featureRanges: [String: ClosedRange<Double>] = [:], exploitation: Double = 0.6, fitnessProportional: Double = 0.25,
         topPrograms: Int = 3, inspirations: Int = 2, migrationInterval: Int = 25, seed: UInt64 = 42,
-        strategy: SearchConfiguration.Strategy = .mapElites
+        strategy: SearchConfiguration.Strategy = .mapElites, weighted: SearchConfiguration.Weighted = .init(),
+        funsearch: SearchConfiguration.FunSearch = .init(), spawnAfter: Int? = nil, maxIslands: Int = SearchConfiguration().maxIslands,
+        acceptDelta: Double? = nil
     ) {
+        self.weighted = weighted
+        self.funsearch = funsearch
+        self.spawnAfter = spawnAfter
+        self.maxIslands = maxIslands
+        self.acceptDelta = acceptDelta
         self.strategy = strategy
         self.goal = goal
         self.islands = islands
@@ -43,28 +57,37 @@ public struct ArchiveConfiguration: Sendable, Hashable {
             featureRanges: search.featureRanges.compactMapValues { $0.count == 2 ? $0[0]...$0[1] : nil },
             exploitation: search.exploitation, fitnessProportional: search.fitnessProportional,
             topPrograms: search.topPrograms, inspirations: search.inspirations,
-            migrationInterval: search.migrationInterval, seed: search.seed, strategy: search.strategy)
+            migrationInterval: search.migrationInterval, seed: search.seed, strategy: search.strategy,
+            weighted: search.weighted, funsearch: search.funsearch, spawnAfter: search.spawnAfter, maxIslands: search.maxIslands,
+            acceptDelta: search.acceptDelta)
     }
 }
 
 
 /// The archive: one `SearchStrategy` (chosen by `search.strategy`) and, around it, what every
-/// strategy shares: duplicate detection by code, the memory of each parent's failed children,
-/// the best program and the starting program.
+/// strategy shares: duplicate detection by code, the memory of each parent's failed children, the
+/// count of each program's children, the best program, the starting program, the acceptance
+/// threshold (`search.accept_delta`) and dynamic islands (`search.spawn_after`).
 ///
 /// Failed programs are remembered (so they are never evaluated again) but never reach the
-/// strategy, so they never become parents.
+/// strategy, so they never become parents; nor do children below the acceptance threshold.
 public struct ProgramDatabase: Sendable {
     public let configuration: ArchiveConfiguration
-    private var strategy: any SearchStrategy
-    private var programs: [ProgramID: Program] = [:]
+    var strategy: any SearchStrategy
+    var programs: [ProgramID: Program] = [:]
     private var hashes: [UInt64: ProgramID] = [:]
     /// The last few failed children of each parent, newest last.
     private var failedChildren: [ProgramID: [ProgramID]] = [:]
     static let failuresKept = 2
+    /// Children of each program, failed ones included, counted as they are added.
+    private var childCounts: [ProgramID: Int] = [:]
     /// Additions since the strategy's last maintenance step.
     private var addedSinceMaintenance = 0
+    /// Children added since the last new best (or the last island spawned).
+    var childrenSinceBest = 0
     public private(set) var best: Program?
+    /// The best program the strategy received: the best a parent can be.
+    private(set) var bestCandidate: Program?
     /// The starting program, the parent of last resort while no program has a score.
     public private(set) var root: Program?
     /// Programs added, failed ones included.
@@ -96,6 +119,9 @@ public struct ProgramDatabase: Sendable {
 
     public var islandCount: Int { strategy.islandCount }
 
+    /// How many children `id` has had, failed ones included.
+    public func childCount(of id: ProgramID) -> Int { childCounts[id, default: 0] }
+
     /// Adds a program (keeping no prompt text in memory; the store has it).
     @discardableResult
     public mutating func add(_ program: Program) -> AddOutcome {
@@ -105,15 +131,18 @@ public struct ProgramDatabase: Sendable {
         programs[program.id] = program
         hashes[codeHash(program.code)] = program.id
         if program.origin == .initial, root == nil { root = program }
+        if program.origin == .mutation, let parent = program.parentID { childCounts[parent, default: 0] += 1 }
+        noteIslandSpawn(program)
         guard let score = program.score else {
             rememberFailure(program)
+            noteStagnation(program, isNewBest: false)
             return AddOutcome(isNewBest: false, isElite: false, cell: nil)
         }
-        var isNewBest = false
-        if best.flatMap({ $0.score }).map({ configuration.goal.isBetter(score, than: $0) }) ?? true {
-            best = program
-            isNewBest = true
-        }
+        let isNewBest = best.flatMap({ $0.score }).map({ configuration.goal.isBetter(score, than: $0) }) ?? true
+        if isNewBest { best = program }
+        noteStagnation(program, isNewBest: isNewBest)
+        guard accepts(program) else { return AddOutcome(isNewBest: isNewBest, isElite: false, cell: nil) }
+        if bestCandidate.flatMap({ $0.score }).map({ configuration.goal.isBetter(score, than: $0) }) ?? true { bestCandidate = program }
         let placement = strategy.add(program)
         return AddOutcome(isNewBest: isNewBest, isElite: placement.isElite, cell: placement.cell)
     }
@@ -131,7 +160,8 @@ public struct ProgramDatabase: Sendable {
 
     /// Chooses a parent, top programs and inspirations for one iteration on `island`.
     public mutating func sample(island: Int) -> Selection? {
-        guard var selection = strategy.sample(island: island, context: SamplingContext(root: root, best: best)) else { return nil }
+        let context = SamplingContext(root: root, best: bestCandidate, childCounts: childCounts)
+        guard var selection = strategy.sample(island: island, context: context) else { return nil }
         selection.failedChildren = (failedChildren[selection.parent.id] ?? []).reversed().compactMap { programs[$0] }
         return selection
     }
@@ -142,12 +172,17 @@ public struct ProgramDatabase: Sendable {
     }
 
     /// Counts one new child; every `maintenanceInterval` children, the strategy's maintenance
-    /// (migration, resets). Returns the programs it made; the caller stores them, then adds them.
+    /// (migration, resets), and after `spawn_after` children without a new best, a new island.
+    /// Returns the programs made; the caller stores them, then adds them.
     public mutating func childAdded(makeID: () -> ProgramID) -> [Program] {
+        var made: [Program] = []
         addedSinceMaintenance += 1
-        guard addedSinceMaintenance >= strategy.maintenanceInterval else { return [] }
-        addedSinceMaintenance = 0
-        return strategy.maintenance(makeID: makeID)
+        if addedSinceMaintenance >= strategy.maintenanceInterval {
+            addedSinceMaintenance = 0
+            made += strategy.maintenance(makeID: makeID)
+        }
+        if let seed = spawnIslandIfStagnant(makeID: makeID) { made.append(seed) }
+        return made
     }
 
     /// The strategy's maintenance step now (ring migration for `map_elites`); the caller adds the programs.

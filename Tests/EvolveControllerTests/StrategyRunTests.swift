@@ -13,7 +13,10 @@ import Testing
 struct StrategyRunTests {
     /// Knapsack with an evaluator that scores a program by its number of `# variant` lines, so
     /// that every child of the best program is a new best.
-    func run(_ strategy: SearchConfiguration.Strategy, iterations: Int = 8, modelConcurrency: Int = 2) async throws -> [Program] {
+    func run(
+        _ strategy: SearchConfiguration.Strategy, iterations: Int = 8, modelConcurrency: Int = 2,
+        _ configure: (inout SearchConfiguration) -> Void = { _ in }
+    ) async throws -> [Program] {
         let directory = try TemporaryDirectory(prefix: "evolve-strategy")
         defer { directory.remove() }
         try directory.copyContents(of: PackagePaths.knapsackExample)
@@ -24,6 +27,7 @@ struct StrategyRunTests {
         problem.configuration.search.iterations = iterations
         problem.configuration.goal.target = nil
         problem.configuration.llm.concurrency = modelConcurrency
+        configure(&problem.configuration.search)
         problem.configuration.sandbox.concurrency = 1
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
@@ -70,5 +74,31 @@ struct StrategyRunTests {
         let programs = try await run(.mapElites)
         #expect(programs.filter { $0.origin == .migration }.count >= 1, "the second island starts from a copy")
         #expect(Set(programs.filter { $0.origin == .mutation }.map(\.island)) == [0, 1], "iterations alternate between the islands")
+    }
+
+    @Test("weighted: parents drawn over one flat archive, none of them chosen every time")
+    func weighted() async throws {
+        let programs = try await run(.weighted, iterations: 10)
+        let children = programs.filter { $0.origin == .mutation }
+        #expect(children.count == 10)
+        #expect(programs.filter { $0.origin == .migration }.isEmpty, "one flat archive: no island copies")
+        let parents = Set(children.compactMap(\.parentID))
+        #expect(parents.count >= 3, "children of several parents: \(parents.count)")
+    }
+
+    @Test("funsearch: two islands, the weaker one reset to a copy of the other's best")
+    func funsearch() async throws {
+        let programs = try await run(.funsearch, iterations: 8) { $0.funsearch.resetInterval = 4 }
+        let children = programs.filter { $0.origin == .mutation }
+        #expect(children.count == 8)
+        #expect(Set(children.map(\.island)) == [0, 1], "iterations alternate between the islands")
+        let copies = programs.filter { $0.origin == .migration }
+        // The seed copy of island 1, then one reset copy after the 4th and the 8th child.
+        #expect(copies.count == 3, "\(copies.map { "\($0.parentID!) → island \($0.island)" })")
+        for reset in copies.dropFirst() {
+            let original = try #require(programs.first { $0.id == reset.parentID })
+            #expect(original.island != reset.island, "a reset copies the other island's best")
+            #expect(reset.code == original.code)
+        }
     }
 }

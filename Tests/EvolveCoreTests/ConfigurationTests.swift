@@ -127,6 +127,36 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
             line: 3, key: "search.fitness_proportional", mentions: ["must not exceed 1"]
         ),
         BadProblem(
+            name: "unknown key under a strategy's section",
+            yaml: "search:\n  strategy: funsearch\n  funsearch:\n    reset_intervall: 10\n",
+            line: 4, key: "search.funsearch.reset_intervall", mentions: ["unknown key", "did you mean `reset_interval`?"]
+        ),
+        BadProblem(
+            name: "a non-positive weighted lambda",
+            yaml: "search:\n  weighted:\n    lambda: 0\n",
+            line: 3, key: "search.weighted.lambda", mentions: ["positive"]
+        ),
+        BadProblem(
+            name: "a zero temperature period",
+            yaml: "search:\n  funsearch:\n    temperature_period: 0\n",
+            line: 3, key: "search.funsearch.temperature_period", mentions: ["at least 1"]
+        ),
+        BadProblem(
+            name: "spawn_after with a strategy that keeps no islands",
+            yaml: "search:\n  strategy: weighted\n  spawn_after: 10\n",
+            line: 3, key: "search.spawn_after", mentions: ["map_elites or funsearch"]
+        ),
+        BadProblem(
+            name: "max_islands below islands",
+            yaml: "search:\n  islands: 4\n  max_islands: 3\n",
+            line: 3, key: "search.max_islands", mentions: ["at least `islands` (4)"]
+        ),
+        BadProblem(
+            name: "a negative acceptance threshold",
+            yaml: "search:\n  accept_delta: -0.5\n",
+            line: 2, key: "search.accept_delta", mentions: ["at least 0"]
+        ),
+        BadProblem(
             name: "temperature out of range",
             yaml: "llm:\n  model: qwen3:8b\n  temperature: 9\n",
             line: 3, key: "llm.temperature", mentions: ["between 0 and 5"]
@@ -370,6 +400,34 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
         #expect(nested.sandbox.tmpfsMB == 7)
         let defaults = try ProblemConfiguration.parse(yaml: "sandbox:\n  gvisor:\n  docker:\n", file: "evolve.yaml")
         #expect(defaults.sandbox == SandboxConfiguration())
+    }
+
+    @Test func strategySectionsDecodeAndDefault() throws {
+        let yaml = """
+            search:
+              strategy: funsearch
+              spawn_after: 12
+              max_islands: 5
+              accept_delta: 0.25
+              weighted:
+                lambda: 2.5
+              funsearch:
+                reset_interval: 30
+                temperature: 0.3
+                temperature_period: 40
+                cluster_precision: 0.01
+
+            """
+        let search = try ProblemConfiguration.parse(yaml: yaml, file: "evolve.yaml").search
+        #expect(search.strategy == .funsearch)
+        #expect(search.weighted == SearchConfiguration.Weighted(lambda: 2.5))
+        #expect(search.funsearch == SearchConfiguration.FunSearch(resetInterval: 30, temperature: 0.3, temperaturePeriod: 40, clusterPrecision: 0.01))
+        #expect(search.spawnAfter == 12 && search.maxIslands == 5 && search.acceptDelta == 0.25)
+        let defaults = try ProblemConfiguration.parse(yaml: "search:\n  strategy: weighted\n  funsearch:\n", file: "evolve.yaml").search
+        #expect(defaults.weighted == SearchConfiguration.Weighted() && defaults.funsearch == SearchConfiguration.FunSearch())
+        #expect(defaults.spawnAfter == nil && defaults.acceptDelta == nil, "off unless asked for")
+        let many = try ProblemConfiguration.parse(yaml: "search:\n  islands: 12\n  spawn_after: 5\n", file: "evolve.yaml").search
+        #expect(many.maxIslands == 12, "more islands than the default cap need no max_islands")
     }
 
     @Test func nullValuesMeanTheDefault() throws {

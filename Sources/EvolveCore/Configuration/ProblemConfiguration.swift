@@ -344,6 +344,10 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         case random
         /// Baseline: every child is a mutation of the best program so far.
         case greedy
+        /// Sigmoid-scaled score divided by (1 + children), over the whole archive.
+        case weighted
+        /// Islands without migration, the weaker half reseeded periodically; softmax over score clusters.
+        case funsearch
     }
 
     public var strategy: Strategy
@@ -373,13 +377,31 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     public var seed: UInt64
     /// Children longer than this many characters are rejected before evaluation.
     public var maxCodeLength: Int
+    /// `weighted`'s settings.
+    public var weighted: Weighted
+    /// `funsearch`'s settings.
+    public var funsearch: FunSearch
+    /// Island strategies: a new island, seeded with the best program, after this many children
+    /// without a new best; nil never adds islands.
+    public var spawnAfter: Int?
+    /// The most islands `spawn_after` may grow the search to (in evolve.yaml, at least `islands` unless given).
+    public var maxIslands: Int
+    /// A child becomes a parent candidate only if it beats its parent by at least this much; nil accepts every scored child.
+    public var acceptDelta: Double?
 
     public init(
         iterations: Int = 100, mode: Mutation.Mode? = nil, islands: Int = 2, migrationInterval: Int = 25,
         exploitation: Double = 0.6, fitnessProportional: Double = 0.25, features: [String] = ["length", "nesting"],
         bins: Int = 8, featureRanges: [String: [Double]] = [:], topPrograms: Int = 3, inspirations: Int = 2,
-        seed: UInt64 = 42, maxCodeLength: Int = 40_000, strategy: Strategy = .mapElites
+        seed: UInt64 = 42, maxCodeLength: Int = 40_000, strategy: Strategy = .mapElites,
+        weighted: Weighted = Weighted(), funsearch: FunSearch = FunSearch(), spawnAfter: Int? = nil, maxIslands: Int = 8,
+        acceptDelta: Double? = nil
     ) {
+        self.weighted = weighted
+        self.funsearch = funsearch
+        self.spawnAfter = spawnAfter
+        self.maxIslands = maxIslands
+        self.acceptDelta = acceptDelta
         self.strategy = strategy
         self.iterations = iterations
         self.mode = mode
@@ -403,15 +425,20 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         case featureRanges = "feature_ranges"
         case topPrograms = "top_programs"
         case maxCodeLength = "max_code_length"
+        case weighted, funsearch
+        case spawnAfter = "spawn_after"
+        case maxIslands = "max_islands"
+        case acceptDelta = "accept_delta"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let d = SearchConfiguration()
+        let islands = try c.value(.islands, default: d.islands)
         self.init(
             iterations: try c.value(.iterations, default: d.iterations),
             mode: try c.decodeIfPresent(Mutation.Mode.self, forKey: .mode),
-            islands: try c.value(.islands, default: d.islands),
+            islands: islands,
             migrationInterval: try c.value(.migrationInterval, default: d.migrationInterval),
             exploitation: try c.value(.exploitation, default: d.exploitation),
             fitnessProportional: try c.value(.fitnessProportional, default: d.fitnessProportional),
@@ -422,8 +449,19 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
             inspirations: try c.value(.inspirations, default: d.inspirations),
             seed: try c.value(.seed, default: d.seed),
             maxCodeLength: try c.value(.maxCodeLength, default: d.maxCodeLength),
-            strategy: try c.value(.strategy, default: d.strategy)
+            strategy: try c.value(.strategy, default: d.strategy),
+            weighted: try c.value(.weighted, default: d.weighted),
+            funsearch: try c.value(.funsearch, default: d.funsearch),
+            spawnAfter: try c.decodeIfPresent(Int.self, forKey: .spawnAfter),
+            maxIslands: try c.value(.maxIslands, default: max(d.maxIslands, islands)),
+            acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta)
         )
+        try c.require((spawnAfter ?? 1) >= 1, .spawnAfter, "spawn_after must be at least 1")
+        try c.require(
+            spawnAfter == nil || strategy.hasIslands, .spawnAfter,
+            "spawn_after adds islands, and `\(strategy.rawValue)` keeps none: use it with map_elites or funsearch")
+        try c.require(maxIslands >= islands, .maxIslands, "max_islands must be at least `islands` (\(islands))")
+        try c.require(acceptDelta.map { $0.isFinite && $0 >= 0 } ?? true, .acceptDelta, "accept_delta must be a number of at least 0")
         try c.require(iterations >= 0, .iterations, "iterations cannot be negative")
         try c.require(islands >= 1, .islands, "there must be at least one island")
         try c.require(migrationInterval >= 1, .migrationInterval, "the migration interval must be at least 1")

@@ -34,7 +34,7 @@ public struct BaselineStrategy: SearchStrategy {
     }
 
     public func topPrograms(island: Int?, limit: Int) -> [Program] {
-        scored.sorted { configuration.goal.isBetter($0.score!, than: $1.score!) }.prefix(limit).map { $0 }
+        scored.best(limit, goal: configuration.goal)
     }
 
     public var occupiedCells: [Int] { [scored.count] }

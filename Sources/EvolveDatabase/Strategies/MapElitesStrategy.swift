@@ -16,7 +16,8 @@ import Foundation
 /// - otherwise (exploration): an occupied cell c with probability (1 + v_c)⁻¹ / Σ (1 + v_d)⁻¹,
 ///   where v_c counts how often the cell was sampled or filled, favouring under-visited cells.
 /// Islands are sampled round-robin (iteration n on island n mod islands); every
-/// `migration_interval` additions, each island's best moves to the next island (a ring).
+/// `migration_interval` additions, each island's best moves to the next island (a ring). With
+/// `spawn_after`, islands the archive layer spawns join the ring.
 public struct MapElitesStrategy: SearchStrategy {
     public let configuration: ArchiveConfiguration
     private var islands: [Island]
@@ -45,20 +46,16 @@ public struct MapElitesStrategy: SearchStrategy {
     public var islandCount: Int { islands.count }
 
     public func seedCopies(of initial: Program, makeID: () -> ProgramID) -> [Program] {
-        (1..<islands.count).map { island in
-            var copy = initial
-            copy.id = makeID()
-            copy.parentID = initial.id
-            copy.origin = .migration
-            copy.island = island
-            return copy
-        }
+        (1..<islands.count).map { initial.copy(toIsland: $0, id: makeID()) }
     }
 
     /// Files a scored program in its island's grid.
     public mutating func add(_ program: Program) -> Placement {
         guard let score = program.score else { return Placement(isElite: false, cell: nil) }
         programs[program.id] = program
+        if configuration.spawnAfter != nil, program.island >= islands.count {
+            islands += Array(repeating: Island(), count: program.island - islands.count + 1)
+        }
         let islandIndex = min(max(program.island, 0), islands.count - 1)
         successfulIDs.append(program.id)
         islands[islandIndex].members.append(program.id)
@@ -129,14 +126,7 @@ public struct MapElitesStrategy: SearchStrategy {
             let hash = codeHash(program.code)
             let holdsSame = islands[destination].codeHashes.contains(hash)
             if holdsSame { continue }
-            var migrant = program
-            migrant.id = makeID()
-            migrant.parentID = program.id
-            migrant.origin = .migration
-            migrant.iteration = 0
-            migrant.island = destination
-            migrant.createdAt = Date()
-            result.append(migrant)
+            result.append(program.copy(toIsland: destination, id: makeID()))
         }
         return result
     }
@@ -218,13 +208,5 @@ public struct MapElitesStrategy: SearchStrategy {
         }
     }
 
-    private mutating func pick(_ weights: [Double]) -> Int {
-        let total = weights.reduce(0, +)
-        var target = Double.random(in: 0..<total, using: &rng)
-        for (index, weight) in weights.enumerated() {
-            target -= weight
-            if target < 0 { return index }
-        }
-        return weights.count - 1
-    }
+    private mutating func pick(_ weights: [Double]) -> Int { rng.index(weightedBy: weights) }
 }

@@ -4,12 +4,15 @@ import EvolveCore
 public struct SamplingContext: Sendable {
     /// The starting program.
     public var root: Program?
-    /// The best scored program of the whole run.
+    /// The best scored program of the whole run that may be a parent.
     public var best: Program?
+    /// How many children each program has had, failed ones included.
+    public var childCounts: [ProgramID: Int]
 
-    public init(root: Program?, best: Program?) {
+    public init(root: Program?, best: Program?, childCounts: [ProgramID: Int] = [:]) {
         self.root = root
         self.best = best
+        self.childCounts = childCounts
     }
 }
 
@@ -37,7 +40,8 @@ public protocol SearchStrategy: Sendable {
     func island(forIteration iteration: Int) -> Int
     /// Copies of the starting program that the other islands start from.
     func seedCopies(of initial: Program, makeID: () -> ProgramID) -> [Program]
-    /// Files a scored program.
+    /// Files a scored program. A copy (origin `migration`) on an island the strategy does not have
+    /// yet adds that island when `search.spawn_after` is set.
     mutating func add(_ program: Program) -> Placement
     /// Chooses the parent, top programs and inspirations for one iteration on `island`.
     mutating func sample(island: Int, context: SamplingContext) -> Selection?
@@ -66,6 +70,8 @@ extension SearchConfiguration.Strategy {
         case .mapElites: return MapElitesStrategy(configuration: configuration)
         case .random: return BaselineStrategy(configuration: configuration, parent: .root)
         case .greedy: return BaselineStrategy(configuration: configuration, parent: .best)
+        case .weighted: return WeightedStrategy(configuration: configuration)
+        case .funsearch: return FunSearchStrategy(configuration: configuration)
         }
     }
 }
