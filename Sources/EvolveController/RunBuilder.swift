@@ -92,8 +92,9 @@ public struct RunBuilder: Sendable {
         }
         let directory = try locateRun()
         let (store, eventLog) = try await open(directory, llm: llm)
-        let controller = Controller(
-            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger)
+        var settings = RunSettings(problem.configuration)
+        if let budget = overrides.budget { settings.budget = budget }
+        let controller = Controller(problem: problem, llm: llm, sandbox: sandbox, store: store, settings: settings, logger: logger)
         return Run(problem: problem, directory: directory, controller: controller, llm: llm, sandbox: sandbox, store: store, eventLog: eventLog)
     }
 

@@ -21,6 +21,8 @@ public struct RunOverrides: Sendable, Hashable {
     public var resume: Bool
     /// Where to keep the run; nil means `DIR/runs/<start time>`.
     public var runDirectory: String?
+    /// Limits on model calls, tokens, cost, evaluator seconds and wall clock (experiments set them).
+    public var budget: RunBudget?
 
     public init(
         iterations: Int? = nil, target: Double? = nil, model: String? = nil, provider: LLMConfiguration.Provider? = nil,
