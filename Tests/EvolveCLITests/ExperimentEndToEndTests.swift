@@ -61,6 +61,7 @@ struct ExperimentEndToEndTests {
         let markdown = try String(contentsOf: out.url.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(markdown.contains("## knapsack") && markdown.contains("## three_numbers"))
         #expect(markdown.contains("Mann-Whitney"))
+        print(markdown)
 
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.url.appendingPathComponent("report.json"))) as? [String: Any]
         let problems = try #require(report?["problems"] as? [[String: Any]])

@@ -28,7 +28,8 @@ public struct RunMeasurement: Sendable, Hashable, Codable {
     public var rejections: [String: Int]
     /// Distinct cells of the feature grid filled by successful programs.
     public var cells: Int
-    /// From the starting program to the last stored call or program.
+    /// From the start of the starting program's evaluation to the last stored call or program
+    /// (across sessions, so a resumed run's pause counts too).
     public var wallSeconds: Double
     public var evaluatorSeconds: Double
 
@@ -98,7 +99,8 @@ extension RunMeasurement {
             tokens.append(total)
         }
         let evaluated = programs.filter { $0.origin != .migration }
-        let start = initial?.createdAt ?? attempts.first?.createdAt ?? Date()
+        // The starting program is stored once evaluated: the run began that long before.
+        let start = initial.map { $0.createdAt.addingTimeInterval(-$0.result.duration) } ?? attempts.first?.createdAt ?? Date()
         let end = max(attempts.last?.createdAt ?? start, programs.map(\.createdAt).max() ?? start)
         self.init(
             problem: problem, variant: variant, seed: seed, directory: directory, goal: goal, initialScore: initial?.score, best: best,
