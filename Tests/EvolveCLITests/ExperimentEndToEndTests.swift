@@ -150,6 +150,33 @@ struct ExperimentEndToEndTests {
         #expect(!second.stderr.contains("started knapsack/map_elites/seed-1"), "the first run is not started again")
     }
 
+    @Test("on the process sandbox, runs go two at a time, and every run finishes")
+    func parallelRuns() async throws {
+        let out = try TemporaryDirectory(prefix: "evolve-experiment-jobs")
+        defer { out.remove() }
+        let server = try await Self.server()
+        defer { Task { await server.shutdown() } }
+        let run = try runEvolve(
+            ["experiment", Self.spec.path, "--out", out.url.path, "--ollama-url", server.url, "--sandbox", "process", "--jobs", "2"],
+            timeout: 240)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains(", 2 running, "), "\(run.stderr)")
+        #expect(run.stderr.contains("experiment: 12/12 done, 0 running, 0 left"))
+        print("smoke experiment, process sandbox, 2 runs at a time: \(String(format: "%.1f", run.seconds)) s")
+    }
+
+    @Test("a spec with an unknown key stops before any run, naming the file and line (exit 2)")
+    func invalidSpec() throws {
+        let directory = try TemporaryDirectory(prefix: "evolve-experiment-spec")
+        defer { directory.remove() }
+        try directory.write(["spec.yaml": "problems: [\(PackagePaths.knapsackExample.path)]\nvariant: [{name: x}]\nbudget: {model_calls: 2}\n"])
+        let run = try runEvolve(["experiment", directory.url.appendingPathComponent("spec.yaml").path, "--out", directory.url.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("spec.yaml:2: "), "\(run.stderr)")
+        #expect(run.stderr.contains("did you mean `variants`"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("runs").path))
+    }
+
     static func programCount(_ run: URL) async throws -> Int {
         try await SQLiteProgramStore(path: run.appendingPathComponent("evolve.sqlite").path).allPrograms().count
     }
