@@ -72,14 +72,17 @@ public actor Controller {
         // A resumed run's cost budget counts what the earlier sessions spent, answers whose
         // iterations were never finished included.
         spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
-        var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: spent)
+        let usage = try await budgetUsage(finished: finished)
+        var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: spent, usage: usage)
         state.start(targetReached: database.best?.score.map(problem.configuration.goal.reachesTarget) ?? false)
         await withTaskGroup(of: Work.self) { group in
             while true {
                 if Task.isCancelled { state.interrupt() }
+                state.clock(elapsed: started.duration(to: .now).inSeconds)
                 startWork(&state, in: &group)
                 guard let work = await group.next() else { break }
                 state.release(work.slot)
+                record(work, in: &state)
                 do {
                     try await handle(work, state: &state)
                 } catch {

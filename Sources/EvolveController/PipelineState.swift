@@ -18,11 +18,14 @@ public struct PipelineState<Pending: Sendable>: Sendable {
         /// Consecutive model errors, or consecutive sandbox errors, that stop the run.
         public var maxConsecutiveHarnessFailures: Int
         public var costBudget: Double?
+        /// Limits on model calls, tokens, cost, evaluator seconds and wall clock (see PipelineState+Budget.swift).
+        public var budget: RunBudget
 
         public init(
             iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, maxConsecutiveHarnessFailures: Int = 5,
-            costBudget: Double? = nil
+            costBudget: Double? = nil, budget: RunBudget = RunBudget()
         ) {
+            self.budget = budget
             self.iterations = iterations
             self.modelConcurrency = modelConcurrency
             self.evaluationConcurrency = evaluationConcurrency
@@ -49,12 +52,17 @@ public struct PipelineState<Pending: Sendable>: Sendable {
     public private(set) var failure: String?
     /// What the run's model answers have cost, earlier sessions included.
     public private(set) var spent: Double
+    /// Model calls, tokens and evaluator seconds used, earlier sessions included.
+    public internal(set) var usage: BudgetUsage
+    /// Seconds since this session started, as last told by `clock(elapsed:)`.
+    public internal(set) var elapsedSeconds = 0.0
     private var consecutiveModelErrors = 0
     private var consecutiveSandboxErrors = 0
     private var cancelledWork = false
 
-    public init(limits: Limits, finished: Set<Int> = [], spent: Double = 0) {
+    public init(limits: Limits, finished: Set<Int> = [], spent: Double = 0, usage: BudgetUsage = BudgetUsage()) {
         self.limits = limits
+        self.usage = usage
         self.finished = finished
         self.finishedBefore = finished
         self.spent = spent
@@ -75,11 +83,12 @@ public struct PipelineState<Pending: Sendable>: Sendable {
             requestStop(.budgetSpent)
         }
         checkCostBudget()
+        checkRunBudget()
     }
 
     /// The next iteration to generate, holding a model slot, or nil if none may start now.
     public mutating func issueGeneration() -> Int? {
-        guard stop == nil, modelsInFlight < limits.modelConcurrency, issued < budget,
+        guard stop == nil, modelsInFlight < limits.modelConcurrency, issued < budget, !runBudgetReached,
             pending.count + evaluationsInFlight < limits.evaluationConcurrency + limits.modelConcurrency
         else { return nil }
         while finishedBefore.contains(cursor) { cursor += 1 }
@@ -171,6 +180,7 @@ public struct PipelineState<Pending: Sendable>: Sendable {
             requestStop(.budgetSpent)
         }
         checkCostBudget()
+        checkRunBudget()
     }
 
     /// True once, when the run has stopped and the work still running must be cancelled.
@@ -186,7 +196,7 @@ public struct PipelineState<Pending: Sendable>: Sendable {
         }
     }
 
-    private mutating func requestStop(_ reason: StopReason) {
+    mutating func requestStop(_ reason: StopReason) {
         if stop == nil { stop = reason }
     }
 }

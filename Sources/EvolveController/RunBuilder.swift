@@ -105,9 +105,10 @@ public struct RunBuilder: Sendable {
         }
         let directory = try locateRun()
         let (store, eventLog) = try await open(directory, llm: llm)
+        var settings = RunSettings(problem.configuration)
+        if let budget = overrides.budget { settings.budget = budget }
         let controller = Controller(
-            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger,
-            environment: environment)
+            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: settings, logger: logger, environment: environment)
         return Run(problem: problem, directory: directory, controller: controller, llm: llm, sandbox: sandbox, store: store, eventLog: eventLog)
     }
 

@@ -23,6 +23,8 @@ public struct RunOverrides: Sendable, Hashable {
     public var runDirectory: String?
     /// The configuration file, when not DIR/evolve.yaml or DIR/config.yaml (an OpenEvolve config or an evolve.yaml).
     public var configurationFile: String?
+    /// Limits on model calls, tokens, cost, evaluator seconds and wall clock (experiments set them).
+    public var budget: RunBudget?
 
     public init(
         iterations: Int? = nil, target: Double? = nil, model: String? = nil, provider: LLMConfiguration.Provider? = nil,

@@ -21,6 +21,8 @@ public struct RunSettings: Sendable {
     public var requestRetries: Int
     /// Stop once the model answers have cost this much (needs prices in `llm.models`).
     public var costBudget: Double?
+    /// Limits on model calls, tokens, cost, evaluator seconds and wall clock; the first reached stops the run.
+    public var budget = RunBudget()
     public var maxCodeLength: Int
 
     public init(
@@ -73,6 +75,6 @@ extension RunSettings {
     var limits: PipelineState<Candidate>.Limits {
         .init(
             iterations: iterations, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency,
-            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, costBudget: costBudget)
+            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, costBudget: costBudget, budget: budget)
     }
 }

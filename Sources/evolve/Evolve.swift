@@ -18,7 +18,7 @@ struct Evolve: AsyncParsableCommand {
             backend is unavailable; 5 nothing to show or resume; 64 bad command-line usage; 130 interrupted \
             (the run is saved: continue it with --resume).
             """,
-        subcommands: [RunCommand.self, BestCommand.self, InitCommand.self]
+        subcommands: [RunCommand.self, BestCommand.self, InitCommand.self, ExperimentCommand.self, ReportCommand.self, CompareCommand.self]
     )
 }
 

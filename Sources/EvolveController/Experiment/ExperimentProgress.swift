@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+
+/// Counts an experiment's runs (done, running, failed, left) and says each change in one line.
+final class ExperimentProgress: Sendable {
+    struct Counts: Sendable {
+        var done = 0
+        var running = 0
+        var failed: [(run: String, message: String)] = []
+    }
+
+    let total: Int
+    private let counts: Mutex<Counts>
+    private let say: @Sendable (String) -> Void
+
+    init(total: Int, done: Int, say: @escaping @Sendable (String) -> Void) {
+        self.total = total
+        self.counts = Mutex(Counts(done: done))
+        self.say = say
+    }
+
+    var snapshot: Counts { counts.withLock { $0 } }
+
+    func started(_ run: String) {
+        counts.withLock { $0.running += 1 }
+        report("started \(run)")
+    }
+
+    func finished(_ run: String, _ what: String) {
+        counts.withLock {
+            $0.running -= 1
+            $0.done += 1
+        }
+        report("\(run): \(what)")
+    }
+
+    func failed(_ run: String, _ message: String) {
+        counts.withLock {
+            $0.running -= 1
+            $0.failed.append((run, message))
+        }
+        report("\(run) failed: \(message)")
+    }
+
+    /// A run that stopped the whole experiment (its setup failed).
+    func aborted() {
+        counts.withLock { $0.running -= 1 }
+    }
+
+    func report(_ event: String) {
+        let counts = snapshot
+        let failures = counts.failed.isEmpty ? "" : ", \(counts.failed.count) failed"
+        let left = total - counts.done - counts.running - counts.failed.count
+        say("experiment: \(counts.done)/\(total) done, \(counts.running) running, \(left) left\(failures) — \(event)")
+    }
+}

@@ -1,0 +1,66 @@
+import EvolveCore
+import Foundation
+
+extension ExperimentReport {
+    /// The report as Markdown: one section per problem, with a table per measure.
+    public func markdown(title: String = "Experiment report") -> String {
+        var lines = ["# \(title)", "", "\(runs.count) runs. \(method)", ""]
+        for problem in problems {
+            lines += section(problem)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func section(_ problem: ProblemSummary) -> [String] {
+        let target = problem.target.map { ", target \(Self.number($0))" } ?? ""
+        var lines = ["## \(problem.problem)", "", "Goal: \(problem.direction.rawValue)\(target). Plot: `\(problem.problem).svg`.", ""]
+        lines.append("| variant | seeds | " + budgets.map { "best @\($0) calls" }.joined(separator: " | ") + " |")
+        lines.append("|---|---|" + budgets.map { _ in "---|" }.joined())
+        for variant in problem.variants {
+            let cells = budgets.map { calls in variant.bestAtCalls[String(calls)].map(Self.spread) ?? "–" }
+            lines.append("| \(variant.variant) | \(variant.seeds.count) | " + cells.joined(separator: " | ") + " |")
+        }
+        lines += ["", "| variant | reached target | calls to target | tokens to target | answers → children | rejections | cells | wall s | evaluator s |"]
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        for variant in problem.variants {
+            let share = variant.successShare.map { "\(variant.reachedTarget)/\(variant.seeds.count) (\(Self.percent($0)))" } ?? "no target"
+            let rate = variant.childRate.map { "\(variant.children)/\(variant.answers) (\(Self.percent($0)))" } ?? "–"
+            let rejections = variant.rejections.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let columns = [
+                variant.variant, share, variant.callsToTarget.map(Self.interval) ?? "–", variant.tokensToTarget.map(Self.interval) ?? "–",
+                rate, rejections.isEmpty ? "none" : rejections, variant.cells.map(Self.spread) ?? "–",
+                variant.wallSeconds.map(Self.spread) ?? "–", variant.evaluatorSeconds.map(Self.spread) ?? "–",
+            ]
+            lines.append("| " + columns.joined(separator: " | ") + " |")
+        }
+        if !problem.comparisons.isEmpty {
+            lines += ["", "Pairwise, best score at \(problem.comparisonCalls) model calls (Mann-Whitney U, two-sided):", ""]
+            lines += ["| variants | medians | better by median | U | p |", "|---|---|---|---|---|"]
+            for comparison in problem.comparisons {
+                let medians = "\(comparison.firstMedian.map(Self.number) ?? "–") vs \(comparison.secondMedian.map(Self.number) ?? "–")"
+                let test = comparison.test
+                let p = test.map { String(format: "%.3g", $0.p) + ($0.exact ? " (exact)" : " (normal approx.)") } ?? "–"
+                lines.append(
+                    "| \(comparison.first) vs \(comparison.second) | \(medians) | \(comparison.better ?? "tie") | "
+                        + "\(test.map { Self.number($0.u) } ?? "–") | \(p) |")
+            }
+        }
+        lines.append("")
+        return lines
+    }
+
+    static func spread(_ spread: Spread) -> String {
+        "\(number(spread.median)) [\(number(spread.q1)), \(number(spread.q3))]"
+    }
+
+    static func interval(_ interval: Interval) -> String {
+        "\(number(interval.median)) (95% CI \(number(interval.low))–\(number(interval.high)), n=\(interval.seeds))"
+    }
+
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e12 { return String(Int(value)) }
+        return String(format: "%.4g", value)
+    }
+
+    static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
+}

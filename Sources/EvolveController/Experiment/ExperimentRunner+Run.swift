@@ -1,0 +1,111 @@
+import EvolveCore
+import EvolveDatabase
+import Foundation
+import Logging
+
+extension ExperimentRunner {
+    /// Runs every unfinished run, then writes the report into the output directory.
+    public func run() async throws -> Outcome {
+        let runs = try plan()
+        let todo = runs.filter { !$0.isFinished }
+        let progress = ExperimentProgress(total: runs.count, done: runs.count - todo.count, say: self.progress)
+        if todo.count < runs.count { progress.report("\(runs.count - todo.count) runs finished earlier are kept") }
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        if let calls = spec.budget.modelCalls {
+            try "\(calls)\n".write(to: output.appendingPathComponent(Self.budgetFileName), atomically: true, encoding: .utf8)
+        }
+        let width = concurrency(for: todo)
+        if width < (jobs ?? spec.concurrency), width == 1 {
+            progress.report("one run at a time (the bundled model and the gVisor backend serve one run per process)")
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = todo.makeIterator()
+            func startNext(_ group: inout ThrowingTaskGroup<Void, any Error>) {
+                guard let run = next.next() else { return }
+                progress.started(run.label)
+                group.addTask {
+                    do {
+                        let summary = try await execute(run)
+                        progress.finished(run.label, "\(summary.reason.rawValue), best \(summary.best?.score.map { "\($0)" } ?? "none")")
+                    } catch let error as RunSetupError where error.code != .store {
+                        progress.aborted()
+                        throw error
+                    } catch {
+                        progress.failed(run.label, "\(error)")
+                    }
+                }
+            }
+            for _ in 0..<width { startNext(&group) }
+            while try await group.next() != nil { startNext(&group) }
+        }
+        let report = try await Self.report(of: runs, maxCalls: spec.budget.modelCalls)
+        try report.write(to: output, title: "Experiment \(spec.file.deletingPathExtension().lastPathComponent)")
+        let counts = progress.snapshot
+        return Outcome(finished: counts.done, skipped: runs.count - todo.count, failed: counts.failed, report: report)
+    }
+
+    /// One run: new, or resumed when its directory already holds a database. An interrupted run
+    /// leaves no marker, so the next start resumes it.
+    func execute(_ planned: PlannedRun) async throws -> RunSummary {
+        var overrides = runOverrides
+        overrides.resume = planned.directory.exists
+        overrides.runDirectory = planned.directory.url.path
+        let builder = RunBuilder(problem: planned.problem, overrides: overrides, environment: environment, logger: logger)
+        let summary = try await builder.withRun { run in try await run.execute(signals: [], logger: logger) }
+        if summary.reason != .interrupted {
+            let marker = FinishedMarker(
+                reason: summary.reason.rawValue, iterations: summary.iterations, bestScore: summary.best?.score,
+                programs: summary.programs, sessionSeconds: summary.elapsedSeconds, finishedAt: Date())
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            try encoder.encode(marker).write(to: planned.markerURL, options: .atomic)
+        }
+        return summary
+    }
+
+    /// The report of the runs that have a database.
+    static func report(of runs: [PlannedRun], maxCalls: Int?) async throws -> ExperimentReport {
+        var measurements: [RunMeasurement] = []
+        for run in runs where run.directory.exists {
+            measurements.append(try await RunMeasurement.read(run.directory, problem: run.problemName, variant: run.variant, seed: run.seed))
+        }
+        return ExperimentReport(runs: measurements, maxCalls: maxCalls)
+    }
+
+    /// Recomputes the report of an experiment directory from its run databases (`evolve report`).
+    public static func report(experiment directory: URL) async throws -> ExperimentReport {
+        let runs = directory.appendingPathComponent(runsFolder)
+        var measurements: [RunMeasurement] = []
+        let fileManager = FileManager.default
+        for problem in try fileManager.contentsOfDirectory(atPath: runs.path).sorted() where !problem.hasPrefix(".") {
+            let problemURL = runs.appendingPathComponent(problem)
+            for variant in (try? fileManager.contentsOfDirectory(atPath: problemURL.path))?.sorted() ?? [] where !variant.hasPrefix(".") {
+                let variantURL = problemURL.appendingPathComponent(variant)
+                let seeds = ((try? fileManager.contentsOfDirectory(atPath: variantURL.path)) ?? [])
+                    .compactMap { name in name.hasPrefix("seed-") ? UInt64(name.dropFirst(5)) : nil }.sorted()
+                for seed in seeds {
+                    let run = RunDirectory(url: variantURL.appendingPathComponent("seed-\(seed)"))
+                    guard run.exists else { continue }
+                    measurements.append(try await RunMeasurement.read(run, problem: problem, variant: variant, seed: seed))
+                }
+            }
+        }
+        let budget = (try? String(contentsOf: directory.appendingPathComponent(budgetFileName), encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return ExperimentReport(runs: measurements, maxCalls: budget)
+    }
+
+    /// Holds the experiment's model-call budget, so that `evolve report` reports the same budgets.
+    public static let budgetFileName = "model_call_budget"
+}
+
+/// What `finished.json` records about a run that ended.
+struct FinishedMarker: Codable {
+    var reason: String
+    var iterations: Int
+    var bestScore: Double?
+    var programs: Int
+    var sessionSeconds: Double
+    var finishedAt: Date
+}

@@ -1,0 +1,134 @@
+import EvolveCore
+import EvolveDatabase
+import Foundation
+
+/// What one run did, read from its database: the best score after each model call, and the
+/// counts the report aggregates.
+public struct RunMeasurement: Sendable, Hashable, Codable {
+    public var problem: String
+    public var variant: String
+    public var seed: UInt64
+    public var directory: String
+    public var goal: Goal
+    /// The starting program's score.
+    public var initialScore: Double?
+    /// `best[k]`: the best score among the starting program and the children of the first
+    /// `k + 1` model calls (in the order the calls were stored).
+    public var best: [Double?]
+    /// `tokens[k]`: prompt plus completion tokens of the first `k + 1` calls (0 where the server reported none).
+    public var tokens: [Int]
+    /// True when no call of the run had token counts.
+    public var tokensUnknown: Bool
+    public var modelCalls: Int
+    /// Answers received (calls that did not fail).
+    public var answers: Int
+    /// Answers that became evaluated children.
+    public var children: Int
+    /// Calls that did not become a child, by kind (rejection reasons, duplicate, model_error).
+    public var rejections: [String: Int]
+    /// Distinct cells of the feature grid filled by successful programs.
+    public var cells: Int
+    /// From the start of the starting program's evaluation to the last stored call or program
+    /// (across sessions, so a resumed run's pause counts too).
+    public var wallSeconds: Double
+    public var evaluatorSeconds: Double
+
+    /// The best score after `calls` model calls (the whole run's best when it made fewer).
+    public func best(atCalls calls: Int) -> Double? {
+        guard calls > 0, !best.isEmpty else { return initialScore }
+        return best[min(calls, best.count) - 1]
+    }
+
+    /// The first call count at which the best score reached the goal's target (0: the start did).
+    public var callsToTarget: Int? {
+        guard goal.target != nil else { return nil }
+        if let initialScore, goal.reachesTarget(initialScore) { return 0 }
+        return best.firstIndex { $0.map(goal.reachesTarget) ?? false }.map { $0 + 1 }
+    }
+
+    public var tokensToTarget: Int? {
+        guard !tokensUnknown, let calls = callsToTarget else { return nil }
+        return calls == 0 ? 0 : tokens[calls - 1]
+    }
+
+    public var reachedTarget: Bool { callsToTarget != nil }
+}
+
+extension RunMeasurement {
+    /// Reads the run in `directory`; `problem`, `variant` and `seed` default to the run's own
+    /// problem directory name, search strategy and seed.
+    public static func read(
+        _ directory: RunDirectory, problem: String? = nil, variant: String? = nil, seed: UInt64? = nil
+    ) async throws -> RunMeasurement {
+        let store = try SQLiteProgramStore(path: directory.databasePath)
+        let info = try await store.runInfo()
+        let configuration = info.configuration ?? ProblemConfiguration()
+        let programs = try await store.allPrograms()
+        var attempts: [AttemptRecord] = []
+        for iteration in try await store.finishedIterations().sorted() {
+            attempts += try await store.attempts(iteration: iteration)
+        }
+        attempts.sort { ($0.createdAt, $0.iteration, $0.attempt) < ($1.createdAt, $1.iteration, $1.attempt) }
+        return RunMeasurement(
+            problem: problem ?? info.problemDirectory.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "problem",
+            variant: variant ?? configuration.search.strategy.rawValue, seed: seed ?? configuration.search.seed,
+            directory: directory.url.path, configuration: configuration, programs: programs, attempts: attempts)
+    }
+
+    init(
+        problem: String, variant: String, seed: UInt64, directory: String, configuration: ProblemConfiguration, programs: [Program],
+        attempts: [AttemptRecord]
+    ) {
+        let goal = configuration.goal
+        let initial = programs.first { $0.origin == .initial }
+        let children = Dictionary(programs.filter { $0.origin == .mutation }.map { ($0.iteration, $0) }, uniquingKeysWith: { a, _ in a })
+        var current = initial?.score
+        var best: [Double?] = [], tokens: [Int] = [], total = 0, counted = false
+        var rejections: [String: Int] = [:], answers = 0, accepted = 0
+        for attempt in attempts {
+            if attempt.outcome != .modelError { answers += 1 }
+            if attempt.outcome == .accepted, let child = children[attempt.iteration] {
+                accepted += 1
+                if let score = child.score, current.map({ goal.isBetter(score, than: $0) }) ?? true { current = score }
+            } else if attempt.outcome != .accepted {
+                rejections[attempt.kind ?? attempt.outcome.rawValue, default: 0] += 1
+            }
+            if attempt.promptTokens != nil || attempt.completionTokens != nil { counted = true }
+            total += (attempt.promptTokens ?? 0) + (attempt.completionTokens ?? 0)
+            best.append(current)
+            tokens.append(total)
+        }
+        let evaluated = programs.filter { $0.origin != .migration }
+        // The starting program is stored once evaluated: the run began that long before.
+        let start = initial.map { $0.createdAt.addingTimeInterval(-$0.result.duration) } ?? attempts.first?.createdAt ?? Date()
+        let end = max(attempts.last?.createdAt ?? start, programs.map(\.createdAt).max() ?? start)
+        self.init(
+            problem: problem, variant: variant, seed: seed, directory: directory, goal: goal, initialScore: initial?.score, best: best,
+            tokens: tokens, tokensUnknown: !counted, modelCalls: attempts.count, answers: answers, children: accepted,
+            rejections: rejections, cells: Self.cells(of: evaluated, search: configuration.search),
+            wallSeconds: end.timeIntervalSince(start), evaluatorSeconds: evaluated.reduce(0) { $0 + $1.result.duration })
+    }
+
+    /// Distinct cells of the run's feature grid among its successful programs: each feature's
+    /// range is its configured one, else the range the run's programs span, cut into `bins`.
+    static func cells(of programs: [Program], search: SearchConfiguration) -> Int {
+        let scored = programs.filter { $0.score != nil }
+        guard !search.features.isEmpty else { return Set(scored.map(\.code)).count }
+        var ranges: [String: (Double, Double)] = [:]
+        for name in search.features {
+            if let range = search.featureRanges[name], range.count == 2 {
+                ranges[name] = (range[0], range[1])
+            } else {
+                let values = scored.compactMap { $0.features[name] }
+                ranges[name] = (values.min() ?? 0, values.max() ?? 0)
+            }
+        }
+        let keys = scored.map { program in
+            search.features.map { name -> Int in
+                guard let value = program.features[name], let range = ranges[name], range.1 > range.0 else { return 0 }
+                return min(search.bins - 1, max(0, Int((value - range.0) / (range.1 - range.0) * Double(search.bins))))
+            }
+        }
+        return Set(keys).count
+    }
+}
