@@ -35,7 +35,11 @@ struct Tmux {
         ((try? run(["list-sessions", "-F", "#{session_name}"])) ?? "").contains(session)
     }
 
+    /// Kills the pane's process, then the server. The pane is killed first because SIGHUP, which
+    /// kill-server sends it, may be ignored (a test run under nohup passes that on), and the
+    /// server waits for its panes.
     func killServer() {
+        if let pid = Int32((try? format("#{pane_pid}")) ?? "") { kill(pid, SIGKILL) }
         _ = try? run(["kill-server"])
     }
 
