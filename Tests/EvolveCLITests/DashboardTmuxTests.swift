@@ -26,22 +26,13 @@ struct DashboardTmuxTests {
         "the dashboard shows the best score and the last children; Ctrl-C saves the run and gives back a clean terminal with the summary",
         .enabled(if: Tmux.isInstalled || TestEnvironment.isCI, "needs tmux"))
     func dashboardUnderTmux() async throws {
-        let problem = try knapsackProblem()
+        let (problem, server) = try await slowKnapsack()
         defer { problem.remove() }
-        // Each evaluation takes a little while, so the run lasts until Ctrl-C.
-        try problem.write(["slow_evaluate.py": "import sys, time, runpy\ntime.sleep(0.3)\nsys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"])
-        let yaml = problem.url.appendingPathComponent("evolve.yaml")
-        try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 slow_evaluate.py {program}")
-            .write(to: yaml, atomically: true, encoding: .utf8)
-        let server = try await LoopbackLLMServer.start { .answer(Self.answer($0.index)) }
         defer { Task { await server.shutdown() } }
         let runDirectory = problem.url.appendingPathComponent("runs/dashboard").path
-        let arguments = ["run", problem.url.path, "--ollama-url", server.url, "--run-dir", runDirectory, "--iterations", "1000"]
-        let command = ([PackagePaths.evolveBinary.path] + arguments + sandboxFallback(for: arguments)).map(shellQuoted).joined(separator: " ")
-
         let tmux = Tmux()
         defer { tmux.killServer() }
-        try tmux.start("unset OLLAMA_HOST; \(command); echo \"evolve exited $?\"; sleep 600", width: 120, height: 40)
+        try startEvolve(in: tmux, problem: problem, server: server, runDirectory: runDirectory)
 
         // The dashboard: the best score, and children with their outcomes, on the alternate screen.
         let frame = try await waitFor(tmux, timeout: 90) { screen in
@@ -75,6 +66,49 @@ struct DashboardTmuxTests {
         let events = try String(contentsOfFile: runDirectory + "/events.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(events.last?.contains("\"type\":\"run_finished\"") == true)
         #expect(events.last?.contains("\"reason\":\"interrupted\"") == true)
+    }
+
+    @Test(
+        "a second Ctrl-C right after the first quits at once, and the terminal is clean on that path too",
+        .enabled(if: Tmux.isInstalled || TestEnvironment.isCI, "needs tmux"))
+    func secondCtrlC() async throws {
+        let (problem, server) = try await slowKnapsack()
+        defer { problem.remove() }
+        defer { Task { await server.shutdown() } }
+        let tmux = Tmux()
+        defer { tmux.killServer() }
+        try startEvolve(in: tmux, problem: problem, server: server, runDirectory: problem.url.appendingPathComponent("runs/twice").path)
+        _ = try await waitFor(tmux, timeout: 90) { $0.contains("last children") && $0.contains("success") }
+        try tmux.sendKeys("C-c")
+        try await Task.sleep(for: .milliseconds(20))
+        try tmux.sendKeys("C-c")
+        // Whichever Ctrl-C ends it (the graceful stop may finish first), it exits with 130 on a clean screen.
+        let after = try await waitFor(tmux, timeout: 30) { $0.contains("evolve exited") }
+        #expect(after.contains("evolve exited 130"), "\(after)")
+        print(after.contains("stopping now") ? "note: the second Ctrl-C quit at once" : "note: the graceful stop finished before the second Ctrl-C")
+        #expect(!after.contains("last children"), "no dashboard frame is left: \(after)")
+        #expect(try tmux.format("#{alternate_on}") == "0")
+        #expect(try tmux.format("#{cursor_flag}") == "1")
+        #expect(!(try tmux.capture(ansi: true)).contains("\u{1B}["))
+    }
+
+    /// A knapsack copy whose evaluations take a little while, and a scripted model.
+    private func slowKnapsack() async throws -> (TemporaryDirectory, LoopbackLLMServer) {
+        let problem = try knapsackProblem()
+        // Each evaluation takes a little while, so the run lasts until Ctrl-C.
+        try problem.write(["slow_evaluate.py": "import sys, time, runpy\ntime.sleep(0.3)\nsys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"])
+        let yaml = problem.url.appendingPathComponent("evolve.yaml")
+        try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 slow_evaluate.py {program}")
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let server = try await LoopbackLLMServer.start { .answer(Self.answer($0.index)) }
+        return (problem, server)
+    }
+
+    /// Starts `evolve run` in the tmux session (120 × 40); the pane then prints its exit status and stays.
+    private func startEvolve(in tmux: Tmux, problem: TemporaryDirectory, server: LoopbackLLMServer, runDirectory: String) throws {
+        let arguments = ["run", problem.url.path, "--ollama-url", server.url, "--run-dir", runDirectory, "--iterations", "1000"]
+        let command = ([PackagePaths.evolveBinary.path] + arguments + sandboxFallback(for: arguments)).map(shellQuoted).joined(separator: " ")
+        try tmux.start("unset OLLAMA_HOST; \(command); echo \"evolve exited $?\"; sleep 600", width: 120, height: 40)
     }
 
     /// The pane's text once `condition` holds, or the last one seen after `timeout` seconds (recorded as an issue).
