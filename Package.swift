@@ -125,5 +125,6 @@ let package = Package(
             name: "EvolveDatabaseTests", dependencies: ["EvolveDatabase"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], swiftSettings: strict),
         .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase"], swiftSettings: strict),
+        .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore"], swiftSettings: strict),
     ]
 )

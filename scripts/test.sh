@@ -5,8 +5,8 @@ source "$(dirname "$0")/setup.sh"
 cd "$evolve_root"
 ensure_runtime
 # The Docker backend's tests run against podman's Docker-compatible service (with runsc), and read
-# the engine's state with curl.
-apt_install podman curl
+# the engine's state with curl. The terminal dashboard's test runs `evolve run` inside tmux.
+apt_install podman curl tmux
 # The examples' evaluators, as the gVisor sandbox sees them (its root is the host's /usr): numpy,
 # scipy and scikit-learn for Debian's python3, and the Rust, C++ and JavaScript toolchains.
 apt_install python3-numpy python3-scipy python3-sklearn rustc g++ nodejs

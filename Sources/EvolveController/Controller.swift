@@ -28,6 +28,8 @@ public actor Controller {
     /// What the run's model answers have cost so far, earlier sessions of a resumed run included.
     var spent = 0.0
     var evaluations = 0
+    /// The work in flight last announced with `workInFlight`.
+    var announcedInFlight = EvolutionEvent.WorkInFlight(modelCalls: 0, evaluations: 0, waiting: 0)
 
     /// The run's events, for any number of subscribers: `controller.events.subscribe()`.
     public nonisolated let events = EventBus()
@@ -109,6 +111,16 @@ public actor Controller {
         while let candidate = state.issueEvaluation() {
             group.addTask { await self.evaluate(candidate) }
         }
+        announceInFlight(state)
+    }
+
+    /// Emits `workInFlight` when the counts differ from the last ones emitted.
+    private func announceInFlight(_ state: PipelineState<Candidate>) {
+        let now = EvolutionEvent.WorkInFlight(
+            modelCalls: state.modelsInFlight, evaluations: state.evaluationsInFlight, waiting: state.pending.count)
+        guard now != announcedInFlight else { return }
+        announcedInFlight = now
+        emit(.workInFlight(now))
     }
 
     /// The evaluate stage: the candidate's score, or why it has none.

@@ -23,6 +23,7 @@ extension EvolutionEvent {
         case .mutationRejected(let data): return data
         case .migration(let data): return data
         case .modelFault(let data): return data
+        case .workInFlight(let data): return data
         case .runFinished(let data): return data
         }
     }

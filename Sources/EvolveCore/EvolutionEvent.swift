@@ -12,7 +12,20 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
     case migration(Migration)
     /// A model request failed; `willRetry` tells whether it is tried again.
     case modelFault(ModelFault)
+    /// The work in flight changed: model requests, evaluations, and children waiting for an evaluation slot.
+    case workInFlight(WorkInFlight)
     case runFinished(RunFinished)
+
+    public struct WorkInFlight: Sendable, Hashable, Codable {
+        public var modelCalls: Int
+        public var evaluations: Int
+        public var waiting: Int
+        public init(modelCalls: Int, evaluations: Int, waiting: Int) {
+            self.modelCalls = modelCalls
+            self.evaluations = evaluations
+            self.waiting = waiting
+        }
+    }
 
     public struct ModelFault: Sendable, Hashable, Codable {
         public var model: String

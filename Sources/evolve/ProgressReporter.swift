@@ -71,7 +71,7 @@ final class ProgressReporter: Sendable {
                 return fault.willRetry ? nil : status(state, detail: "model request failed: \(fault.kind)")
             case .migration(let migration):
                 return status(state, detail: "migration: island \(migration.from) → \(migration.to)")
-            case .runFinished:
+            case .workInFlight, .runFinished:
                 return nil
             }
         }

@@ -60,6 +60,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the final summary.")
     var quiet = false
 
+    @Flag(name: .customLong("no-dashboard"), help: "On a terminal, show the one-line progress instead of the live dashboard.")
+    var noDashboard = false
+
     @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .warning
 
@@ -84,11 +87,11 @@ struct RunCommand: AsyncParsableCommand {
                 notice: { if !quiet { printError($0) } })
             let configuration = builder.problem.configuration
             let summary = try await builder.withRun { run in
-                let progress = ProgressReporter(goal: configuration.goal, iterations: configuration.search.iterations, quiet: quiet)
+                let progress = display(configuration)
                 let consumer = progress.follow(run.events.subscribe())
                 defer { progress.finish() }
                 do {
-                    let summary = try await run.execute(logger: logger, onShutdown: SecondSignal.exitOnNext)
+                    let summary = try await run.execute(logger: logger, onShutdown: { progress.stopping() })
                     await consumer.value
                     return (summary, run.directory)
                 } catch {
@@ -114,6 +117,14 @@ struct RunCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitStatus.harnessFailure
         }
+    }
+
+    /// The live dashboard on a terminal (unless --quiet or --no-dashboard), else the progress line.
+    private func display(_ configuration: ProblemConfiguration) -> any RunDisplay {
+        if !quiet, !noDashboard, TerminalScreen.isInteractive() {
+            return Dashboard(goal: configuration.goal, iterations: configuration.search.iterations, islands: configuration.search.islands)
+        }
+        return ProgressReporter(goal: configuration.goal, iterations: configuration.search.iterations, quiet: quiet)
     }
 
     private var overrides: RunOverrides {

@@ -12,11 +12,16 @@ enum SecondSignal {
         let source: any DispatchSourceSignal
     }
 
-    @Sendable static func exitOnNext() {
-        printError("\nstopping: finishing in-flight work, killing evaluations and saving the run (Ctrl-C again to quit at once)")
+    static let stoppingMessage = "stopping: finishing in-flight work, killing evaluations and saving the run (Ctrl-C again to quit at once)"
+
+    /// Prints what happens now (when `announce`), and makes the next signal leave the dashboard's
+    /// screen, if one is open, and exit with 130.
+    @Sendable static func exitOnNext(announce: Bool = true) {
+        if announce { printError("\n" + stoppingMessage) }
         let made = [SIGINT, SIGTERM].map { number in
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                TerminalScreen.closeOpenScreen()
                 printError("stopping now")
                 exit(130)
             }

@@ -124,6 +124,11 @@ struct ControllerTests {
         #expect(finished.bestScore == 275)
         let added = log.compactMap { if case .programAdded(let a) = $0 { return a } else { return nil } }
         #expect(added.count == (try await store.allPrograms().filter { $0.origin != .migration }.count))
+        // The work in flight, as a dashboard shows it: within the limits, evaluations seen, none left at the end.
+        let inFlight = log.compactMap { if case .workInFlight(let w) = $0 { return w } else { return nil } }
+        #expect(inFlight.allSatisfy { $0.modelCalls <= 2 && $0.evaluations <= 2 })
+        #expect(inFlight.contains { $0.evaluations > 0 } && inFlight.contains { $0.modelCalls > 0 })
+        #expect(inFlight.last.map { $0.modelCalls == 0 && $0.evaluations == 0 } == true)
     }
 
     @Test("cancelling the run kills running evaluations at once and stores nothing half-done")
