@@ -5,8 +5,8 @@ source "$(dirname "$0")/setup.sh"
 cd "$evolve_root"
 ensure_runtime
 # The Docker backend's tests run against podman's Docker-compatible service (with runsc), and read
-# the engine's state with curl.
-apt_install podman curl
+# the engine's state with curl. The web page's tests drive Debian's headless Chromium through chromedriver.
+apt_install podman curl chromium chromium-driver
 swift build --build-tests
 # Suites run one after another: several check wall-clock bounds (a killed sandbox within its
 # timeout + 2 s), which suites competing for 2 cores would blur. Serially it takes about 80 s.
