@@ -94,11 +94,27 @@ public final class HeadlessChromium: Sendable {
         try data.write(to: file)
     }
 
-    /// Ends the session, chromedriver and the HTTP client.
+    /// Starts a browser, hands it to `body`, and quits it after, whatever happened.
+    public static func with<T>(_ body: (HeadlessChromium) async throws -> T) async throws -> T {
+        let browser = try await start()
+        do {
+            let result = try await body(browser)
+            await browser.quit()
+            return result
+        } catch {
+            await browser.quit()
+            throw error
+        }
+    }
+
+    /// Ends the session (the browser), chromedriver (SIGKILL if it is still there after 5 s) and
+    /// the HTTP client, without blocking a thread.
     public func quit() async {
         _ = try? await command("DELETE", "", nil)
         driver.terminate()
-        driver.waitUntilExit()
+        let deadline = Date().addingTimeInterval(5)
+        while driver.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
         try? await client.shutdown()
     }
 

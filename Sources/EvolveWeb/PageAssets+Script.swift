@@ -119,7 +119,7 @@ extension PageAssets {
       let y0 = Math.min(...s), y1 = Math.max(...s);
       if (y0 === y1) { y0 -= 1; y1 += 1; }
       const X = scale(x0, x1, M.l, W - M.r), Y = scale(y0, y1, H - M.b, M.t);
-      axes(root, W, H, M, ticks(x0, x1, X, 5, (v) => axis === "seconds" ? duration(v) : Math.round(v)), ticks(y0, y1, Y, 4, fmt),
+      axes(root, W, H, M, ticks(x0, x1, X, axis === "seconds" ? 5 : Math.max(1, Math.min(5, Math.round(x1 - x0))), (v) => axis === "seconds" ? duration(v) : Math.round(v)), ticks(y0, y1, Y, 4, fmt),
         axis === "seconds" ? "wall clock" : axis === "index" ? "evaluation" : "iteration");
       let best = null; const line = [];
       points.forEach((p, i) => {
@@ -272,7 +272,7 @@ extension PageAssets {
       let y0 = Math.min(...ys), y1 = Math.max(...ys); if (y0 === y1) { y0 -= 1; y1 += 1; }
       const X = scale(0, x1, M.l, W - M.r), Y = scale(y0, y1, H - M.b, M.t);
       const root = svg("svg", { viewBox: `0 0 ${W} ${H}` });
-      axes(root, W, H, M, ticks(0, x1, X, 5, Math.round), ticks(y0, y1, Y, 4, fmt), "evaluation");
+      axes(root, W, H, M, ticks(0, x1, X, Math.max(1, Math.min(5, Math.round(x1))), Math.round), ticks(y0, y1, Y, 4, fmt), "evaluation");
       const legend = el("div", { class: "legend" });
       curves.forEach((c, i) => {
         const colour = palette[i % palette.length];

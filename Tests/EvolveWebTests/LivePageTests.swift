@@ -20,35 +20,35 @@ struct LivePageTests {
         let address = try #require(try await run.address(), "stderr: \(run.stderr)")
         #expect(run.stderr.contains("watch the run at \(address.absoluteString)"))
 
-        let browser = try await HeadlessChromium.start()
-        defer { Task { await browser.quit() } }
-        try await browser.open(address.absoluteString + "#view=lineage")
-        let ready = try await browser.wait(until: "document.body.dataset.ready === 'true'")
-        let pageError = try await browser.evaluate("document.body.dataset.error")
-        #expect(ready, "page error: \(pageError)")
-        #expect(try await browser.evaluate("document.getElementById('live-badge').hidden") == "false")
-        // A marker a reload would erase.
-        _ = try await browser.evaluate("window.__sameLoad = 'yes'")
-        let before = Int(try await browser.evaluate("document.querySelectorAll('#lineage-tree g.node').length")) ?? 0
-        #expect(try await browser.wait(until: "document.querySelectorAll('#lineage-tree g.node').length > \(before) + 1", timeout: 60))
-        #expect(try await browser.evaluate("window.__sameLoad") == "yes", "the page reloaded")
-        try await browser.screenshot(to: screenshotFile("page-live-lineage"))
+        try await HeadlessChromium.with { browser in
+            try await browser.open(address.absoluteString + "#view=lineage")
+            let ready = try await browser.wait(until: "document.body.dataset.ready === 'true'")
+            let pageError = try await browser.evaluate("document.body.dataset.error")
+            #expect(ready, "page error: \(pageError)")
+            #expect(try await browser.evaluate("document.getElementById('live-badge').hidden") == "false")
+            // A marker a reload would erase.
+            _ = try await browser.evaluate("window.__sameLoad = 'yes'")
+            let before = Int(try await browser.evaluate("document.querySelectorAll('#lineage-tree g.node').length")) ?? 0
+            #expect(try await browser.wait(until: "document.querySelectorAll('#lineage-tree g.node').length > \(before) + 1", timeout: 60))
+            #expect(try await browser.evaluate("window.__sameLoad") == "yes", "the page reloaded")
+            try await browser.screenshot(to: screenshotFile("page-live-lineage"))
 
-        let metrics = try await get(address.absoluteString + "metrics")
-        #expect(metrics.status == 200)
-        for name in [
-            #"evolve_evaluations{status="success"}"#, "evolve_model_calls", "evolve_tokens{kind=\"prompt\"}",
-            "evolve_model_seconds_bucket", "evolve_evaluation_seconds_bucket", "evolve_archive_size", "evolve_best_score 249",
-        ] {
-            #expect(metrics.body.contains(name), "no \(name) in /metrics:\n\(metrics.body)")
+            let metrics = try await get(address.absoluteString + "metrics")
+            #expect(metrics.status == 200)
+            for name in [
+                #"evolve_evaluations{status="success"}"#, "evolve_model_calls", "evolve_tokens{kind=\"prompt\"}",
+                "evolve_model_seconds_bucket", "evolve_evaluation_seconds_bucket", "evolve_archive_size", "evolve_best_score 249",
+            ] {
+                #expect(metrics.body.contains(name), "no \(name) in /metrics:\n\(metrics.body)")
+            }
+
+            // The run ends (its budget), and the page's server with it.
+            #expect(try await run.waitForExit(timeout: 120), "stderr: \(run.stderr)")
+            #expect(run.process.terminationStatus == 0, "stderr: \(run.stderr)")
+            let store = try SQLiteProgramStore(path: problem.url.appendingPathComponent("runs/first/evolve.sqlite").path, readOnly: true)
+            #expect(try await store.finishedIterations().count == 14)
+            await #expect(throws: (any Error).self) { _ = try await get(address.absoluteString + "api/runs") }
         }
-
-        // The run ends (its budget), and the page's server with it.
-        #expect(try await run.waitForExit(timeout: 120), "stderr: \(run.stderr)")
-        #expect(run.process.terminationStatus == 0, "stderr: \(run.stderr)")
-        let store = try SQLiteProgramStore(path: problem.url.appendingPathComponent("runs/first/evolve.sqlite").path, readOnly: true)
-        #expect(try await store.finishedIterations().count == 14)
-        await #expect(throws: (any Error).self) { _ = try await get(address.absoluteString + "api/runs") }
     }
 }
 
@@ -66,19 +66,19 @@ struct PageSafetyTests {
         let server = try EvolveProcess(["serve", knapsack.run.path, "--port", "0"])
         defer { server.stop() }
         let address = try #require(try await server.address(), "stderr: \(server.stderr)")
-        let browser = try await HeadlessChromium.start()
-        defer { Task { await browser.quit() } }
-        try await browser.open(address.absoluteString + "#program=\(hostile.id)")
-        #expect(try await browser.wait(until: "document.body.dataset.ready === 'true'"))
-        #expect(try await browser.wait(until: "document.getElementById('program-code').textContent.length > 0"))
-        #expect(try await browser.evaluate("document.getElementById('program-code').textContent").contains(Self.payload))
-        #expect(try await browser.evaluate("document.getElementById('program-answer').textContent").contains(Self.payload))
-        #expect(try await browser.evaluate("document.getElementById('program-diff').textContent").contains(Self.payload))
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(try await browser.evaluate("document.querySelectorAll('img').length") == "0")
-        #expect(try await browser.evaluate("typeof window.__xss") == "undefined")
-        #expect(try await browser.evaluate("document.title").hasPrefix("Evolve"))
-        try await browser.screenshot(to: screenshotFile("page-xss"))
+        try await HeadlessChromium.with { browser in
+            try await browser.open(address.absoluteString + "#program=\(hostile.id)")
+            #expect(try await browser.wait(until: "document.body.dataset.ready === 'true'"))
+            #expect(try await browser.wait(until: "document.getElementById('program-code').textContent.length > 0"))
+            #expect(try await browser.evaluate("document.getElementById('program-code').textContent").contains(Self.payload))
+            #expect(try await browser.evaluate("document.getElementById('program-answer').textContent").contains(Self.payload))
+            #expect(try await browser.evaluate("document.getElementById('program-diff').textContent").contains(Self.payload))
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await browser.evaluate("document.querySelectorAll('img').length") == "0")
+            #expect(try await browser.evaluate("typeof window.__xss") == "undefined")
+            #expect(try await browser.evaluate("document.title").hasPrefix("Evolve"))
+            try await browser.screenshot(to: screenshotFile("page-xss"))
+        }
     }
 
     @Test("bound off loopback, the server makes a token, prints it once, and refuses every request without it")

@@ -18,34 +18,34 @@ struct ServePageTests {
         defer { server.stop() }
         let address = try #require(try await server.address(), "stdout: \(server.stdout) stderr: \(server.stderr)")
         #expect(server.stdout.contains("serving \(knapsack.run.path) at http://127.0.0.1:"))
-        let browser = try await HeadlessChromium.start()
-        defer { Task { await browser.quit() } }
+        try await HeadlessChromium.with { browser in
 
-        try await browser.open(address.absoluteString)
-        let ready = try await browser.wait(until: "document.body.dataset.ready === 'true'")
-        let pageError = try await browser.evaluate("document.body.dataset.error")
-        #expect(ready, "page error: \(pageError)")
-        #expect(try await browser.evaluate("document.getElementById('best-score').textContent") == "275")
-        #expect(try await browser.evaluate("document.getElementById('program-count').textContent") == String(programs.count))
-        #expect(try await browser.evaluate("document.querySelectorAll('#score-chart circle.point').length") == String(programs.filter { $0.origin != .migration }.count))
-        try await browser.screenshot(to: screenshotFile("page-overview"))
+            try await browser.open(address.absoluteString)
+            let ready = try await browser.wait(until: "document.body.dataset.ready === 'true'")
+            let pageError = try await browser.evaluate("document.body.dataset.error")
+            #expect(ready, "page error: \(pageError)")
+            #expect(try await browser.evaluate("document.getElementById('best-score').textContent") == "275")
+            #expect(try await browser.evaluate("document.getElementById('program-count').textContent") == String(programs.count))
+            #expect(try await browser.evaluate("document.querySelectorAll('#score-chart circle.point').length") == String(programs.filter { $0.origin != .migration }.count))
+            try await browser.screenshot(to: screenshotFile("page-overview"))
 
-        try await browser.open(address.absoluteString + "#view=lineage")
-        #expect(try await browser.wait(until: "document.body.dataset.ready === 'true'"))
-        #expect(try await browser.evaluate("document.querySelectorAll('#lineage-tree g.node').length") == String(programs.count))
-        #expect(try await browser.evaluate("document.querySelector('#lineage-tree g.node[data-id=\"\(best.id)\"]') !== null") == "true")
-        try await browser.screenshot(to: screenshotFile("page-lineage"))
+            try await browser.open(address.absoluteString + "#view=lineage")
+            #expect(try await browser.wait(until: "document.body.dataset.ready === 'true'"))
+            #expect(try await browser.evaluate("document.querySelectorAll('#lineage-tree g.node').length") == String(programs.count))
+            #expect(try await browser.evaluate("document.querySelector('#lineage-tree g.node[data-id=\"\(best.id)\"]') !== null") == "true")
+            try await browser.screenshot(to: screenshotFile("page-lineage"))
 
-        // Clicking the best node opens its page: the diff against its parent, the model's answer.
-        _ = try await browser.evaluate("document.querySelector('#lineage-tree g.node[data-id=\"\(best.id)\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
-        #expect(try await browser.wait(until: "document.getElementById('program-title').textContent.includes('\(best.id)')"))
-        #expect(try await browser.wait(until: "document.getElementById('program-diff').textContent.length > 0"))
-        let diff = try await browser.evaluate("document.getElementById('program-diff').textContent")
-        #expect(diff.contains("+     best = [[0] * (capacity + 1) for _ in range(n + 1)]"), "\(diff)")
-        #expect(diff.contains("-     order = sorted("), "\(diff)")
-        #expect(try await browser.evaluate("document.getElementById('program-answer').textContent").contains("Dynamic programming over the capacity"))
-        #expect(try await browser.evaluate("document.getElementById('program').hidden") == "false")
-        try await browser.screenshot(to: screenshotFile("page-program"))
+            // Clicking the best node opens its page: the diff against its parent, the model's answer.
+            _ = try await browser.evaluate("document.querySelector('#lineage-tree g.node[data-id=\"\(best.id)\"]').dispatchEvent(new MouseEvent('click', {bubbles: true}))")
+            #expect(try await browser.wait(until: "document.getElementById('program-title').textContent.includes('\(best.id)')"))
+            #expect(try await browser.wait(until: "document.getElementById('program-diff').textContent.length > 0"))
+            let diff = try await browser.evaluate("document.getElementById('program-diff').textContent")
+            #expect(diff.contains("+     best = [[0] * (capacity + 1) for _ in range(n + 1)]"), "\(diff)")
+            #expect(diff.contains("-     order = sorted("), "\(diff)")
+            #expect(try await browser.evaluate("document.getElementById('program-answer').textContent").contains("Dynamic programming over the capacity"))
+            #expect(try await browser.evaluate("document.getElementById('program').hidden") == "false")
+            try await browser.screenshot(to: screenshotFile("page-program"))
+        }
     }
 
     @Test("`evolve show` prints a program's parent, children and diff; --write writes that version out")
