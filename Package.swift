@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "EvolveDatabase", targets: ["EvolveDatabase"]),
         .library(name: "EvolveController", targets: ["EvolveController"]),
         .library(name: "EvolveTesting", targets: ["EvolveTesting"]),
+        .library(name: "EvolveWeb", targets: ["EvolveWeb"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -88,16 +92,34 @@ let package = Package(
             name: "EvolveTesting",
             dependencies: [
                 "EvolveCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "EvolveWeb",
+            dependencies: [
+                "EvolveCore", "EvolveDatabase", "EvolveController",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController",
+                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController", "EvolveWeb",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,5 +148,15 @@ let package = Package(
         .testTarget(name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], swiftSettings: strict),
         .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase"], swiftSettings: strict),
         .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore"], swiftSettings: strict),
+        .testTarget(
+            name: "EvolveWebTests",
+            dependencies: [
+                "EvolveTesting", "EvolveDatabase", "EvolveCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -5,8 +5,9 @@ source "$(dirname "$0")/setup.sh"
 cd "$evolve_root"
 ensure_runtime
 # The Docker backend's tests run against podman's Docker-compatible service (with runsc), and read
-# the engine's state with curl. The terminal dashboard's test runs `evolve run` inside tmux.
-apt_install podman curl tmux
+# the engine's state with curl. The terminal dashboard's test runs `evolve run` inside tmux; the
+# web page's tests drive Debian's headless Chromium through chromedriver.
+apt_install podman curl tmux chromium chromium-driver
 # The examples' evaluators, as the gVisor sandbox sees them (its root is the host's /usr): numpy,
 # scipy and scikit-learn for Debian's python3, and the Rust, C++ and JavaScript toolchains.
 apt_install python3-numpy python3-scipy python3-sklearn rustc g++ nodejs

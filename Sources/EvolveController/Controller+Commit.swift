@@ -23,6 +23,7 @@ extension Controller {
             code: code, result: result, features: featureValues(for: problem.configuration.search.features, code: code, result: result))
         try await store.commit(program: initial, attempts: [])
         let outcome = database.add(initial)
+        recordEvaluationMetrics(result)
         emitAdded(initial, outcome: outcome)
         if !result.isSuccess {
             logger.warning("the starting program failed its evaluation", metadata: ["reason": "\(result.failureReason ?? "")"])
@@ -48,7 +49,8 @@ extension Controller {
         }
         try await store.commit(program: program, attempts: attempts)
         let outcome = database.add(program)
-        Counter(label: "evolve.evaluations", dimensions: [("status", result.status.rawValue)]).increment()
+        recordEvaluationMetrics(result)
+        recordModelMetrics(attempts)
         emitAdded(program, outcome: outcome)
         return program
     }
@@ -56,6 +58,7 @@ extension Controller {
     /// Stores an iteration that ended without an evaluation (its attempts say why).
     func finishWithoutProgram(_ candidate: Candidate, reason: FailureReason, state: inout PipelineState<Candidate>) async throws {
         try await store.commit(program: nil, attempts: candidate.attempts)
+        recordModelMetrics(candidate.attempts)
         state.finish(candidate.iteration)
         emit(.iterationFailed(.init(
             iteration: candidate.iteration, reason: reason, message: candidate.attempts.last?.message ?? reason.code, runCost: spent)))
@@ -89,5 +92,22 @@ extension Controller {
             status: program.result.status, score: program.result.score, failureReason: program.result.failureReason,
             isNewBest: outcome.isNewBest, bestScore: database.best?.score,
             modelSeconds: program.generationRecord?.modelSeconds ?? 0, evaluationSeconds: program.result.duration, runCost: spent)))
+    }
+
+    /// swift-metrics after an evaluation: evaluations by status, their seconds, the archive's size and best score.
+    func recordEvaluationMetrics(_ result: EvaluationResult) {
+        Counter(label: "evolve.evaluations", dimensions: [("status", result.status.rawValue)]).increment()
+        Timer(label: "evolve.evaluation_seconds").recordSeconds(result.duration)
+        Gauge(label: "evolve.archive_size").record(database.count)
+        if let best = database.best?.score { Gauge(label: "evolve.best_score").record(best) }
+    }
+
+    /// swift-metrics for a committed iteration's answers: tokens and model seconds per answer.
+    func recordModelMetrics(_ attempts: [AttemptRecord]) {
+        for attempt in attempts where attempt.outcome != .modelError {
+            Timer(label: "evolve.model_seconds").recordSeconds(attempt.modelSeconds)
+            Counter(label: "evolve.tokens", dimensions: [("kind", "prompt")]).increment(by: attempt.promptTokens ?? 0)
+            Counter(label: "evolve.tokens", dimensions: [("kind", "completion")]).increment(by: attempt.completionTokens ?? 0)
+        }
     }
 }

@@ -4,6 +4,7 @@ import EvolveLLM
 import EvolveSandbox
 import Foundation
 import Logging
+import Metrics
 
 /// Runs the evolutionary pipeline: sample → generate → filter → evaluate → commit, with model
 /// requests and evaluations in flight under two separate limits, so neither waits for the other.
@@ -46,6 +47,7 @@ public actor Controller {
         let recordFault: @Sendable (LLMFault) async -> Void = { fault in
             try? await store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
             events.emit(.modelFault(fault))
+            Counter(label: "evolve.model_faults", dimensions: [("kind", fault.kind)]).increment()
         }
         (llm as? EnsembleClient)?.onFault(recordFault)
         self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1, onFault: recordFault)

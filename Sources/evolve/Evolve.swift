@@ -10,7 +10,7 @@ struct Evolve: AsyncParsableCommand {
         discussion: """
             A problem directory holds evolve.yaml, a program with EVOLVE-BLOCK-START/END markers and an \
             evaluator that prints {"score": ...}. `evolve init DIR` makes one; `evolve run DIR` evolves it; \
-            `evolve best DIR` shows the best program found.
+            `evolve best DIR` shows the best program found; `evolve show RUN ID` one program; `evolve serve DIR` a web page of its runs.
 
             Exit codes: 0 the run finished (target reached or budget spent); 1 a harness failure stopped \
             the run (model server, sandbox or store; the message says which); 2 the problem directory or \
@@ -18,7 +18,10 @@ struct Evolve: AsyncParsableCommand {
             backend is unavailable; 5 nothing to show or resume; 64 bad command-line usage; 130 interrupted \
             (the run is saved: continue it with --resume).
             """,
-        subcommands: [RunCommand.self, BestCommand.self, InitCommand.self, ExperimentCommand.self, ReportCommand.self, CompareCommand.self]
+        subcommands: [
+            RunCommand.self, BestCommand.self, ShowCommand.self, ServeCommand.self, InitCommand.self, ExperimentCommand.self,
+            ReportCommand.self, CompareCommand.self,
+        ]
     )
 }
 

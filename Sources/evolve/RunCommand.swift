@@ -63,6 +63,15 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-dashboard"), help: "On a terminal, show the one-line progress instead of the live dashboard.")
     var noDashboard = false
 
+    @Flag(help: "Serve the run's live web page on loopback while it runs (the address is printed).")
+    var ui = false
+
+    @Option(name: .customLong("ui-port"), help: "The web page's port with --ui (default: a free one).")
+    var uiPort = 0
+
+    @Flag(help: "With --ui, open the page in a browser (xdg-open).")
+    var open = false
+
     @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .warning
 
@@ -70,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         if let iterations, iterations < 0 { throw ValidationError("--iterations cannot be negative") }
         if let modelConcurrency, modelConcurrency < 1 { throw ValidationError("--model-concurrency must be at least 1") }
         if let evaluationConcurrency, evaluationConcurrency < 1 { throw ValidationError("--eval-concurrency must be at least 1") }
+        if !(0...65535).contains(uiPort) { throw ValidationError("--ui-port must be between 0 and 65535") }
     }
 
     func run() async throws {
@@ -81,6 +91,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "evolve")
         let quiet = self.quiet
+        let ui = self.ui ? RunUI(port: uiPort, open: open, registry: PrometheusSetup.bootstrap()) : nil
         do {
             let builder = try RunBuilder(
                 directory: URL(fileURLWithPath: directory), overrides: overrides, logger: logger,
@@ -91,9 +102,13 @@ struct RunCommand: AsyncParsableCommand {
                 let consumer = progress.follow(run.events.subscribe())
                 defer { progress.finish() }
                 do {
-                    let summary = try await run.execute(logger: logger, onShutdown: { progress.stopping() })
-                    await consumer.value
-                    return (summary, run.directory)
+                    let execute = {
+                        let summary = try await run.execute(logger: logger, onShutdown: { progress.stopping() })
+                        await consumer.value
+                        return (summary, run.directory)
+                    }
+                    if let ui { return try await ui.serving(run, logger: logger, execute) }
+                    return try await execute()
                 } catch {
                     throw FailedRun(error: error, directory: run.directory)
                 }
