@@ -18,11 +18,15 @@ public struct PipelineState<Pending: Sendable>: Sendable {
         /// Consecutive model errors, or consecutive sandbox errors, that stop the run.
         public var maxConsecutiveHarnessFailures: Int
         public var costBudget: Double?
+        /// One iteration at a time: the next is sampled only after the last is committed, so the
+        /// archive each sample sees depends on the answers alone, not on timing (record and replay).
+        public var lockstep: Bool
 
         public init(
             iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, maxConsecutiveHarnessFailures: Int = 5,
-            costBudget: Double? = nil
+            costBudget: Double? = nil, lockstep: Bool = false
         ) {
+            self.lockstep = lockstep
             self.iterations = iterations
             self.modelConcurrency = modelConcurrency
             self.evaluationConcurrency = evaluationConcurrency
@@ -79,7 +83,7 @@ public struct PipelineState<Pending: Sendable>: Sendable {
 
     /// The next iteration to generate, holding a model slot, or nil if none may start now.
     public mutating func issueGeneration() -> Int? {
-        guard stop == nil, modelsInFlight < limits.modelConcurrency, issued < budget,
+        guard stop == nil, modelsInFlight < limits.modelConcurrency, issued < budget, !limits.lockstep || isIdle,
             pending.count + evaluationsInFlight < limits.evaluationConcurrency + limits.modelConcurrency
         else { return nil }
         while finishedBefore.contains(cursor) { cursor += 1 }

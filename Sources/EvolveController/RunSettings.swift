@@ -22,6 +22,9 @@ public struct RunSettings: Sendable {
     /// Stop once the model answers have cost this much (needs prices in `llm.models`).
     public var costBudget: Double?
     public var maxCodeLength: Int
+    /// One iteration at a time (see `PipelineState.Limits.lockstep`): set when answers are
+    /// recorded or replayed with one model request and one evaluation at a time.
+    public var lockstep = false
 
     public init(
         iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, generation: GenerationOptions, retries: Int,
@@ -44,6 +47,8 @@ public struct RunSettings: Sendable {
             evaluationConcurrency: configuration.sandbox.concurrency, generation: GenerationOptions(configuration.llm),
             retries: configuration.llm.retries, maxCodeLength: configuration.search.maxCodeLength,
             requestRetries: configuration.llm.requestRetries, costBudget: configuration.llm.costBudget)
+        let llm = configuration.llm
+        lockstep = (llm.record != nil || llm.replay != nil) && llm.concurrency == 1 && configuration.sandbox.concurrency == 1
     }
 }
 
@@ -73,6 +78,6 @@ extension RunSettings {
     var limits: PipelineState<Candidate>.Limits {
         .init(
             iterations: iterations, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency,
-            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, costBudget: costBudget)
+            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, costBudget: costBudget, lockstep: lockstep)
     }
 }

@@ -37,7 +37,7 @@ struct KilledEvolveTests {
         // The starting program is stored first; then two children evaluate (120 s each).
         let deadline = Date().addingTimeInterval(90)
         while Date() < deadline,
-            (try? SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms().isEmpty) ?? true
+            (try? await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms().isEmpty) ?? true
         {
             try await Task.sleep(for: .milliseconds(50))
         }
