@@ -145,7 +145,9 @@ let package = Package(
         .testTarget(name: "EvolveSandboxTests", dependencies: ["EvolveSandbox", "EvolveTesting"], swiftSettings: strict),
         .testTarget(
             name: "EvolveDatabaseTests", dependencies: ["EvolveDatabase"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
         .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase"], swiftSettings: strict),
         .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore"], swiftSettings: strict),
         .testTarget(

@@ -41,7 +41,8 @@ extension Controller {
                 attempts.append(AttemptRecord(
                     iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
                     answer: response.text, outcome: .accepted, promptTokens: response.promptTokens,
-                    completionTokens: response.completionTokens, modelSeconds: response.duration, cost: response.cost))
+                    completionTokens: response.completionTokens, modelSeconds: response.duration, cost: response.cost,
+                    tokensEstimated: response.tokensEstimated))
                 let record = GenerationRecord(
                     model: response.model, prompt: transcript, answer: response.text, diff: mutation.rendered, attempts: attempt,
                     promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, modelSeconds: tally.modelSeconds)
@@ -53,7 +54,7 @@ extension Controller {
                     iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
                     answer: response.text, outcome: .rejected, kind: rejection.reason.code, message: rejection.message,
                     promptTokens: response.promptTokens, completionTokens: response.completionTokens,
-                    modelSeconds: response.duration, cost: response.cost))
+                    modelSeconds: response.duration, cost: response.cost, tokensEstimated: response.tokensEstimated))
                 if case .rejected(let kind) = rejection.reason {
                     emit(.mutationRejected(.init(iteration: iteration, attempt: attempt, kind: kind, message: rejection.message)))
                 }

@@ -20,12 +20,16 @@ public struct PipelineState<Pending: Sendable>: Sendable {
         public var costBudget: Double?
         /// Limits on model calls, tokens, cost, evaluator seconds and wall clock (see PipelineState+Budget.swift).
         public var budget: RunBudget
+        /// One iteration at a time: the next is sampled only after the last is committed, so the
+        /// archive each sample sees depends on the answers alone, not on timing (record and replay).
+        public var lockstep: Bool
 
         public init(
             iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, maxConsecutiveHarnessFailures: Int = 5,
-            costBudget: Double? = nil, budget: RunBudget = RunBudget()
+            costBudget: Double? = nil, budget: RunBudget = RunBudget(), lockstep: Bool = false
         ) {
             self.budget = budget
+            self.lockstep = lockstep
             self.iterations = iterations
             self.modelConcurrency = modelConcurrency
             self.evaluationConcurrency = evaluationConcurrency
@@ -88,7 +92,7 @@ public struct PipelineState<Pending: Sendable>: Sendable {
 
     /// The next iteration to generate, holding a model slot, or nil if none may start now.
     public mutating func issueGeneration() -> Int? {
-        guard stop == nil, modelsInFlight < limits.modelConcurrency, issued < budget, !runBudgetReached,
+        guard stop == nil, modelsInFlight < limits.modelConcurrency, issued < budget, !runBudgetReached, !limits.lockstep || isIdle,
             pending.count + evaluationsInFlight < limits.evaluationConcurrency + limits.modelConcurrency
         else { return nil }
         while finishedBefore.contains(cursor) { cursor += 1 }

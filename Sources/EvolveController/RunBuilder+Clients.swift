@@ -5,8 +5,24 @@ import Foundation
 import Logging
 
 extension RunBuilder {
-    /// The model client of a configuration: one model, or an ensemble of `llm.models`.
+    /// The model client of a configuration, recording its answers (`llm.record`) or replaying
+    /// recorded ones (`llm.replay`) when asked.
     func makeClient(_ configuration: LLMConfiguration, bundledURL: String?) -> any LLMClient {
+        let live = makeLiveClient(configuration, bundledURL: bundledURL)
+        let recording: (any LLMClient)? = configuration.record.map { RecordingClient(live, store: AnswerStore(directory: answerDirectory($0))) }
+        guard let replay = configuration.replay else { return recording ?? live }
+        return ReplayingClient(
+            store: AnswerStore(directory: answerDirectory(replay)), model: live.model,
+            live: configuration.replayFallthrough ? (recording ?? live) : nil)
+    }
+
+    /// A recorded-answer directory: absolute, or relative to the problem directory.
+    func answerDirectory(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : problem.directory.appendingPathComponent(path)
+    }
+
+    /// The client of the live model: one model, or an ensemble of `llm.models`.
+    func makeLiveClient(_ configuration: LLMConfiguration, bundledURL: String?) -> any LLMClient {
         if !configuration.models.isEmpty {
             let members = configuration.models.map { member -> EnsembleClient.Member in
                 var single = configuration
@@ -16,7 +32,7 @@ extension RunBuilder {
                 single.model = member.model
                 if let key = member.apiKeyEnv { single.apiKeyEnv = key }
                 return EnsembleClient.Member(
-                    client: makeClient(single, bundledURL: nil), weight: member.weight, concurrency: member.concurrency,
+                    client: makeLiveClient(single, bundledURL: nil), weight: member.weight, concurrency: member.concurrency,
                     inputPrice: member.inputPrice, outputPrice: member.outputPrice)
             }
             return EnsembleClient(members: members, bandit: configuration.bandit)

@@ -70,7 +70,9 @@ public struct RunBuilder: Sendable {
     }
 
     private func startBundledModel() async throws -> BundledModelServer? {
-        guard problem.configuration.llm.provider == .bundled else { return nil }
+        let llm = problem.configuration.llm
+        // A replay that never asks the live model needs no server.
+        guard llm.provider == .bundled, llm.replay == nil || llm.replayFallthrough else { return nil }
         notice("starting the bundled model (\(BundledModel.name)) on a loopback port...")
         do {
             return try await BundledModel(environment: environment).start(contextLength: problem.configuration.llm.contextLength, logger: logger)

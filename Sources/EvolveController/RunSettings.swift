@@ -24,6 +24,9 @@ public struct RunSettings: Sendable {
     /// Limits on model calls, tokens, cost, evaluator seconds and wall clock; the first reached stops the run.
     public var budget = RunBudget()
     public var maxCodeLength: Int
+    /// One iteration at a time (see `PipelineState.Limits.lockstep`): set when answers are
+    /// recorded or replayed with one model request and one evaluation at a time.
+    public var lockstep = false
 
     public init(
         iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, generation: GenerationOptions, retries: Int,
@@ -46,6 +49,8 @@ public struct RunSettings: Sendable {
             evaluationConcurrency: configuration.sandbox.concurrency, generation: GenerationOptions(configuration.llm),
             retries: configuration.llm.retries, maxCodeLength: configuration.search.maxCodeLength,
             requestRetries: configuration.llm.requestRetries, costBudget: configuration.llm.costBudget)
+        let llm = configuration.llm
+        lockstep = (llm.record != nil || llm.replay != nil) && llm.concurrency == 1 && configuration.sandbox.concurrency == 1
     }
 }
 
@@ -75,6 +80,6 @@ extension RunSettings {
     var limits: PipelineState<Candidate>.Limits {
         .init(
             iterations: iterations, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency,
-            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, costBudget: costBudget, budget: budget)
+            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, costBudget: costBudget, budget: budget, lockstep: lockstep)
     }
 }

@@ -25,6 +25,8 @@ public struct AttemptRecord: Sendable, Hashable {
     public var message: String?
     public var promptTokens: Int?
     public var completionTokens: Int?
+    /// The token counts are estimated from the text's length (the server reported none and has no tokenizer endpoint).
+    public var tokensEstimated: Bool
     public var modelSeconds: Double
     /// What this answer cost, when prices are configured for its model.
     public var cost: Double?
@@ -33,8 +35,9 @@ public struct AttemptRecord: Sendable, Hashable {
     public init(
         iteration: Int, attempt: Int, parentID: ProgramID?, model: String, prompt: String, answer: String, outcome: Outcome,
         kind: String? = nil, message: String? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil,
-        modelSeconds: Double = 0, cost: Double? = nil, createdAt: Date = Date()
+        modelSeconds: Double = 0, cost: Double? = nil, createdAt: Date = Date(), tokensEstimated: Bool = false
     ) {
+        self.tokensEstimated = tokensEstimated
         self.iteration = iteration
         self.attempt = attempt
         self.parentID = parentID

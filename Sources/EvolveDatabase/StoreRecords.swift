@@ -123,12 +123,14 @@ struct AttemptRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var message: String?
     var promptTokens: Int?
     var completionTokens: Int?
+    var tokensEstimated: Bool?
     var modelSeconds: Double
     var cost: Double?
     var createdAt: Double
 
     enum CodingKeys: String, CodingKey {
         case id, iteration, attempt, model, prompt, answer, outcome, kind, message, cost
+        case tokensEstimated = "tokens_estimated"
         case parentID = "parent_id"
         case promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens"
@@ -149,6 +151,7 @@ struct AttemptRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         message = record.message
         promptTokens = record.promptTokens
         completionTokens = record.completionTokens
+        tokensEstimated = record.promptTokens == nil && record.completionTokens == nil ? nil : record.tokensEstimated
         modelSeconds = record.modelSeconds
         cost = record.cost
         createdAt = record.createdAt.timeIntervalSince1970
@@ -159,7 +162,7 @@ struct AttemptRow: Codable, Sendable, FetchableRecord, PersistableRecord {
             iteration: iteration, attempt: attempt, parentID: parentID.map(ProgramID.init(rawValue:)), model: model,
             prompt: prompt, answer: answer, outcome: AttemptRecord.Outcome(rawValue: outcome) ?? .rejected, kind: kind,
             message: message, promptTokens: promptTokens, completionTokens: completionTokens, modelSeconds: modelSeconds,
-            cost: cost, createdAt: Date(timeIntervalSince1970: createdAt))
+            cost: cost, createdAt: Date(timeIntervalSince1970: createdAt), tokensEstimated: tokensEstimated ?? false)
     }
 }
 

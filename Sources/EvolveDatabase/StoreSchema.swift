@@ -78,6 +78,10 @@ enum StoreSchema {
         migrator.registerMigration("v3 attempt cost") { db in
             try db.execute(sql: "ALTER TABLE attempts ADD COLUMN cost REAL")
         }
+        migrator.registerMigration("v4 estimated tokens") { db in
+            // 1: the token counts are estimated from the text's length; 0: counted; NULL: no counts (or an older run).
+            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN tokens_estimated INTEGER")
+        }
         return migrator
     }
 }

@@ -46,14 +46,20 @@ public struct ChatResponse: Sendable, Hashable {
     public var finishReason: String?
     /// What the answer cost, when prices are configured.
     public var cost: Double?
+    /// The token counts are an estimate from the text's length: the server reported none and has no tokenizer endpoint.
+    public var tokensEstimated: Bool
 
-    public init(text: String, model: String, promptTokens: Int? = nil, completionTokens: Int? = nil, duration: Double, finishReason: String? = nil) {
+    public init(
+        text: String, model: String, promptTokens: Int? = nil, completionTokens: Int? = nil, duration: Double, finishReason: String? = nil,
+        tokensEstimated: Bool = false
+    ) {
         self.text = text
         self.model = model
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.duration = duration
         self.finishReason = finishReason
+        self.tokensEstimated = tokensEstimated
     }
 }
 
@@ -83,6 +89,10 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
         case timeout
         case malformedResponse = "malformed_response"
         case emptyAnswer = "empty_answer"
+        /// Replay (`llm.replay`) met a request its store does not hold.
+        case notRecorded = "not_recorded"
+        /// Recording (`llm.record`) could not write an answer to its store.
+        case recordingFailed = "recording_failed"
     }
 
     public var code: Code
@@ -104,7 +114,7 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isTransient: Bool {
         switch code {
         case .unreachable, .timeout, .malformedResponse, .emptyAnswer: return true
-        case .modelNotFound: return false
+        case .modelNotFound, .notRecorded, .recordingFailed: return false
         case .httpStatus:
             guard let status else { return true }
             return status >= 500 || status == 408 || status == 429

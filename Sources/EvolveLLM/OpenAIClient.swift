@@ -23,6 +23,8 @@ public struct OpenAIClient: LLMClient {
     var apiKey: String? { configuration.apiKey }
     var httpClient: HTTPClient
     var logger: Logger
+    /// The server's tokenizer endpoint, for answers that come without token counts.
+    let tokenizerRoute = TokenizerRoute()
 
     /// `httpClient` is evolve's shared client unless given.
     public init(configuration: Configuration, httpClient: HTTPClient? = nil, logger: Logger) {
@@ -175,9 +177,11 @@ public struct OpenAIClient: LLMClient {
             throw LLMError(.emptyAnswer, "the model \(model) returned an empty answer")
         }
         let last = final.withLock { $0 }
-        return ChatResponse(
+        var result = ChatResponse(
             text: answer, model: model, promptTokens: last?.usage?.prompt_tokens, completionTokens: last?.usage?.completion_tokens,
             duration: started.duration(to: .now).inSeconds, finishReason: last?.finishReason)
+        await countMissingTokens(&result, messages: messages)
+        return result
     }
 
     static func decode(_ data: Data.SubSequence, endpoint: String) throws -> Chunk {

@@ -33,6 +33,23 @@ public final class LoopbackLLMServer: Sendable {
     /// Which API a request used.
     public enum WireFormat: Sendable { case ollama, openai }
 
+    /// When OpenAI answers carry token counts (`usage`).
+    public enum Usage: Sendable {
+        /// Whole answers always; streams only when the request asks with
+        /// `stream_options.include_usage`, in a last chunk of their own (as OpenAI, vLLM and llama.cpp do).
+        case whenAsked
+        /// Never, as a server that ignores `include_usage`.
+        case never
+    }
+
+    /// A tokenizer endpoint the server offers; its count is the number of whitespace-separated words.
+    public enum Tokenizer: Sendable {
+        /// llama.cpp's server: `POST /tokenize {"content": ...}` → `{"tokens": [...]}`.
+        case llamaCpp
+        /// llama-cpp-python's server: `POST /extras/tokenize/count {"input": ...}` → `{"count": n}`.
+        case llamaCppPython
+    }
+
     /// A chat request as the server saw it.
     public struct Request: Sendable {
         public var index: Int
@@ -55,6 +72,8 @@ public final class LoopbackLLMServer: Sendable {
     public let port: Int
     public var url: String { "http://127.0.0.1:\(port)" }
     public let models: [String]
+    public let usage: Usage
+    public let tokenizer: Tokenizer?
 
     private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
@@ -63,7 +82,7 @@ public final class LoopbackLLMServer: Sendable {
 
     /// Starts a server on a free loopback port. `script` decides each chat reply.
     public static func start(
-        models: [String] = [LLMConfiguration.defaultModel],
+        models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil,
         script: @escaping @Sendable (Request) -> Reply
     ) async throws -> LoopbackLLMServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -77,22 +96,29 @@ public final class LoopbackLLMServer: Sendable {
                 }
             }
         let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        let server = LoopbackLLMServer(channel: channel, group: group, models: models, script: script)
+        let server = LoopbackLLMServer(channel: channel, group: group, models: models, usage: usage, tokenizer: tokenizer, script: script)
         box.server.withLock { $0 = server }
         return server
     }
 
     /// A server that answers each request with the next reply of `replies`, repeating the last one.
-    public static func start(models: [String] = [LLMConfiguration.defaultModel], replies: [Reply]) async throws -> LoopbackLLMServer {
-        try await start(models: models) { request in
+    public static func start(
+        models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil, replies: [Reply]
+    ) async throws -> LoopbackLLMServer {
+        try await start(models: models, usage: usage, tokenizer: tokenizer) { request in
             replies.isEmpty ? .empty : replies[min(request.index, replies.count - 1)]
         }
     }
 
-    private init(channel: any Channel, group: MultiThreadedEventLoopGroup, models: [String], script: @escaping @Sendable (Request) -> Reply) {
+    private init(
+        channel: any Channel, group: MultiThreadedEventLoopGroup, models: [String], usage: Usage, tokenizer: Tokenizer?,
+        script: @escaping @Sendable (Request) -> Reply
+    ) {
         self.channel = channel
         self.group = group
         self.models = models
+        self.usage = usage
+        self.tokenizer = tokenizer
         self.script = script
         self.port = channel.localAddress?.port ?? 0
     }
@@ -114,6 +140,11 @@ public final class LoopbackLLMServer: Sendable {
             return (.ok, "application/json", ["{\"object\":\"list\",\"data\":[\(list.joined(separator: ","))]}"], nil)
         case (.POST, "/v1/chat/completions"):
             return chatRequest(path: path, headers: headers, body: body, format: .openai)
+        case (.POST, "/tokenize") where tokenizer == .llamaCpp:
+            let count = wordCount(body, field: "content")
+            return (.ok, "application/json", ["{\"tokens\":[\(Array(repeating: "1", count: count).joined(separator: ","))]}"], nil)
+        case (.POST, "/extras/tokenize/count") where tokenizer == .llamaCppPython:
+            return (.ok, "application/json", ["{\"count\":\(wordCount(body, field: "input"))}"], nil)
         case (.GET, "/api/tags"):
             let list = models.map { "{\"name\":\(quote($0)),\"model\":\(quote($0)),\"modified_at\":\"2026-01-01T00:00:00Z\",\"size\":1,\"digest\":\"0\",\"details\":{}}" }
             return (.ok, "application/json", ["{\"models\":[\(list.joined(separator: ","))]}"], nil)
@@ -167,17 +198,35 @@ public final class LoopbackLLMServer: Sendable {
         }
     }
 
+    /// The number of whitespace-separated words in the string `field` of a JSON body (the loopback tokenizer).
+    private func wordCount(_ body: ByteBuffer, field: String) -> Int {
+        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(String(buffer: body).utf8)),
+            case .string(let text)? = object[field]
+        else { return 0 }
+        return text.split(whereSeparator: \.isWhitespace).count
+    }
+
     /// The body chunks of a well-formed chat answer.
     fileprivate func answerChunks(_ text: String, request: Request, complete: Bool = true) -> [String] {
         request.format == .openai
-            ? openAIChunks(text, model: request.model, stream: request.stream, complete: complete)
+            ? openAIChunks(text, request: request, complete: complete)
             : ollamaChunks(text, model: request.model, stream: request.stream, complete: complete)
     }
 
-    private func openAIChunks(_ text: String, model: String, stream: Bool, complete: Bool) -> [String] {
-        let usage = "\"usage\":{\"prompt_tokens\":\(max(1, text.count / 4)),\"completion_tokens\":\(max(1, text.count / 4))}"
+    /// Whether this OpenAI answer carries `usage`.
+    private func sendsUsage(_ request: Request) -> Bool {
+        guard usage == .whenAsked else { return false }
+        guard request.stream else { return true }
+        guard case .object(let options)? = request.options["stream_options"], case .bool(true)? = options["include_usage"] else { return false }
+        return true
+    }
+
+    private func openAIChunks(_ text: String, request: Request, complete: Bool) -> [String] {
+        let (model, stream) = (request.model, request.stream)
+        let counts = "\"usage\":{\"prompt_tokens\":\(max(1, text.count / 4)),\"completion_tokens\":\(max(1, text.count / 4))}"
+        let usage = sendsUsage(request) ? "," + counts : ""
         guard stream else {
-            return ["{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(quote(text))},\"finish_reason\":\"stop\"}],\(usage)}"]
+            return ["{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(quote(text))},\"finish_reason\":\"stop\"}]\(usage)}"]
         }
         var chunks: [String] = []
         var rest = Substring(text)
@@ -187,7 +236,10 @@ public final class LoopbackLLMServer: Sendable {
             chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{\"content\":\(quote(String(piece)))},\"finish_reason\":null}]}\n\n")
         }
         if complete {
-            chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\(usage)}\n\n")
+            chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n")
+            if sendsUsage(request) {
+                chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[],\(counts)}\n\n")
+            }
             chunks.append("data: [DONE]\n\n")
         }
         return chunks

@@ -204,14 +204,24 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
     public var bandit: Bool
     /// Stop the run once the answers' cost (from the members' prices) reaches this.
     public var costBudget: Double?
+    /// A directory (relative to the problem directory, or absolute) where every request and answer is recorded.
+    public var record: String?
+    /// A directory of recorded answers to serve instead of asking the model.
+    public var replay: String?
+    /// With `replay`: send requests that were not recorded to the live model instead of failing.
+    public var replayFallthrough: Bool
 
     public init(
         provider: Provider = .ollama, url: String? = nil, model: String = LLMConfiguration.defaultModel,
         temperature: Double = 0.7, topP: Double? = nil, seed: Int? = nil, contextLength: Int = 8192,
         maxTokens: Int = 2048, timeout: Double = 300, stream: Bool = true, concurrency: Int = 2, retries: Int = 2,
         requestRetries: Int = 3, stallTimeout: Double = 60, apiKeyEnv: String = "OPENAI_API_KEY",
-        models: [EnsembleMemberConfiguration] = [], bandit: Bool = false, costBudget: Double? = nil
+        models: [EnsembleMemberConfiguration] = [], bandit: Bool = false, costBudget: Double? = nil,
+        record: String? = nil, replay: String? = nil, replayFallthrough: Bool = false
     ) {
+        self.record = record
+        self.replay = replay
+        self.replayFallthrough = replayFallthrough
         self.models = models
         self.bandit = bandit
         self.costBudget = costBudget
@@ -242,6 +252,8 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
         case apiKeyEnv = "api_key_env"
         case models, bandit
         case costBudget = "cost_budget"
+        case record, replay
+        case replayFallthrough = "replay_fallthrough"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -265,8 +277,14 @@ public struct LLMConfiguration: Sendable, Hashable, Codable {
             apiKeyEnv: try c.value(.apiKeyEnv, default: d.apiKeyEnv),
             models: try c.value(.models, default: []),
             bandit: try c.value(.bandit, default: false),
-            costBudget: try c.decodeIfPresent(Double.self, forKey: .costBudget)
+            costBudget: try c.decodeIfPresent(Double.self, forKey: .costBudget),
+            record: try c.decodeIfPresent(String.self, forKey: .record),
+            replay: try c.decodeIfPresent(String.self, forKey: .replay),
+            replayFallthrough: try c.value(.replayFallthrough, default: false)
         )
+        try c.require(!(record ?? "x").isEmpty, .record, "record must name a directory")
+        try c.require(!(replay ?? "x").isEmpty, .replay, "replay must name a directory")
+        try c.require(!replayFallthrough || replay != nil, .replayFallthrough, "replay_fallthrough needs llm.replay")
         try c.require((costBudget ?? 1) > 0, .costBudget, "cost_budget must be positive")
         try c.require(!model.isEmpty, .model, "the model name is empty")
         try c.require((0...5).contains(temperature), .temperature, "the temperature must be between 0 and 5")

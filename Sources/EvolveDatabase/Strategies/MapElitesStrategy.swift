@@ -106,7 +106,8 @@ public struct MapElitesStrategy: SearchStrategy {
         var pool = elites.filter { $0.key != parentCell && !topIDs.contains($0.value) }.map(\.value)
         if pool.count < configuration.inspirations {
             for other in islands.indices where other != islandIndex {
-                pool += islands[other].elites.values.filter { $0 != parent.id && !pool.contains($0) }
+                // In cell order: a dictionary's own order changes from process to process.
+                pool += islands[other].elites.sorted { $0.key < $1.key }.map(\.value).filter { $0 != parent.id && !pool.contains($0) }
             }
         }
         pool.shuffle(using: &rng)
