@@ -51,9 +51,13 @@ func knapsackScript(_ index: Int) -> LoopbackLLMServer.Reply {
     }
 }
 
-/// Where the page tests save what they saw.
+/// Where the page tests save what they saw: `.build/screenshots/` (the test run leaves the
+/// repository as it was); with EVOLVE_UPDATE_SCREENSHOTS=1, the README's own `docs/screenshots/`.
 func screenshotFile(_ name: String) -> URL {
-    PackagePaths.root.appendingPathComponent("docs/screenshots/\(name).png")
+    let folder = ProcessInfo.processInfo.environment["EVOLVE_UPDATE_SCREENSHOTS"] == "1" ? "docs/screenshots" : ".build/screenshots"
+    let directory = PackagePaths.root.appendingPathComponent(folder)
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent("\(name).png")
 }
 
 /// A plain request (GET by default), with its status, body and headers.
