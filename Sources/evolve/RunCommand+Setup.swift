@@ -1,0 +1,31 @@
+import ArgumentParser
+import EvolveController
+import EvolveCore
+import Logging
+
+extension RunCommand {
+    /// The live dashboard on a terminal (unless --quiet or --no-dashboard), else the progress line.
+    func display(_ configuration: ProblemConfiguration) -> any RunDisplay {
+        if !quiet, !noDashboard, TerminalScreen.isInteractive() {
+            return Dashboard(goal: configuration.goal, iterations: configuration.search.iterations, islands: configuration.search.islands)
+        }
+        return ProgressReporter(goal: configuration.goal, iterations: configuration.search.iterations, quiet: quiet)
+    }
+
+    var overrides: RunOverrides {
+        RunOverrides(
+            iterations: iterations, target: target, model: model, provider: provider, ollamaURL: ollamaURL, openAIURL: openAIURL,
+            sandbox: sandbox, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency, resume: resume,
+            runDirectory: runDirectory, configurationFile: configurationFile)
+    }
+}
+
+/// A harness failure that stopped a run, with where the run is kept.
+struct FailedRun: Error {
+    var error: any Error
+    var directory: RunDirectory
+}
+
+extension SandboxConfiguration.Backend: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LLMConfiguration.Provider: ExpressibleByArgument {}
