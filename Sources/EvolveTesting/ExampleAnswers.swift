@@ -80,6 +80,20 @@ public enum ExampleAnswers {
         >>>>>>> REPLACE
         """#
 
+    /// bin_packing, as SEARCH/REPLACE: best fit (the bin the item fills most tightly), 95.285 from 94.926.
+    public static let binPacking = #"""
+        First fit leaves gaps in early bins that later items rarely fill. Best fit puts the item where
+        it leaves the least free space.
+
+        <<<<<<< SEARCH
+            # First fit: the earliest opened bin wins.
+            return [-index for index in range(len(remaining))]
+        =======
+            # Best fit: the bin the item fills most tightly wins.
+            return [-(free - item) for free in remaining]
+        >>>>>>> REPLACE
+        """#
+
     /// text_classifier: TF-IDF over words and word pairs into a linear SVM (accuracy about 0.87, from 0.42).
     public static let textClassifier = #"""
         Word counts into a shallow tree lose most of the signal. TF-IDF over words and word pairs

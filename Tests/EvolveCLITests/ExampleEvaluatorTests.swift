@@ -24,6 +24,8 @@ struct ExampleEvaluatorTests {
         ("circle_packing", "program.py", "def pack_circles(n):\n    return [(0.5, 0.5, 0.1)]\n", "must return 26 rows"),
         ("function_minimization", "program.py", "def search(f, bounds, rng, budget):\n    while True:\n        f(0.0, 0.0)\n", "called more than 3000 times"),
         ("function_minimization", "program.py", "def search(f, bounds, rng, budget):\n    return 6.0, 0.0\n", "outside the box"),
+        ("bin_packing", "program.py", "def priority(item, remaining):\n    return [1.0]\n", "it returned 1 for 2 bins"),
+        ("bin_packing", "program.py", "def priority(item, remaining):\n    return [float('nan')] * len(remaining)\n", "priority returned NaN"),
         ("text_classifier", "program.py", "def solve():\n    return 'a tree'\n", "must return an estimator with fit and predict"),
         ("rust_sort", "program.rs", "pub fn sort<T: Copy>(v: &mut [T], less: &mut dyn FnMut(&T, &T) -> bool) {\n    if v.len() > 1 && less(&v[0], &v[1]) { v.swap(0, 1); }\n}\n", "is not sorted afterwards"),
         ("rust_sort", "program.rs", "pub fn sort<T: Copy>(v: &mut [T], _less: &mut dyn FnMut(&T, &T) -> bool) {\n    unsafe { let _ = v.as_ptr().read(); }\n}\n", "does not compile"),

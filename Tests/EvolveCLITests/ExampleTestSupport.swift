@@ -22,6 +22,7 @@ struct ExampleCase: Sendable, CustomTestStringConvertible {
     static let all = [
         ExampleCase(name: "circle_packing", program: "initial_program.py", modules: ["numpy", "scipy"], answer: ExampleAnswers.circlePacking),
         ExampleCase(name: "function_minimization", program: "initial_program.py", answer: ExampleAnswers.functionMinimization),
+        ExampleCase(name: "bin_packing", program: "initial_program.py", answer: ExampleAnswers.binPacking),
         ExampleCase(name: "text_classifier", program: "initial_program.py", modules: ["sklearn"], answer: ExampleAnswers.textClassifier),
         ExampleCase(name: "rust_sort", program: "initial_program.rs", tools: ["rustc"], answer: ExampleAnswers.rustSort, wire: .openai),
         ExampleCase(name: "cpp_inversions", program: "initial_program.cpp", tools: ["g++"], answer: ExampleAnswers.cppInversions, wire: .openai),

@@ -88,6 +88,46 @@ struct OpenEvolveEndToEndTests {
         #expect(child.score == 0.75 && child.result.metrics["stage2"] == .number(1) && child.result.artifacts["note"] == .string("stage 2 ran"))
     }
 
+    @Test("needs PyPI: numpy and scipy from the directory's own requirements.txt (not Debian's) score the start in the sandbox")
+    func requirementsFromPyPI() async throws {
+        let problem = try TemporaryDirectory(prefix: "evolve-openevolve-numpy")
+        // Kept between test runs (content-addressed), in the home folder the sandbox must reach through.
+        let cache = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/evolve-tests")
+        defer { problem.remove() }
+        try problem.write([
+            "requirements.txt": "numpy==2.2.6\nscipy==1.15.3\n",
+            "initial_program.py": "# EVOLVE-BLOCK-START\nTARGET = 3.0\n# EVOLVE-BLOCK-END\n",
+            "evaluator.py": """
+                import numpy as np
+                from scipy.optimize import minimize
+
+                def evaluate(path):
+                    ns = {}
+                    exec(open(path).read(), ns)
+                    best = minimize(lambda x: float(np.sum((x - ns['TARGET']) ** 2)), np.zeros(2))
+                    return {'combined_score': float(np.round(best.x.sum(), 3)), 'numpy_version': np.__version__,
+                            'numpy_path': np.__file__}
+
+                """,
+        ])
+        let server = try await LoopbackLLMServer.start { _ in .answer("No ideas.") }
+        defer { Task { await server.shutdown() } }
+        let run = try runEvolve(
+            ["run", problem.url.path, "--ollama-url", server.url, "--iterations", "1"],
+            environment: ["XDG_CACHE_HOME": cache.path], timeout: 600)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("best score 6.0"), "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+        let runs = problem.url.appendingPathComponent("runs")
+        let runName = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
+        let programs = try await SQLiteProgramStore(path: runs.appendingPathComponent(runName).appendingPathComponent("evolve.sqlite").path, readOnly: true)
+            .allPrograms()
+        let start = try #require(programs.first { $0.origin == .initial })
+        #expect(start.score == 6)
+        #expect(start.result.metrics["numpy_version"] == .string("2.2.6"), "\(start.result.metrics)")
+        let path = start.result.metrics["numpy_path"].flatMap { if case .string(let text) = $0 { text } else { nil } } ?? ""
+        #expect(path.hasPrefix(cache.path + "/evolve/envs/"), "numpy came from \(path), not the problem's environment")
+    }
+
     @Test("init --from-openevolve writes an evolve.yaml that loads to the same problem")
     func convert() throws {
         let problem = try Self.directory()
