@@ -24,35 +24,20 @@ struct ExperimentCommand: AsyncParsableCommand {
     @Option(help: "Runs at once (default: the spec's concurrency; at most the machine's cores; 1 with the bundled model).")
     var jobs: Int?
 
-    @Option(help: "The model name for every run (default: the spec's model, else each problem's llm.model).")
-    var model: String?
 
-    @Option(name: .customLong("ollama-url"), help: "The Ollama server for every run.")
-    var ollamaURL: String?
 
-    @Option(name: .customLong("openai-url"), help: "An OpenAI-compatible server's base URL for every run.")
-    var openAIURL: String?
 
-    @Option(help: "The model API for every run: \(LLMConfiguration.Provider.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var provider: LLMConfiguration.Provider?
 
-    @Option(help: "The sandbox backend for every run: \(SandboxConfiguration.Backend.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var sandbox: SandboxConfiguration.Backend?
 
-    @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
-    var logLevel: Logger.Level = .warning
+
+    @OptionGroup var models: ModelOptions
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        models.bootstrapLogging()
         let logger = Logger(label: "evolve")
         let spec: ExperimentSpec
         do {
@@ -63,7 +48,8 @@ struct ExperimentCommand: AsyncParsableCommand {
         }
         let output = output.map { URL(fileURLWithPath: $0) }
             ?? spec.file.deletingLastPathComponent().appendingPathComponent("results").appendingPathComponent(spec.file.deletingPathExtension().lastPathComponent)
-        let overrides = RunOverrides(model: model, provider: provider, ollamaURL: ollamaURL, openAIURL: openAIURL, sandbox: sandbox)
+        let overrides = RunOverrides(
+            model: models.model, provider: models.provider, ollamaURL: models.ollamaURL, openAIURL: models.openAIURL, sandbox: models.sandbox)
         let runner = ExperimentRunner(spec: spec, output: output, jobs: jobs, overrides: overrides, logger: logger, progress: { printError($0) })
         do {
             let outcome = try await runner.run()

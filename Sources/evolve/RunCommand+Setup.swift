@@ -14,8 +14,8 @@ extension RunCommand {
 
     var overrides: RunOverrides {
         RunOverrides(
-            iterations: iterations, target: target, model: model, provider: provider, ollamaURL: ollamaURL, openAIURL: openAIURL,
-            sandbox: sandbox, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency, resume: resume,
+            iterations: iterations, target: target, model: models.model, provider: models.provider, ollamaURL: models.ollamaURL,
+            openAIURL: models.openAIURL, sandbox: models.sandbox, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency, resume: resume,
             runDirectory: runDirectory, configurationFile: configurationFile)
     }
 }

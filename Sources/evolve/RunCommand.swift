@@ -30,20 +30,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop when a program reaches this score (default: goal.target).")
     var target: Double?
 
-    @Option(help: "The model name (default: llm.model).")
-    var model: String?
 
-    @Option(name: .customLong("ollama-url"), help: "The Ollama server, e.g. http://localhost:11434.")
-    var ollamaURL: String?
 
-    @Option(name: .customLong("openai-url"), help: "An OpenAI-compatible server's base URL, e.g. http://localhost:8000/v1 (with llm.provider: openai).")
-    var openAIURL: String?
 
-    @Option(help: "The model API: \(LLMConfiguration.Provider.allCases.map(\.rawValue).joined(separator: ", ")) (default: llm.provider).")
-    var provider: LLMConfiguration.Provider?
 
-    @Option(help: "The sandbox backend: \(SandboxConfiguration.Backend.allCases.map(\.rawValue).joined(separator: ", ")) (default: sandbox.backend).")
-    var sandbox: SandboxConfiguration.Backend?
+
+    @OptionGroup var models: ModelOptions
 
     @Flag(help: "Continue the latest run of DIR (or the run given with --run-dir) instead of starting a new one.")
     var resume = false
@@ -72,8 +64,6 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "With --ui, open the page in a browser (xdg-open).")
     var open = false
 
-    @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
-    var logLevel: Logger.Level = .warning
 
     func validate() throws {
         if let iterations, iterations < 0 { throw ValidationError("--iterations cannot be negative") }
@@ -83,12 +73,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        models.bootstrapLogging()
         let logger = Logger(label: "evolve")
         let quiet = self.quiet
         let ui = self.ui ? RunUI(port: uiPort, open: open, registry: PrometheusSetup.bootstrap()) : nil
