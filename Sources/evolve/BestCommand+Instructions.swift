@@ -1,5 +1,6 @@
 import EvolveCore
 import EvolveDatabase
+import EvolveWeb
 
 extension BestCommand {
     /// " · crossover · instructions #2" for a child of a run with `search.mutations` or `search.meta_prompt`.
@@ -22,5 +23,13 @@ extension BestCommand {
             let origin = variant.proposedAfter.map { "proposed after \($0) iterations" } ?? "the default"
             print("  #\(id) (\(origin); \(variant.wins) of \(variant.pulls) children beat their parent): \(variant.text)")
         }
+    }
+}
+
+extension RunReport.ProgramSummary {
+    /// " (crossover, instructions #2)" for a child of a run with `search.mutations` or `search.meta_prompt`.
+    var planText: String {
+        let parts = [mutationKind, instructionID.map { "instructions #\($0)" }].compactMap { $0 }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
 }

@@ -40,5 +40,10 @@ struct MetaPromptCLITests {
         #expect(best.stdout.contains("instructions that led to it (newest first):"), "\(best.stdout)")
         #expect(best.stdout.contains("#2 (proposed after 2 iterations; 1 of "), "\(best.stdout)")
         #expect(best.stdout.contains("children beat their parent): Replace the greedy loop with an exact method."), "\(best.stdout)")
+
+        let id = try #require(best.stdout.split(separator: " ").dropFirst(4).first.map { $0.trimmingCharacters(in: .punctuationCharacters) })
+        let show = try runEvolve(["show", problem.url.path, id])
+        #expect(show.status == 0, "stderr: \(show.stderr)")
+        #expect(show.stdout.contains("mutation (diff, instructions #2), iteration"), "\(show.stdout)")
     }
 }

@@ -77,5 +77,11 @@ struct InstructionBanditTests {
         let variants = try await reopened.instructions()
         #expect(variants.map(\.id) == [1, 2])
         #expect(variants[1].pulls == 2 && variants[1].wins == 1 && variants[1].proposedAfter == 4)
+
+        let (old, _) = try RunDatabaseFixtureTests.fixture()
+        defer { try? FileManager.default.removeItem(at: old.deletingLastPathComponent()) }
+        let v1 = try SQLiteProgramStore(path: old.path, readOnly: true)
+        #expect(try await v1.instructions().isEmpty)
+        #expect(try await v1.allPrograms().allSatisfy { $0.generationRecord?.mutationKind == nil && $0.generationRecord?.instructionID == nil })
     }
 }
