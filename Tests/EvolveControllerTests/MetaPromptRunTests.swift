@@ -30,15 +30,14 @@ struct ScriptedRun {
     }
 
     /// Runs `iterations` iterations in all (one at a time), returning the server's requests.
-    func run(iterations: Int, proposal: @escaping @Sendable (Int) -> String = { "<instructions>Idea \($0).</instructions>" }) async throws
-        -> [LoopbackLLMServer.Request]
-    {
+    func run(
+        iterations: Int, proposal: @escaping @Sendable (Int) -> LoopbackLLMServer.Reply = { .answer("<instructions>Idea \($0).</instructions>") },
+        answer: @escaping @Sendable (Int) -> String = { KnapsackAnswers.variant($0) }
+    ) async throws -> [LoopbackLLMServer.Request] {
         let proposals = Mutex(0)
         let server = try await LoopbackLLMServer.start { request in
-            guard request.messages.last?.content.contains("between <instructions> and </instructions>") == true else {
-                return .answer(KnapsackAnswers.variant(request.index + 1000 * iterations))
-            }
-            return .answer(proposal(proposals.withLock { $0 += 1; return $0 }))
+            guard isProposal(request) else { return .answer(answer(request.index + 1000 * iterations)) }
+            return proposal(proposals.withLock { $0 += 1; return $0 })
         }
         var problem = problem
         problem.configuration.search.iterations = iterations
@@ -66,7 +65,9 @@ struct MetaPromptRunTests {
         let run = try ScriptedRun { $0.metaPrompt = MetaPromptConfiguration(every: 2, variants: 4) }
         defer { run.directory.remove() }
         // The second proposal has no tags: recorded as malformed, and the run goes on.
-        let requests = try await run.run(iterations: 6) { $0 == 2 ? "I would tell it to be bolder." : "<instructions>Idea \($0): add one variant line.</instructions>" }
+        let requests = try await run.run(iterations: 6, proposal: {
+            .answer($0 == 2 ? "I would tell it to be bolder." : "<instructions>Idea \($0): add one variant line.</instructions>")
+        })
         let proposals = requests.filter(isProposal)
         #expect(proposals.count == 2, "after iterations 2 and 4, none after the last (6)")
         #expect(proposals[0].messages.last?.content.contains("#1 (") == true, "the diagnosis lists the default instructions with its counts")
@@ -125,5 +126,24 @@ struct MetaPromptRunTests {
             let user = request.messages.last?.content ?? ""
             #expect(user.contains("## Current program") && user.contains("combines the strengths of both"))
         }
+    }
+
+    @Test("a failed proposal request is recorded as malformed and the run goes on; the diagnosis names why children failed")
+    func failedProposal() async throws {
+        var run = try ScriptedRun { $0.metaPrompt = MetaPromptConfiguration(every: 2, variants: 3) }
+        defer { run.directory.remove() }
+        run.problem.configuration.llm.retries = 0
+        // Odd requests are SEARCH blocks that match nothing (every attempt rejected: no child).
+        let requests = try await run.run(
+            iterations: 4, proposal: { _ in .status(400, "the model refuses") },
+            answer: { $0 % 2 == 1 ? "<<<<<<< SEARCH\nnot in the program\n=======\nx\n>>>>>>> REPLACE" : KnapsackAnswers.variant($0) })
+        let proposals = requests.filter(isProposal)
+        #expect(proposals.count == 1)
+        let diagnosis = proposals.first?.messages.last?.content ?? ""
+        #expect(diagnosis.contains("no child: no_match"), "\(diagnosis)")
+        let variants = try await SQLiteProgramStore(path: run.storePath).instructions()
+        #expect(variants.map(\.status) == [.active, .malformed])
+        #expect(variants[1].message?.contains("the proposal request failed") == true, "\(variants[1].message ?? "")")
+        #expect(variants[0].pulls == 4, "every iteration, failed ones included, is credited to the default")
     }
 }
