@@ -41,7 +41,7 @@ extension Controller {
             id: mintID(), parentID: parent.id, origin: .mutation, iteration: candidate.iteration,
             island: candidate.selection.island, generation: parent.generation + 1, code: candidate.code, result: result,
             features: featureValues(for: problem.configuration.search.features, code: candidate.code, result: result),
-            generationRecord: candidate.record)
+            generationRecord: annotated(candidate.record, iteration: candidate.iteration))
         let attempts = candidate.attempts.map { attempt -> AttemptRecord in
             var attempt = attempt
             if attempt.outcome == .accepted { attempt.message = "program \(program.id)" }

@@ -8,8 +8,9 @@ extension Controller {
     /// The generate stage: asks the model for a change to the selection's parent, feeding
     /// rejection reasons back, until an answer applies or `llm.retries` run out. Runs outside the
     /// actor, concurrently with other stages; it never throws: every outcome is a `Work`.
-    nonisolated func generate(iteration: Int, selection: Selection) async -> Work {
-        var messages = prompts.messages(for: selection)
+    nonisolated func generate(iteration: Int, selection: Selection, plan: IterationPlan = IterationPlan()) async -> Work {
+        let (prompts, initial) = prompts.planned(plan, selection: selection)
+        var messages = initial
         var attempts: [AttemptRecord] = []
         var tally = AnswerTally()
         let parent = selection.parent

@@ -24,6 +24,8 @@ public actor Controller {
     let logger: Logger
     var database: ProgramDatabase
     var rng: SplitMix64
+    /// Mutation kinds and instruction variants per iteration (`search.mutations`, `search.meta_prompt`).
+    var planner: IterationPlanner
     /// Code of the children waiting for or in evaluation (the filter's second check).
     var inFlightCodes: Set<String> = []
     /// What the run's model answers have cost so far, earlier sessions of a resumed run included.
@@ -58,6 +60,7 @@ public actor Controller {
         self.logger = logger
         self.database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
         self.rng = SplitMix64(seed: problem.configuration.search.seed ^ 0x5EED)
+        self.planner = IterationPlanner(problem.configuration.search)
     }
 
     /// Runs until the target score, the iteration budget, cancellation or a harness failure.
@@ -73,6 +76,7 @@ public actor Controller {
             runDirectory: runDirectory, model: llm.model, backend: evaluator.sandbox.name, iterations: settings.iterations,
             resumedPrograms: previous.count, finishedIterations: finished.count)))
         if database.root == nil { try await seed() }
+        try await resumeInstructions()
         // A resumed run's cost budget counts what the earlier sessions spent, answers whose
         // iterations were never finished included.
         spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
@@ -89,6 +93,7 @@ public actor Controller {
                 record(work, in: &state)
                 do {
                     try await handle(work, state: &state)
+                    try await noteOutcome(work, state: &state)
                 } catch {
                     state.fail("\(error)")
                 }
@@ -103,12 +108,13 @@ public actor Controller {
     /// Starts every generation and evaluation the state allows now.
     private func startWork(_ state: inout PipelineState<Candidate>, in group: inout TaskGroup<Work>) {
         while let iteration = state.issueGeneration() {
-            guard let selection = database.sample(iteration: iteration) else {
+            guard var selection = database.sample(iteration: iteration) else {
                 state.release(.model)
                 state.fail("the archive has no program to start from")
                 return
             }
-            group.addTask { await self.generate(iteration: iteration, selection: selection) }
+            let plan = plan(iteration, selection: &selection)
+            group.addTask { [selection] in await self.generate(iteration: iteration, selection: selection, plan: plan) }
         }
         while let candidate = state.issueEvaluation() {
             group.addTask { await self.evaluate(candidate) }

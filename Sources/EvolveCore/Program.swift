@@ -39,6 +39,10 @@ public struct GenerationRecord: Sendable, Hashable, Codable {
     public var promptTokens: Int?
     public var completionTokens: Int?
     public var modelSeconds: Double
+    /// How the child was asked for, when `search.mutations` or `search.meta_prompt` is set.
+    public var mutationKind: MutationKind?
+    /// The instruction variant of the prompt, when `search.meta_prompt` is set.
+    public var instructionID: Int?
 
     public init(
         model: String, prompt: String, answer: String, diff: String, attempts: Int,

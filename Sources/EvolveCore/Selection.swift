@@ -10,6 +10,8 @@ public struct Selection: Sendable, Hashable {
     /// The parent's most recent children that failed their evaluation, newest first, so that the
     /// model sees what went wrong and does not repeat it.
     public var failedChildren: [Program]
+    /// A crossover's second parent, from another island or cell (see `ProgramDatabase.crossoverPartner`).
+    public var secondParent: Program?
 
     public init(parent: Program, topPrograms: [Program], inspirations: [Program], island: Int, failedChildren: [Program] = []) {
         self.parent = parent

@@ -111,7 +111,7 @@ public final class SQLiteProgramStore: ProgramStore {
         return RunInfo(values: Dictionary(rows.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }))
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read(body)
         } catch {
@@ -120,7 +120,7 @@ public final class SQLiteProgramStore: ProgramStore {
     }
 
     /// Runs `body` in one write transaction; `what` names what was written in an error.
-    private func write(_ what: String, hint: String? = nil, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
+    func write(_ what: String, hint: String? = nil, _ body: @escaping @Sendable (Database) throws -> Void) async throws {
         do {
             try await pool.write(body)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {

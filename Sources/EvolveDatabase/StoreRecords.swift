@@ -36,9 +36,13 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var promptTokens: Int?
     var completionTokens: Int?
     var modelSeconds: Double?
+    var mutationKind: String?
+    var instructionID: Int?
     var createdAt: Double
 
     enum CodingKeys: String, CodingKey {
+        case mutationKind = "mutation_kind"
+        case instructionID = "instruction_id"
         case seq, id, origin, iteration, island, generation, status, score, code, metrics, features, artifacts, stage
         case model, prompt, answer, diff, attempts
         case parentID = "parent_id"
@@ -85,6 +89,8 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         promptTokens = record?.promptTokens
         completionTokens = record?.completionTokens
         modelSeconds = record?.modelSeconds
+        mutationKind = record?.mutationKind?.rawValue
+        instructionID = record?.instructionID
         createdAt = program.createdAt.timeIntervalSince1970
     }
 
@@ -95,9 +101,12 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
             artifacts: JSONText.decode(artifacts) ?? [:], stdoutTail: stdoutTail, stderrTail: stderrTail,
             duration: evalSeconds, stage: stage)
         let record = model.map { model in
-            GenerationRecord(
+            var record = GenerationRecord(
                 model: model, prompt: prompt ?? "", answer: answer ?? "", diff: diff ?? "", attempts: attempts ?? 1,
                 promptTokens: promptTokens, completionTokens: completionTokens, modelSeconds: modelSeconds ?? 0)
+            record.mutationKind = mutationKind.flatMap(MutationKind.init(rawValue:))
+            record.instructionID = instructionID
+            return record
         }
         return Program(
             id: ProgramID(rawValue: id), parentID: parentID.map(ProgramID.init(rawValue:)),

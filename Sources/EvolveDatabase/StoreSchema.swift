@@ -82,6 +82,7 @@ enum StoreSchema {
             // 1: the token counts are estimated from the text's length; 0: counted; NULL: no counts (or an older run).
             try db.execute(sql: "ALTER TABLE attempts ADD COLUMN tokens_estimated INTEGER")
         }
+        migrator.registerMigration("v5 mutation kinds and instructions", migrate: mutationKindsAndInstructions)
         return migrator
     }
 }

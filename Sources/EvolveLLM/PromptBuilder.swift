@@ -10,6 +10,8 @@ public struct PromptBuilder: Sendable {
     public var goal: Goal
     public var mode: Mutation.Mode
     public var templates: [String: String]
+    /// The task text of the user prompt (`{{instructions}}`); `search.meta_prompt` varies it.
+    public var instructions = PromptTemplates.instructions
     /// Longest code excerpt shown for a top program or inspiration, in characters.
     public var excerptLimit = 3000
 
@@ -32,6 +34,7 @@ public struct PromptBuilder: Sendable {
             "last_evaluation": lastEvaluationSection(selection.parent) + failedChildrenSection(selection.failedChildren),
             "top_programs": programsSection("Best programs so far", selection.topPrograms.filter { $0.id != selection.parent.id }),
             "inspirations": programsSection("Different approaches from elsewhere in the archive", selection.inspirations),
+            "instructions": instructions,
             "format": formatText,
         ])
         return [ChatMessage(.system, system), ChatMessage(.user, user)]

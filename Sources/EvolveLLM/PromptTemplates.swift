@@ -7,6 +7,7 @@ public enum PromptTemplates {
         "diff_format": diffFormat,
         "rewrite_format": rewriteFormat,
         "feedback": feedback,
+        "crossover": crossover,
     ]
 
     /// Placeholders: `{{description}}`, `{{goal}}`, `{{language}}`.
@@ -23,14 +24,15 @@ public enum PromptTemplates {
         """
 
     /// Placeholders: `{{parent}}` (score, metrics and code of the program to change),
-    /// `{{last_evaluation}}`, `{{top_programs}}`, `{{inspirations}}`, `{{format}}`.
+    /// `{{last_evaluation}}`, `{{top_programs}}`, `{{inspirations}}`, `{{instructions}}` (the task,
+    /// `PromptTemplates.instructions` unless `search.meta_prompt` chose another text), `{{format}}`.
     public static let user = """
         {{parent}}
         {{last_evaluation}}
         {{top_programs}}
         {{inspirations}}
         ## What to do
-        Propose one focused change to the current program that should raise its score.
+        {{instructions}}
         {{format}}
         """
 

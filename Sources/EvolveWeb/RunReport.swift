@@ -18,6 +18,10 @@ public enum RunReport {
         /// Seconds after the run's first program.
         public var seconds: Double
         public var model: String?
+        /// `search.mutations`: diff, rewrite or crossover.
+        public var mutationKind: String?
+        /// `search.meta_prompt`: the instruction variant of the child's prompt.
+        public var instructionID: Int?
     }
 
     public struct ProgramList: Codable, Sendable {
@@ -27,11 +31,14 @@ public enum RunReport {
     }
 
     static func summary(_ program: Program, start: Date) -> ProgramSummary {
-        ProgramSummary(
+        var summary = ProgramSummary(
             id: program.id.rawValue, parent: program.parentID?.rawValue, island: program.island, iteration: program.iteration,
             generation: program.generation, origin: program.origin.rawValue, status: program.result.status.rawValue,
             score: program.result.score, seconds: max(0, program.createdAt.timeIntervalSince(start)),
             model: program.generationRecord?.model)
+        summary.mutationKind = program.generationRecord?.mutationKind?.rawValue
+        summary.instructionID = program.generationRecord?.instructionID
+        return summary
     }
 
     /// When the run began: its first program's time (now for an empty run).

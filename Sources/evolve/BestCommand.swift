@@ -63,8 +63,9 @@ struct BestCommand: AsyncParsableCommand {
         for program in lineage {
             let score = program.score.map(formatScore) ?? program.result.status.rawValue
             let label = program.origin == .initial ? "start" : program.origin == .migration ? "migrant" : "iteration \(program.iteration)"
-            print("  \(program.id)  \(score.padding(toLength: 12, withPad: " ", startingAt: 0))  \(label)")
+            print("  \(program.id)  \(score.padding(toLength: 12, withPad: " ", startingAt: 0))  \(label)\(planLabel(program))")
         }
+        await printInstructions(store, lineage: lineage)
         print("\n" + best.code, terminator: best.code.hasSuffix("\n") ? "" : "\n")
     }
 

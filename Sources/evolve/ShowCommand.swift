@@ -62,7 +62,7 @@ extension RunReport.ProgramDetail {
     /// The program as `evolve show` prints it.
     var terminalText: String {
         let p = program
-        var lines = ["program \(p.id): \(p.score.map { "score \(formatScore($0))" } ?? p.status), \(p.origin), iteration \(p.iteration), island \(p.island), generation \(p.generation)"]
+        var lines = ["program \(p.id): \(p.score.map { "score \(formatScore($0))" } ?? p.status), \(p.origin)\(p.planText), iteration \(p.iteration), island \(p.island), generation \(p.generation)"]
         if let model = p.model { lines.append("written by \(model)") }
         lines.append("parent: \(p.parent ?? "none (the starting program)")")
         let kids = children.map { "\($0.id) (\($0.score.map(formatScore) ?? $0.status))" }

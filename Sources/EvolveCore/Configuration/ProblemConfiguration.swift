@@ -406,6 +406,10 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     public var maxIslands: Int
     /// A child becomes a parent candidate only if it beats its parent by at least this much; nil accepts every scored child.
     public var acceptDelta: Double?
+    /// The share of diff, rewrite and crossover iterations; nil: every iteration uses `mode`.
+    public var mutations: MutationMix?
+    /// Evolving the prompt's instructions; nil: off.
+    public var metaPrompt: MetaPromptConfiguration?
 
     public init(
         iterations: Int = 100, mode: Mutation.Mode? = nil, islands: Int = 2, migrationInterval: Int = 25,
@@ -447,6 +451,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         case spawnAfter = "spawn_after"
         case maxIslands = "max_islands"
         case acceptDelta = "accept_delta"
+        case mutations
+        case metaPrompt = "meta_prompt"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -474,6 +480,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
             maxIslands: try c.value(.maxIslands, default: max(d.maxIslands, islands)),
             acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta)
         )
+        mutations = try c.decodeIfPresent(MutationMix.self, forKey: .mutations)
+        metaPrompt = try c.decodeIfPresent(MetaPromptConfiguration.self, forKey: .metaPrompt)
         try c.require((spawnAfter ?? 1) >= 1, .spawnAfter, "spawn_after must be at least 1")
         try c.require(
             spawnAfter == nil || strategy.hasIslands, .spawnAfter,

@@ -1,0 +1,65 @@
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+import Logging
+
+extension Controller {
+    /// Loads the instruction archive of `search.meta_prompt` (a resumed run continues with its
+    /// variants and counts), or stores the default text as variant 1 in a new run.
+    func resumeInstructions() async throws {
+        guard let meta = planner.meta else { return }
+        guard let store = store as? any InstructionStore else {
+            logger.warning("search.meta_prompt needs a store that keeps instructions (the SQLite store does); it is off for this run")
+            return
+        }
+        let stored = try await store.instructions()
+        let archive = InstructionArchive(limit: meta.variants, stored: stored, defaultText: prompts.instructions)
+        if stored.isEmpty { try await store.saveInstruction(archive.variants[0]) }
+        planner.archive = archive
+    }
+
+    /// After a piece of work: credits a finished iteration's instruction variant (1 when its
+    /// child beat its parent, else 0), notes the outcome, and every `meta_prompt.every` finished
+    /// iterations asks the model for a new variant.
+    func noteOutcome(_ work: Work, state: inout PipelineState<Candidate>) async throws {
+        guard planner.isActive, let (iteration, won, summary) = outcome(of: work, finished: state.finished),
+              let plan = planner.plans.removeValue(forKey: iteration) else { return }
+        planner.note(OutcomeNote(iteration: iteration, plan: plan, won: won, summary: summary))
+        guard let meta = planner.meta, let id = plan.instruction?.id, planner.archive != nil else { return }
+        planner.archive?.credit(id, won: won)
+        try await (store as? any InstructionStore)?.creditInstruction(id: id, won: won)
+        let finished = state.finished.count
+        guard finished.isMultiple(of: meta.every), finished < settings.iterations, state.stop == nil else { return }
+        try await proposeInstruction(finished: finished, state: &state)
+    }
+
+    /// The iteration a piece of work finished, whether its child beat its parent, and what happened.
+    private func outcome(of work: Work, finished: Set<Int>) -> (Int, Bool, String)? {
+        switch work {
+        case .generated(let candidate):
+            // Still on its way to evaluation, unless the filter refused it.
+            return finished.contains(candidate.iteration) ? (candidate.iteration, false, "a duplicate of an earlier program") : nil
+        case .failed(let failure):
+            return (failure.iteration, false, "no child: \(failure.reason.code): \(failure.message.prefix(200))")
+        case .evaluated(let candidate, let result):
+            return (candidate.iteration, beats(result, candidate.selection.parent), summary(result, parent: candidate.selection.parent))
+        case .evaluationError(let candidate, let message):
+            return (candidate.iteration, false, "harness error: \(message.prefix(200))")
+        case .abandoned:
+            return nil
+        }
+    }
+
+    private func beats(_ result: EvaluationResult, _ parent: Program) -> Bool {
+        guard result.isSuccess, let score = result.score else { return false }
+        return parent.score.map { problem.configuration.goal.isBetter(score, than: $0) } ?? true
+    }
+
+    private func summary(_ result: EvaluationResult, parent: Program) -> String {
+        guard result.isSuccess, let score = result.score else {
+            return "failed (\(result.status.rawValue)): \((result.failureReason ?? "no reason given").prefix(200))"
+        }
+        let change = "(\(parent.score.map { "\($0)" } ?? "none") → \(score))"
+        return beats(result, parent) ? "beat its parent \(change)" : "did not beat its parent \(change)"
+    }
+}
