@@ -39,7 +39,17 @@ struct EmbeddingExchange: Sendable {
     var httpClient: HTTPClient
     var logger: Logger
 
-    func post<Body: Encodable, Answer: Decodable>(_ body: Body, answer: Answer.Type) async throws -> Answer {
+    /// Posts `body` and decodes the answer, all within `timeout` seconds.
+    func post<Body: Encodable & Sendable, Answer: Decodable & Sendable>(_ body: Body, answer: Answer.Type) async throws -> Answer {
+        let (server, timeout) = (self.server, self.timeout)
+        return try await withDeadline(
+            seconds: timeout, error: { LLMError(.timeout, "\(server) did not answer an embedding request within \(Int(timeout)) s") }
+        ) {
+            try await self.exchange(body, answer: answer)
+        }
+    }
+
+    private func exchange<Body: Encodable, Answer: Decodable>(_ body: Body, answer: Answer.Type) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -16,8 +16,8 @@ public struct OllamaEmbeddingClient: EmbeddingClient {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Double]] {
-        struct Body: Encodable { var model: String; var input: [String] }
-        struct Answer: Decodable { var embeddings: [[Double]] }
+        struct Body: Encodable, Sendable { var model: String; var input: [String] }
+        struct Answer: Decodable, Sendable { var embeddings: [[Double]] }
         let answer = try await exchange.post(Body(model: model, input: texts), answer: Answer.self)
         return try checkedVectors(answer.embeddings, count: texts.count, server: exchange.server)
     }

@@ -22,9 +22,9 @@ public struct OpenAIEmbeddingClient: EmbeddingClient {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Double]] {
-        struct Body: Encodable { var model: String; var input: [String]; var encoding_format = "float" }
-        struct Answer: Decodable {
-            struct Item: Decodable { var index: Int; var embedding: [Double] }
+        struct Body: Encodable, Sendable { var model: String; var input: [String]; var encoding_format = "float" }
+        struct Answer: Decodable, Sendable {
+            struct Item: Decodable, Sendable { var index: Int; var embedding: [Double] }
             var data: [Item]
         }
         let answer = try await exchange.post(Body(model: model, input: texts), answer: Answer.self)
