@@ -3,13 +3,14 @@ import EvolveLLM
 import Synchronization
 
 /// Cosine similarity of embeddings from an Ollama or OpenAI-compatible server. Each program is
-/// embedded once (vectors are kept by their compared text); programs not yet embedded go in
-/// batches of `batchSize`.
+/// embedded once (vectors are kept by program id; a child's by its text, so that it is not
+/// embedded again once it is a program); texts not yet embedded go in batches of `batchSize`.
 public final class EmbeddingSimilarity: ProgramSimilarity {
     public let client: any EmbeddingClient
     public var name: String { "embedding \(client.model)" }
     let batchSize: Int
-    private let cache = Mutex<[String: [Double]]>([:])
+    /// Vectors of programs, and of texts not (yet) a program's: children being checked.
+    private let cache = Mutex<(programs: [ProgramID: [Double]], texts: [String: [Double]])>(([:], [:]))
 
     public init(client: any EmbeddingClient, batchSize: Int = 32) {
         self.client = client
@@ -18,13 +19,21 @@ public final class EmbeddingSimilarity: ProgramSimilarity {
 
     public func mostSimilar(to code: String, among programs: [Program]) async throws -> SimilarProgram? {
         guard !programs.isEmpty else { return nil }
-        let texts = programs.map { Program.noveltyText($0.code) }
         let mine = Program.noveltyText(code)
+        let missing = cache.withLock { cache in programs.filter { cache.programs[$0.id] == nil } }
+        let texts = missing.map { Program.noveltyText($0.code) }
         let vectors = try await embeddings(of: [mine] + texts)
+        cache.withLock { cache in
+            for (program, text) in zip(missing, texts) {
+                cache.programs[program.id] = vectors[text]
+                cache.texts[text] = nil
+            }
+        }
         guard let child = vectors[mine] else { return nil }
         var best: SimilarProgram?
-        for (program, text) in zip(programs, texts) {
-            guard let vector = vectors[text] else { continue }
+        let known = cache.withLock { $0.programs }
+        for program in programs {
+            guard let vector = known[program.id] else { continue }
             let value = Self.cosine(child, vector)
             if value > best?.similarity ?? -2 { best = SimilarProgram(program: program, similarity: value) }
         }
@@ -33,18 +42,16 @@ public final class EmbeddingSimilarity: ProgramSimilarity {
 
     /// The vectors of `texts`, asking the server only for those not seen before.
     func embeddings(of texts: [String]) async throws -> [String: [Double]] {
-        let missing = cache.withLock { cache in
-            var seen = Set<String>()
-            return texts.filter { cache[$0] == nil && seen.insert($0).inserted }
-        }
+        var found = cache.withLock { cache in texts.reduce(into: [String: [Double]]()) { $0[$1] = cache.texts[$1] } }
+        var seen = Set(found.keys)
+        let missing = texts.filter { seen.insert($0).inserted }
         for start in stride(from: 0, to: missing.count, by: batchSize) {
             let batch = Array(missing[start..<min(start + batchSize, missing.count)])
-            let vectors = try await client.embed(batch)
-            cache.withLock { cache in
-                for (text, vector) in zip(batch, vectors) { cache[text] = vector }
-            }
+            for (text, vector) in zip(batch, try await client.embed(batch)) { found[text] = vector }
         }
-        return cache.withLock { cache in Dictionary(texts.compactMap { text in cache[text].map { (text, $0) } }, uniquingKeysWith: { a, _ in a }) }
+        let result = found
+        cache.withLock { cache in cache.texts.merge(result, uniquingKeysWith: { a, _ in a }) }
+        return result
     }
 
     static func cosine(_ a: [Double], _ b: [Double]) -> Double {
