@@ -55,6 +55,7 @@ struct NoveltyFilter: Sendable {
         do {
             closest = try await similarity.mostSimilar(to: code, among: programs)
         } catch {
+            if Task.isCancelled { return nil }
             logger.warning("the novelty check failed; the child is evaluated", metadata: ["novelty.method": "\(similarity.name)", "error": "\(error)"])
             return nil
         }
