@@ -6,66 +6,53 @@ import Metrics
 
 extension Controller {
     /// The generate stage: asks the model for a change to the selection's parent, feeding
-    /// rejection reasons back, until an answer applies or `llm.retries` run out. Runs outside the
-    /// actor, concurrently with other stages; it never throws: every outcome is a `Work`.
+    /// rejection reasons back, until an answer applies and its child is new (not a duplicate, not
+    /// too similar to a program on its island) or `llm.retries` run out. `plan` says the iteration's
+    /// mutation kind and instructions. Runs outside the actor, concurrently with other stages; it
+    /// never throws: every outcome is a `Work`.
     nonisolated func generate(iteration: Int, selection: Selection, plan: IterationPlan = IterationPlan()) async -> Work {
+        // The iteration's own prompt builder (its answer form), so that feedback asks for the same form.
         let (prompts, initial) = prompts.planned(plan, selection: selection)
-        var messages = initial
-        var attempts: [AttemptRecord] = []
-        var tally = AnswerTally()
-        let parent = selection.parent
+        var session = GenerationSession(iteration: iteration, selection: selection, messages: initial)
         for attempt in 1...(1 + settings.retries) {
-            let transcript = PromptBuilder.transcript(messages)
+            let transcript = PromptBuilder.transcript(session.messages)
             let response: ChatResponse
             do {
-                response = try await llm.chat(messages, options: settings.generation)
+                response = try await llm.chat(session.messages, options: settings.generation.forRequest(iteration: iteration, attempt: attempt))
             } catch {
                 if Task.isCancelled { return .abandoned(.model) }
-                let llmError = error as? LLMError
-                let code = llmError?.code.rawValue ?? "unknown"
-                let message = llmError?.message ?? (error is CancellationError ? "the model request was cancelled" : "\(error)")
-                Counter(label: "evolve.model_errors", dimensions: [("code", code)]).increment()
-                attempts.append(AttemptRecord(
-                    iteration: iteration, attempt: attempt, parentID: parent.id, model: llm.model, prompt: transcript,
-                    answer: "", outcome: .modelError, kind: code, message: message))
-                return .failed(.init(
-                    iteration: iteration, attempts: attempts, reason: .modelError(code: code), message: message, cost: tally.cost))
+                return .failed(session.modelFailed(error, attempt: attempt, prompt: transcript, model: llm.model))
             }
-            tally.add(response)
+            session.tally.add(response)
             Counter(label: "evolve.model_calls").increment()
             do {
-                let mutation = try Mutation.parse(response.text)
-                let child = try mutation.apply(to: parent.code)
-                guard child.count <= settings.maxCodeLength else {
-                    throw Rejection.tooLong("the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
-                }
-                attempts.append(AttemptRecord(
-                    iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
-                    answer: response.text, outcome: .accepted, promptTokens: response.promptTokens,
-                    completionTokens: response.completionTokens, modelSeconds: response.duration, cost: response.cost,
-                    tokensEstimated: response.tokensEstimated))
-                let record = GenerationRecord(
-                    model: response.model, prompt: transcript, answer: response.text, diff: mutation.rendered, attempts: attempt,
-                    promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, modelSeconds: tally.modelSeconds)
-                return .generated(Candidate(
-                    iteration: iteration, selection: selection, code: child, record: record, attempts: attempts, cost: tally.cost))
+                let (child, mutation) = try await screen(response.text, selection: selection, tally: &session.tally)
+                return .generated(session.accepted(response, attempt: attempt, prompt: transcript, child: child, mutation: mutation))
             } catch {
                 let rejection = Rejection(error)
-                attempts.append(AttemptRecord(
-                    iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
-                    answer: response.text, outcome: .rejected, kind: rejection.reason.code, message: rejection.message,
-                    promptTokens: response.promptTokens, completionTokens: response.completionTokens,
-                    modelSeconds: response.duration, cost: response.cost, tokensEstimated: response.tokensEstimated))
+                session.rejected(
+                    response, attempt: attempt, prompt: transcript, reason: rejection.reason, message: rejection.message,
+                    feedback: prompts.feedback(reasons: [rejection.message]))
                 if case .rejected(let kind) = rejection.reason {
                     emit(.mutationRejected(.init(iteration: iteration, attempt: attempt, kind: kind, message: rejection.message)))
                 }
-                messages += [ChatMessage(.assistant, response.text), prompts.feedback(reasons: [rejection.message])]
             }
         }
-        let last = attempts.last
-        return .failed(.init(
-            iteration: iteration, attempts: attempts, reason: last.flatMap { $0.kind.map(FailureReason.init(code:)) } ?? .rejected(.malformedBlock),
-            message: last?.message ?? "every answer was rejected", cost: tally.cost))
+        return .failed(session.exhausted())
+    }
+
+    /// The child an answer makes, or a `Rejection` that says why there is none: the answer does
+    /// not apply, the child is too long, a duplicate, or too similar to a program on its island.
+    private nonisolated func screen(_ answer: String, selection: Selection, tally: inout AnswerTally) async throws -> (String, Mutation) {
+        let mutation = try Mutation.parse(answer)
+        let child = try mutation.apply(to: selection.parent.code)
+        guard child.count <= settings.maxCodeLength else {
+            throw Rejection.tooLong("the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
+        }
+        if let (reason, message) = await screenNovelty(child, island: selection.island, judged: { tally.add($0) }) {
+            throw Rejection(reason: reason, message: message)
+        }
+        return (child, mutation)
     }
 }
 

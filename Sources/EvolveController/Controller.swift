@@ -28,6 +28,8 @@ public actor Controller {
     var planner: IterationPlanner
     /// Code of the children waiting for or in evaluation (the filter's second check).
     var inFlightCodes: Set<String> = []
+    /// The novelty check (`search.novelty`); nil when it is off.
+    let novelty: NoveltyFilter?
     /// What the run's model answers have cost so far, earlier sessions of a resumed run included.
     var spent = 0.0
     var evaluations = 0
@@ -57,6 +59,9 @@ public actor Controller {
         self.store = store
         self.settings = settings
         self.prompts = PromptBuilder(problem: problem)
+        self.novelty = NoveltyFilter(
+            problem.configuration.search.novelty, llm: self.llm, options: settings.generation, language: problem.configuration.language,
+            logger: logger)
         self.logger = logger
         self.database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
         self.rng = SplitMix64(seed: problem.configuration.search.seed ^ 0x5EED)

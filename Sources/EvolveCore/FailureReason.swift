@@ -1,7 +1,7 @@
 /// Why an iteration ended without a child to evaluate, or why a child was not evaluated.
 ///
 /// Stored (attempt kinds, the event log, `evolve best`) under `code`: the rejection kind
-/// (`no_match`, `ambiguous`, ...), `model_error`, `duplicate`, `too_long` or `harness_error`.
+/// (`no_match`, `ambiguous`, ...), `model_error`, `duplicate`, `too_similar`, `too_long` or `harness_error`.
 public enum FailureReason: Sendable, Hashable {
     /// The answer could not be applied.
     case rejected(MutationRejection.Kind)
@@ -9,6 +9,8 @@ public enum FailureReason: Sendable, Hashable {
     case modelError(code: String?)
     /// The child's code had been evaluated before, or is being evaluated.
     case duplicate
+    /// The child is too similar to a program on its island (`search.novelty`).
+    case tooSimilar
     /// The child is longer than `search.max_code_length`.
     case tooLong
     /// Evolve itself failed (not the model, not the candidate).
@@ -19,6 +21,7 @@ public enum FailureReason: Sendable, Hashable {
         case .rejected(let kind): return kind.rawValue
         case .modelError: return "model_error"
         case .duplicate: return "duplicate"
+        case .tooSimilar: return "too_similar"
         case .tooLong: return "too_long"
         case .harnessError: return "harness_error"
         }
@@ -29,6 +32,7 @@ public enum FailureReason: Sendable, Hashable {
         switch code {
         case "model_error": self = .modelError(code: nil)
         case "duplicate": self = .duplicate
+        case "too_similar": self = .tooSimilar
         case "too_long": self = .tooLong
         case "harness_error": self = .harnessError
         default: self = MutationRejection.Kind(rawValue: code).map(FailureReason.rejected) ?? .harnessError

@@ -8,7 +8,8 @@ import Synchronization
 /// An HTTP server on 127.0.0.1 that speaks Ollama's API (`GET /api/tags`, `POST /api/chat`,
 /// streamed as NDJSON or whole) and the OpenAI API (`GET /v1/models`, `POST /v1/chat/completions`,
 /// streamed as server-sent events or whole) with answers from a script: real HTTP for tests and
-/// benchmarks, including garbage, slow, failing, rate-limited and cut-off answers.
+/// benchmarks, including garbage, slow, failing, rate-limited and cut-off answers. It also embeds
+/// texts (`POST /api/embed`, `POST /v1/embeddings`; see LoopbackLLMServer+Embeddings.swift).
 public final class LoopbackLLMServer: Sendable {
     /// What the server does with one chat request.
     public indirect enum Reply: Sendable {
@@ -74,6 +75,8 @@ public final class LoopbackLLMServer: Sendable {
     public let models: [String]
     public let usage: Usage
     public let tokenizer: Tokenizer?
+    public let embeddings: Embeddings
+    let embeddingLog = Mutex<[EmbeddingRequest]>([])
 
     private let channel: any Channel
     private let group: MultiThreadedEventLoopGroup
@@ -83,7 +86,7 @@ public final class LoopbackLLMServer: Sendable {
     /// Starts a server on a free loopback port. `script` decides each chat reply.
     public static func start(
         models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil,
-        script: @escaping @Sendable (Request) -> Reply
+        embeddings: Embeddings = .bagOfWords, script: @escaping @Sendable (Request) -> Reply
     ) async throws -> LoopbackLLMServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let box = ServerBox()
@@ -96,24 +99,27 @@ public final class LoopbackLLMServer: Sendable {
                 }
             }
         let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        let server = LoopbackLLMServer(channel: channel, group: group, models: models, usage: usage, tokenizer: tokenizer, script: script)
+        let server = LoopbackLLMServer(
+            channel: channel, group: group, models: models, usage: usage, tokenizer: tokenizer, embeddings: embeddings, script: script)
         box.server.withLock { $0 = server }
         return server
     }
 
     /// A server that answers each request with the next reply of `replies`, repeating the last one.
     public static func start(
-        models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil, replies: [Reply]
+        models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil,
+        embeddings: Embeddings = .bagOfWords, replies: [Reply]
     ) async throws -> LoopbackLLMServer {
-        try await start(models: models, usage: usage, tokenizer: tokenizer) { request in
+        try await start(models: models, usage: usage, tokenizer: tokenizer, embeddings: embeddings) { request in
             replies.isEmpty ? .empty : replies[min(request.index, replies.count - 1)]
         }
     }
 
     private init(
         channel: any Channel, group: MultiThreadedEventLoopGroup, models: [String], usage: Usage, tokenizer: Tokenizer?,
-        script: @escaping @Sendable (Request) -> Reply
+        embeddings: Embeddings, script: @escaping @Sendable (Request) -> Reply
     ) {
+        self.embeddings = embeddings
         self.channel = channel
         self.group = group
         self.models = models
@@ -152,6 +158,12 @@ public final class LoopbackLLMServer: Sendable {
             return (.ok, "text/plain", ["Ollama is running"], nil)
         case (.POST, "/api/chat"):
             return chatRequest(path: path, headers: headers, body: body, format: .ollama)
+        case (.POST, "/api/embed"):
+            let (status, text) = embed(body, format: .ollama, authorization: headers.first(name: "Authorization"))
+            return (status, "application/json", [text], nil)
+        case (.POST, "/v1/embeddings"):
+            let (status, text) = embed(body, format: .openai, authorization: headers.first(name: "Authorization"))
+            return (status, "application/json", [text], nil)
         default:
             return (.notFound, "text/plain", ["404 page not found"], nil)
         }

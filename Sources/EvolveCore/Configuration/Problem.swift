@@ -271,6 +271,7 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
                 "mode": Mutation.Mode.allCases.map(\.rawValue),
                 "backend": SandboxConfiguration.Backend.allCases.map(\.rawValue),
                 "provider": LLMConfiguration.Provider.allCases.map(\.rawValue),
+                "method": NoveltyConfiguration.Method.allCases.map(\.rawValue),
             ]
             if let values = allowed[key] { return "must be one of: \(values.joined(separator: ", "))" }
         }

@@ -410,6 +410,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     public var mutations: MutationMix?
     /// Evolving the prompt's instructions; nil: off.
     public var metaPrompt: MetaPromptConfiguration?
+    /// Children too similar to a program on their island are not evaluated (`search.novelty`).
+    public var novelty: NoveltyConfiguration
 
     public init(
         iterations: Int = 100, mode: Mutation.Mode? = nil, islands: Int = 2, migrationInterval: Int = 25,
@@ -417,8 +419,9 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         bins: Int = 8, featureRanges: [String: [Double]] = [:], topPrograms: Int = 3, inspirations: Int = 2,
         seed: UInt64 = 42, maxCodeLength: Int = 40_000, strategy: Strategy = .mapElites,
         weighted: Weighted = Weighted(), funsearch: FunSearch = FunSearch(), spawnAfter: Int? = nil, maxIslands: Int = 8,
-        acceptDelta: Double? = nil
+        acceptDelta: Double? = nil, novelty: NoveltyConfiguration = NoveltyConfiguration()
     ) {
+        self.novelty = novelty
         self.weighted = weighted
         self.funsearch = funsearch
         self.spawnAfter = spawnAfter
@@ -453,6 +456,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         case acceptDelta = "accept_delta"
         case mutations
         case metaPrompt = "meta_prompt"
+        case novelty
     }
 
     public init(from decoder: any Decoder) throws {
@@ -478,7 +482,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
             funsearch: try c.value(.funsearch, default: d.funsearch),
             spawnAfter: try c.decodeIfPresent(Int.self, forKey: .spawnAfter),
             maxIslands: try c.value(.maxIslands, default: max(d.maxIslands, islands)),
-            acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta)
+            acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta),
+            novelty: try c.value(.novelty, default: d.novelty)
         )
         mutations = try c.decodeIfPresent(MutationMix.self, forKey: .mutations)
         metaPrompt = try c.decodeIfPresent(MetaPromptConfiguration.self, forKey: .metaPrompt)

@@ -1,0 +1,32 @@
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+
+extension Controller {
+    /// Why a child would be a duplicate (its code was evaluated before or is being evaluated), or
+    /// nil. Asked by the generate stage, so that the model can try again.
+    func duplicateMessage(for code: String) -> String? {
+        if let duplicate = database.program(withCode: code) {
+            return "your change gives a program identical to program \(duplicate.id), which was already tried; try something different"
+        }
+        if inFlightCodes.contains(code) {
+            return "your change gives a program identical to another child, which was already tried and is being evaluated; try something different"
+        }
+        return nil
+    }
+
+    /// The programs a child on `island` must differ from (`search.novelty`).
+    func noveltyNeighbours(island: Int) -> [Program] {
+        database.scoredPrograms(onIsland: island)
+    }
+
+    /// Why `code`, a child on `island`, is not evaluated: a duplicate or too similar (with the
+    /// kind and the message for the model), or nil. `judged` receives a novelty judge's answer.
+    nonisolated func screenNovelty(_ code: String, island: Int, judged: (ChatResponse) -> Void) async -> (FailureReason, String)? {
+        if let message = await duplicateMessage(for: code) { return (.duplicate, message) }
+        guard let novelty else { return nil }
+        let neighbours = await noveltyNeighbours(island: island)
+        guard let verdict = await novelty.verdict(for: code, against: neighbours, judged: judged) else { return nil }
+        return (.tooSimilar, verdict.message)
+    }
+}

@@ -1,0 +1,69 @@
+import EvolveCore
+import EvolveDatabase
+import EvolveLLM
+import Metrics
+
+/// One iteration's conversation with the model: the messages so far, the attempts recorded and
+/// what the answers cost. The generate stage (Controller+Generate.swift) drives it.
+struct GenerationSession: Sendable {
+    var iteration: Int
+    var selection: Selection
+    var messages: [ChatMessage]
+    var attempts: [AttemptRecord] = []
+    var tally = AnswerTally()
+
+    init(iteration: Int, selection: Selection, messages: [ChatMessage]) {
+        self.iteration = iteration
+        self.selection = selection
+        self.messages = messages
+    }
+
+    var parentID: ProgramID { selection.parent.id }
+
+    /// The model request failed: the iteration ends with a model error.
+    mutating func modelFailed(_ error: any Error, attempt: Int, prompt: String, model: String) -> GenerationFailure {
+        let llmError = error as? LLMError
+        let code = llmError?.code.rawValue ?? "unknown"
+        let message = llmError?.message ?? (error is CancellationError ? "the model request was cancelled" : "\(error)")
+        Counter(label: "evolve.model_errors", dimensions: [("code", code)]).increment()
+        attempts.append(AttemptRecord(
+            iteration: iteration, attempt: attempt, parentID: parentID, model: model, prompt: prompt,
+            answer: "", outcome: .modelError, kind: code, message: message))
+        return GenerationFailure(iteration: iteration, attempts: attempts, reason: .modelError(code: code), message: message, cost: tally.cost)
+    }
+
+    /// The answer made a child to evaluate.
+    mutating func accepted(_ response: ChatResponse, attempt: Int, prompt: String, child: String, mutation: Mutation) -> Candidate {
+        attempts.append(record(response, attempt: attempt, prompt: prompt, outcome: .accepted))
+        let generation = GenerationRecord(
+            model: response.model, prompt: prompt, answer: response.text, diff: mutation.rendered, attempts: attempt,
+            promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, modelSeconds: tally.modelSeconds)
+        return Candidate(iteration: iteration, selection: selection, code: child, record: generation, attempts: attempts, cost: tally.cost)
+    }
+
+    /// The answer was rejected: recorded with its reason, which goes back to the model in `feedback`.
+    mutating func rejected(_ response: ChatResponse, attempt: Int, prompt: String, reason: FailureReason, message: String, feedback: ChatMessage) {
+        attempts.append(record(
+            response, attempt: attempt, prompt: prompt, outcome: reason == .duplicate ? .duplicate : .rejected, kind: reason.code, message: message))
+        messages += [ChatMessage(.assistant, response.text), feedback]
+    }
+
+    /// Every answer was rejected: the iteration ends with the last reason.
+    func exhausted() -> GenerationFailure {
+        let last = attempts.last
+        return GenerationFailure(
+            iteration: iteration, attempts: attempts,
+            reason: last.flatMap { $0.kind.map(FailureReason.init(code:)) } ?? .rejected(.malformedBlock),
+            message: last?.message ?? "every answer was rejected", cost: tally.cost)
+    }
+
+    private func record(
+        _ response: ChatResponse, attempt: Int, prompt: String, outcome: AttemptRecord.Outcome, kind: String? = nil, message: String? = nil
+    ) -> AttemptRecord {
+        AttemptRecord(
+            iteration: iteration, attempt: attempt, parentID: parentID, model: response.model, prompt: prompt,
+            answer: response.text, outcome: outcome, kind: kind, message: message, promptTokens: response.promptTokens,
+            completionTokens: response.completionTokens, modelSeconds: response.duration, cost: response.cost,
+            tokensEstimated: response.tokensEstimated)
+    }
+}
