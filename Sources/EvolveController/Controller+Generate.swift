@@ -9,7 +9,9 @@ extension Controller {
     /// rejection reasons back, until an answer applies or `llm.retries` run out. Runs outside the
     /// actor, concurrently with other stages; it never throws: every outcome is a `Work`.
     nonisolated func generate(iteration: Int, selection: Selection) async -> Work {
-        var messages = prompts.messages(for: selection)
+        let prompt = prompts.prompt(for: selection)
+        var messages = prompt.messages
+        noteTrimming(prompt, iteration: iteration)
         var attempts: [AttemptRecord] = []
         var tally = AnswerTally()
         let parent = selection.parent
@@ -31,6 +33,7 @@ extension Controller {
                     iteration: iteration, attempts: attempts, reason: .modelError(code: code), message: message, cost: tally.cost))
             }
             tally.add(response)
+            prompts.calibrate(messages, with: response)
             Counter(label: "evolve.model_calls").increment()
             do {
                 let mutation = try Mutation.parse(response.text)
