@@ -91,6 +91,18 @@ import Testing
         #expect(order.count == 3 && order == order.sorted())
     }
 
+    @Test("a copy of the current program on another island is not shown again")
+    func copiesOfTheParent() {
+        var copy = Fixture.parent
+        copy.id = ProgramID("copy")
+        copy.island = 1
+        var selection = Self.full()
+        selection.inspirations.append(copy)
+        selection.otherIslands.append(copy)
+        selection.topPrograms.append(copy)
+        #expect(user(selection).components(separatedBy: "PARENT-REGION").count == 2, "the parent's code is shown once")
+    }
+
     @Test("the record shows the fitness trend of the parent's line, oldest first")
     func trend() {
         #expect(user(Self.full()).contains("Score trend of its line, oldest first: 249 → 260 → 275 (current)"))
