@@ -16,7 +16,7 @@ extension PromptBuilder {
         return section("parent_record", [
             "record": record.joined(separator: "\n"), "score": score, "metrics": metrics, "features": features, "trend": trend,
             "generation": String(program.generation), "island": String(selection.island),
-        ], showing: "always")
+        ])
     }
 
     /// The scores of the parent's ancestors and its own, oldest first: `249 → 260 → 275 (current)`.
@@ -41,11 +41,11 @@ extension PromptBuilder {
         if !stderr.isEmpty { output.append("Standard error (end):\n```\n\(stderr)\n```") }
         if !artifacts.isEmpty { output.append(artifacts) }
         let text = output.joined(separator: "\n")
-        return section("last_evaluation", ["output": text, "failure": failure, "stderr": stderr, "artifacts": artifacts], showing: text)
+        return section("last_evaluation", ["output": text, "failure": failure, "stderr": stderr, "artifacts": artifacts], if: !text.isEmpty)
     }
 
     func currentProgramSection(_ program: Program) -> String {
-        section("current_program", ["code": codeWithoutFinalNewline(program.code), "language": language], showing: "always")
+        section("current_program", ["code": codeWithoutFinalNewline(program.code), "language": language])
     }
 
     /// The record and the code together: the `{{parent}}` placeholder of earlier `user` templates.

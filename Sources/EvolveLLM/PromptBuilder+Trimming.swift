@@ -88,7 +88,7 @@ extension PromptBuilder {
     func userMessage(_ sections: PromptSections) -> String {
         let trimmed = sections.trimmed.joined(separator: ", ")
         return render("user", [
-            "trimmed": section("trimmed", ["trimmed": trimmed], showing: trimmed),
+            "trimmed": section("trimmed", ["trimmed": trimmed], if: !trimmed.isEmpty),
             "previous_attempts": listSection("previous_attempts", "attempts", sections.attempts),
             "top_programs": listSection("top_programs", "programs", sections.top),
             "inspirations": listSection("inspirations", "programs", sections.inspirations),
@@ -104,6 +104,6 @@ extension PromptBuilder {
 
     func listSection(_ name: String, _ key: String, _ entries: [String]) -> String {
         let body = entries.joined(separator: "\n")
-        return section(name, [key: body, "count": String(entries.count)], showing: body)
+        return section(name, [key: body, "count": String(entries.count)], if: !entries.isEmpty)
     }
 }

@@ -98,11 +98,10 @@ public struct PromptBuilder: Sendable {
         return output + rest
     }
 
-    /// A section from its template, ending in a blank line; empty when there is nothing to show.
-    func section(_ name: String, _ values: [String: String], showing body: String) -> String {
-        guard !body.isEmpty else { return "" }
-        let text = render(name, values)
-        return text.trimmingCharacters(in: .newlines) + "\n\n"
+    /// A section from its template, ending in a blank line; empty when it has nothing to show.
+    func section(_ name: String, _ values: [String: String], if shown: Bool = true) -> String {
+        guard shown else { return "" }
+        return render(name, values).trimmingCharacters(in: .newlines) + "\n\n"
     }
 
     func tail(_ text: String, lines count: Int, characters: Int) -> String {

@@ -220,3 +220,8 @@ import Testing
         #expect(ChangeSummary(from: script, to: script.replacingOccurrences(of: "x = 1", with: "x = 2")).functions == ["solve"])
     }
 }
+
+@Test("every built-in template, each section's included, can be overridden from prompts/NAME.md")
+func everyTemplateIsOverridable() {
+    #expect(Set(PromptTemplates.defaults.keys) == Set(Problem.templateNames))
+}
