@@ -12,8 +12,9 @@ extension Controller {
     /// never throws: every outcome is a `Work`.
     nonisolated func generate(iteration: Int, selection: Selection, plan: IterationPlan = IterationPlan()) async -> Work {
         // The iteration's own prompt builder (its answer form), so that feedback asks for the same form.
-        let (prompts, initial) = prompts.planned(plan, selection: selection)
-        var session = GenerationSession(iteration: iteration, selection: selection, messages: initial)
+        let (prompts, prompt) = prompts.planned(plan, selection: selection)
+        noteTrimming(prompt, iteration: iteration)
+        var session = GenerationSession(iteration: iteration, selection: selection, messages: prompt.messages)
         for attempt in 1...(1 + settings.retries) {
             let transcript = PromptBuilder.transcript(session.messages)
             let response: ChatResponse
@@ -24,6 +25,7 @@ extension Controller {
                 return .failed(session.modelFailed(error, attempt: attempt, prompt: transcript, model: llm.model))
             }
             session.tally.add(response)
+            prompts.calibrate(session.messages, with: response)
             Counter(label: "evolve.model_calls").increment()
             do {
                 let (child, mutation) = try await screen(response.text, selection: selection, tally: &session.tally)

@@ -29,9 +29,9 @@ extension Controller {
 }
 
 extension PromptBuilder {
-    /// This builder and the messages for one iteration's plan.
-    func planned(_ plan: IterationPlan, selection: Selection) -> (PromptBuilder, [ChatMessage]) {
+    /// This builder and the prompt for one iteration's plan.
+    func planned(_ plan: IterationPlan, selection: Selection) -> (PromptBuilder, BuiltPrompt) {
         let builder = planned(kind: plan.kind, instructions: plan.instruction?.text)
-        return (builder, builder.messages(for: selection, kind: plan.kind))
+        return (builder, builder.prompt(for: selection, kind: plan.kind))
     }
 }

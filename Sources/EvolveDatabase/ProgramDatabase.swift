@@ -79,6 +79,8 @@ public struct ProgramDatabase: Sendable {
     /// The last few failed children of each parent, newest last.
     private var failedChildren: [ProgramID: [ProgramID]] = [:]
     static let failuresKept = 2
+    /// The last few children made on each island, failed ones included, newest last (see ProgramDatabase+History.swift).
+    var recentChildren: [Int: [ProgramID]] = [:]
     /// Children of each program, failed ones included, counted as they are added.
     private var childCounts: [ProgramID: Int] = [:]
     /// Additions since the strategy's last maintenance step.
@@ -133,6 +135,7 @@ public struct ProgramDatabase: Sendable {
         if program.origin == .initial, root == nil { root = program }
         if program.origin == .mutation, let parent = program.parentID { childCounts[parent, default: 0] += 1 }
         noteIslandSpawn(program)
+        noteChild(program)
         guard let score = program.score else {
             rememberFailure(program)
             noteStagnation(program, isNewBest: false)
@@ -163,6 +166,7 @@ public struct ProgramDatabase: Sendable {
         let context = SamplingContext(root: root, best: bestCandidate, childCounts: childCounts)
         guard var selection = strategy.sample(island: island, context: context) else { return nil }
         selection.failedChildren = (failedChildren[selection.parent.id] ?? []).reversed().compactMap { programs[$0] }
+        addHistory(to: &selection)
         return selection
     }
 

@@ -1,19 +1,25 @@
 import EvolveCore
 import Foundation
 
-/// Builds the model's messages from a selection: the problem's description, the parent with its
-/// score, metrics, feature coordinates and last evaluation output, top programs, diverse
-/// inspirations and the answer format.
+/// Builds the model's messages from a selection. The user message holds, in order: the island's
+/// previous attempts, the best programs, diverse programs from other cells, programs from other
+/// islands, the current program's record (score, metrics, feature coordinates, fitness trend), its
+/// last evaluation, its code, and the task with the answer format. Every section is a template a
+/// problem may override (PromptTemplates.swift); the sections are trimmed to fit the model's
+/// context (PromptBuilder+Trimming.swift).
 public struct PromptBuilder: Sendable {
     public var description: String
     public var language: String
     public var goal: Goal
     public var mode: Mutation.Mode
     public var templates: [String: String]
-    /// The task text of the user prompt (`{{instructions}}`); `search.meta_prompt` varies it.
+    /// The task's instructions when a call gives none.
     public var instructions = PromptTemplates.instructions
-    /// Longest code excerpt shown for a top program or inspiration, in characters.
-    public var excerptLimit = 3000
+    /// A program whose shown text is longer than this many characters is left out whole (a
+    /// program is never cut mid-way); the current program is always shown.
+    public var excerptLimit = 20_000
+    /// How many tokens the prompt may fill: `llm.context_length` minus `llm.max_tokens`.
+    public var budget: PromptBudget
 
     public init(problem: Problem, mode: Mutation.Mode? = nil) {
         description = problem.configuration.description
@@ -21,23 +27,19 @@ public struct PromptBuilder: Sendable {
         goal = problem.configuration.goal
         self.mode = mode ?? problem.configuration.mode
         templates = PromptTemplates.defaults.merging(problem.templates) { _, override in override }
+        budget = PromptBudget(contextLength: problem.configuration.llm.contextLength, answerTokens: problem.configuration.llm.maxTokens)
     }
 
+    /// The messages for one iteration, trimmed to the budget.
     public func messages(for selection: Selection) -> [ChatMessage] {
-        let system = render("system", [
-            "description": description,
-            "goal": goalText,
-            "language": language.isEmpty ? "the language of the program below" : language,
-        ])
-        let user = render("user", [
-            "parent": parentSection(selection.parent),
-            "last_evaluation": lastEvaluationSection(selection.parent) + failedChildrenSection(selection.failedChildren),
-            "top_programs": programsSection("Best programs so far", selection.topPrograms.filter { $0.id != selection.parent.id }),
-            "inspirations": programsSection("Different approaches from elsewhere in the archive", selection.inspirations),
-            "instructions": instructions,
-            "format": formatText,
-        ])
-        return [ChatMessage(.system, system), ChatMessage(.user, user)]
+        prompt(for: selection).messages
+    }
+
+    /// The messages with what was trimmed to fit; `instructions` replaces the task's default ones.
+    public func prompt(for selection: Selection, instructions: String? = nil) -> BuiltPrompt {
+        var sections = PromptSections(self, selection)
+        sections.task = taskSection(instructions: instructions ?? self.instructions)
+        return fit(sections)
     }
 
     /// The message that follows a rejected answer, carrying the reasons back to the model.
@@ -53,6 +55,16 @@ public struct PromptBuilder: Sendable {
         messages.map { "[\($0.role.rawValue)]\n\($0.content)" }.joined(separator: "\n\n")
     }
 
+    var systemMessage: String {
+        render("system", [
+            "description": description,
+            "goal": goalText,
+            "language": languageName,
+        ])
+    }
+
+    var languageName: String { language.isEmpty ? "the language of the program below" : language }
+
     var goalText: String {
         var text = goal.direction == .maximize ? "higher scores are better." : "lower scores are better."
         if let target = goal.target { text += " The goal is a score of \(number(target))." }
@@ -63,58 +75,8 @@ public struct PromptBuilder: Sendable {
         render(mode == .diff ? "diff_format" : "rewrite_format", ["language": language])
     }
 
-    func parentSection(_ program: Program) -> String {
-        var lines = ["## Current program", "Score: \(program.score.map(number) ?? "none (\(program.result.status.rawValue))")"]
-        if !program.result.metrics.isEmpty {
-            lines.append("Metrics: " + program.result.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
-        }
-        if !program.features.isEmpty {
-            lines.append("Feature coordinates: " + program.features.sorted { $0.key < $1.key }.map { "\($0.key)=\(number($0.value))" }.joined(separator: ", "))
-        }
-        lines.append("```\(language)\n\(program.code.hasSuffix("\n") ? String(program.code.dropLast()) : program.code)\n```")
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    func lastEvaluationSection(_ program: Program) -> String {
-        let result = program.result
-        var lines: [String] = []
-        if let reason = result.failureReason {
-            lines.append("Failure: \(reason)")
-        }
-        let stderr = tail(result.stderrTail, lines: 15, characters: 1500)
-        if !stderr.isEmpty, !result.isSuccess || result.stderrTail.count < 1500 {
-            lines.append("Standard error (end):\n```\n\(stderr)\n```")
-        }
-        if !result.artifacts.isEmpty {
-            lines.append(result.artifacts.sorted { $0.key < $1.key }.map { "\($0.key): \(String($0.value.description.prefix(800)))" }.joined(separator: "\n"))
-        }
-        guard !lines.isEmpty else { return "" }
-        return "## Last evaluation of the current program\n" + lines.joined(separator: "\n") + "\n"
-    }
-
-    /// Recent changes to the parent that failed their evaluation, with why: the model should not repeat them.
-    func failedChildrenSection(_ children: [Program]) -> String {
-        guard !children.isEmpty else { return "" }
-        var text = "## Recent changes to this program that failed\n"
-        for child in children {
-            text += "- \(child.result.status.rawValue): \(child.result.failureReason ?? "no reason given")\n"
-            let stderr = tail(child.result.stderrTail, lines: 4, characters: 400)
-            if !stderr.isEmpty, child.result.failureReason?.contains(stderr) != true {
-                text += "  ```\n" + stderr.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n  ```\n"
-            }
-        }
-        return text + "Avoid these mistakes.\n"
-    }
-
-    func programsSection(_ title: String, _ programs: [Program]) -> String {
-        guard !programs.isEmpty else { return "" }
-        var text = "## \(title)\n"
-        for program in programs {
-            let regions = (try? EvolveBlock.regionTexts(in: program.code))?.joined(separator: "\n...\n") ?? program.code
-            let excerpt = regions.count > excerptLimit ? String(regions.prefix(excerptLimit)) + "\n..." : regions
-            text += "Score \(program.score.map(number) ?? "none"):\n```\(language)\n\(excerpt)\n```\n"
-        }
-        return text
+    func taskSection(instructions: String) -> String {
+        render("task", ["instructions": instructions, "format": formatText, "goal": goalText])
     }
 
     /// Fills `{{key}}` placeholders in one pass, so that text inside an inserted value (code with
@@ -134,6 +96,12 @@ public struct PromptBuilder: Sendable {
             rest = rest[close.upperBound...]
         }
         return output + rest
+    }
+
+    /// A section from its template, ending in a blank line; empty when it has nothing to show.
+    func section(_ name: String, _ values: [String: String], if shown: Bool = true) -> String {
+        guard shown else { return "" }
+        return render(name, values).trimmingCharacters(in: .newlines) + "\n\n"
     }
 
     func tail(_ text: String, lines count: Int, characters: Int) -> String {

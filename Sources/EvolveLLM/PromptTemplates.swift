@@ -1,9 +1,22 @@
 /// Evolve's built-in prompt templates. A problem overrides any of them with `prompts/NAME.md`.
 /// `{{name}}` placeholders are filled by `PromptBuilder`; unknown placeholders are left as they are.
+///
+/// The user message is the `user` template filled with the sections, each rendered from its own
+/// template. A section with nothing to show is empty (its template is not used). A filled section
+/// ends with a blank line, so `user` places them without separators.
 public enum PromptTemplates {
     public static let defaults: [String: String] = [
         "system": system,
         "user": user,
+        "trimmed": trimmed,
+        "previous_attempts": previousAttempts,
+        "top_programs": topPrograms,
+        "inspirations": inspirations,
+        "other_islands": otherIslands,
+        "parent_record": parentRecord,
+        "last_evaluation": lastEvaluation,
+        "current_program": currentProgram,
+        "task": task,
         "diff_format": diffFormat,
         "rewrite_format": rewriteFormat,
         "feedback": feedback,
@@ -23,18 +36,77 @@ public enum PromptTemplates {
         outside those markers is fixed: keep it exactly as it is. The program is written in {{language}}.
         """
 
-    /// Placeholders: `{{parent}}` (score, metrics and code of the program to change),
-    /// `{{last_evaluation}}`, `{{top_programs}}`, `{{inspirations}}`, `{{instructions}}` (the task,
-    /// `PromptTemplates.instructions` unless `search.meta_prompt` chose another text), `{{format}}`.
+    /// The sections in order, least important first and the current program last, then the task.
+    /// Placeholders: `{{trimmed}}`, `{{previous_attempts}}`, `{{top_programs}}`, `{{inspirations}}`,
+    /// `{{other_islands}}`, `{{parent_record}}`, `{{last_evaluation}}`, `{{current_program}}`,
+    /// `{{task}}`; also `{{parent}}` (the record and the code together) and `{{format}}`.
     public static let user = """
-        {{parent}}
-        {{last_evaluation}}
-        {{top_programs}}
-        {{inspirations}}
+        {{trimmed}}{{previous_attempts}}{{top_programs}}{{inspirations}}{{other_islands}}\
+        {{parent_record}}{{last_evaluation}}{{current_program}}{{task}}
+        """
+
+    /// Placeholder: `{{trimmed}}` (what was left out, as a list in words).
+    public static let trimmed = """
+        (Left out to fit the model's context: {{trimmed}}.)
+        """
+
+    /// Placeholders: `{{attempts}}` (one line each, newest first), `{{count}}`.
+    public static let previousAttempts = """
+        ## Previous attempts on this island
+        Newest first. Each says what the change touched (read from its diff), how it scored, and \
+        whether it beat the program it was made from.
+        {{attempts}}
+        """
+
+    /// Placeholders: `{{programs}}` (each: its score and its EVOLVE-BLOCK text), `{{count}}`.
+    public static let topPrograms = """
+        ## Best programs so far
+        {{programs}}
+        """
+
+    /// Placeholders: `{{programs}}` (each: its score, feature coordinates and EVOLVE-BLOCK text), `{{count}}`.
+    public static let inspirations = """
+        ## Different approaches from other cells of the archive
+        {{programs}}
+        """
+
+    /// Placeholders: `{{programs}}` (each: its island, score and EVOLVE-BLOCK text), `{{count}}`.
+    public static let otherIslands = """
+        ## Programs from other islands
+        Separate lines of search; borrow an idea if it helps.
+        {{programs}}
+        """
+
+    /// Placeholders: `{{record}}` (the lines below, labelled), `{{score}}`, `{{metrics}}`,
+    /// `{{features}}`, `{{trend}}`, `{{generation}}`, `{{island}}`.
+    public static let parentRecord = """
+        ## Current program
+        {{record}}
+        """
+
+    /// Placeholders: `{{output}}` (the lines below, labelled), `{{failure}}`, `{{stderr}}`, `{{artifacts}}`.
+    public static let lastEvaluation = """
+        ## Last evaluation of the current program
+        {{output}}
+        """
+
+    /// Placeholders: `{{code}}` (the whole program), `{{language}}`.
+    public static let currentProgram = """
+        The current program, in full:
+        ```{{language}}
+        {{code}}
+        ```
+        """
+
+    /// Placeholders: `{{instructions}}`, `{{format}}`, `{{goal}}`.
+    public static let task = """
         ## What to do
         {{instructions}}
         {{format}}
         """
+
+    /// The task's default `{{instructions}}`.
+    public static let instructions = "Propose one focused change to the current program that should improve its score."
 
     public static let diffFormat = """
         Say in a sentence or two what you change and why, then give the change as one or more blocks:

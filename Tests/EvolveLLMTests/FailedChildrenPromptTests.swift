@@ -15,7 +15,9 @@ func promptShowsFailedChildren() {
         id: ProgramID("c"), parentID: parent.id, origin: .mutation, iteration: 1, island: 0, generation: 1, code: "x = y\n", result: failed)
     let messages = PromptBuilder(problem: problem).messages(for: Selection(parent: parent, topPrograms: [], inspirations: [], island: 0, failedChildren: [child]))
     let user = messages.last?.content ?? ""
-    #expect(user.contains("Recent changes to this program that failed"))
-    #expect(user.contains("NameError: name 'y' is not defined"))
-    #expect(user.contains("crashed"))
+    #expect(user.contains("## Previous attempts on this island"))
+    #expect(user.contains("- Iteration 1, line 1: 1 line added, 1 removed. Failed (crashed): the evaluator exited with status 1"))
+    #expect(user.contains("It changed the current program."))
+    // The end of its standard error, under the line.
+    #expect(user.contains("  ```\n  Traceback (most recent call last):\n    File \"program.py\", line 3\n  NameError: name 'y' is not defined\n  ```"))
 }

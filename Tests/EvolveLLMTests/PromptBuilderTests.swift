@@ -181,14 +181,22 @@ import Testing
         #expect(!user.contains("Score none"))
     }
 
-    @Test("a long top program is cut to the excerpt limit")
+    @Test("a top program longer than the excerpt limit is left out whole, never cut")
     func longExcerpt() {
         let body = (0..<400).map { "    x\($0) = \($0) * 2  # padding" }.joined(separator: "\n")
         let long = Self.program("long", region: "def solve():\n" + body + "\n    return END-OF-LONG", score: 1)
-        let (_, user) = messages(Self.problem(), Self.selection(top: [long]))
-        #expect(user.contains("x0 = 0 * 2"))
+        let short = Self.program("short", region: "def solve():\n    return SHORT", score: 2)
+        var builder = PromptBuilder(problem: Self.problem())
+        builder.excerptLimit = 3000
+        let prompt = builder.prompt(for: Self.selection(top: [short, long]))
+        let user = prompt.messages.last?.content ?? ""
+        #expect(!user.contains("x0 = 0 * 2"))
         #expect(!user.contains("END-OF-LONG"))
-        #expect(user.count < Self.parent.code.count + 3000 + 3000)
+        #expect(user.contains("return SHORT"))
+        #expect(prompt.trimmed == ["1 top program"])
+        // With the default limit it fits the default context whole.
+        let whole = PromptBuilder(problem: Self.problem()).messages(for: Self.selection(top: [long])).last?.content ?? ""
+        #expect(whole.contains("x0 = 0 * 2") && whole.contains("END-OF-LONG"))
     }
 
     // MARK: - Answer format
@@ -250,6 +258,7 @@ import Testing
         let builder = PromptBuilder(problem: problem)
         let user = builder.messages(for: Self.selection()).last?.content ?? ""
         #expect(user.hasPrefix("PARENT:\n## Current program\nScore: 275"))
+        #expect(user.contains("The current program, in full:\n```python\n" + Self.parent.code.dropLast() + "\n```\n"))
         #expect(user.hasSuffix("FORMAT:\nAnswer with a unified diff for python."))
         #expect(!user.contains("<<<<<<< SEARCH"))
         #expect(builder.feedback(reasons: ["no edits found"]).content == "Rejected because:\n- no edits found\nAnswer with a unified diff for python.")

@@ -6,7 +6,11 @@ import Yams
 public struct Problem: Sendable {
     public static let configurationFileName = "evolve.yaml"
     /// Template names a problem may override with `prompts/NAME.md`.
-    public static let templateNames = ["system", "user", "diff_format", "rewrite_format", "feedback"]
+    public static let templateNames = [
+        "system", "user", "diff_format", "rewrite_format", "feedback",
+        "parent_record", "last_evaluation", "previous_attempts", "top_programs", "inspirations", "other_islands",
+        "current_program", "task", "trimmed", "crossover",
+    ]
 
     public var directory: URL
     public var configuration: ProblemConfiguration

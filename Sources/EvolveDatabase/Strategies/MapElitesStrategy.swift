@@ -113,7 +113,19 @@ public struct MapElitesStrategy: SearchStrategy {
         pool.shuffle(using: &rng)
         let inspirations = pool.prefix(configuration.inspirations).compactMap { programs[$0] }
         islands[islandIndex] = island
-        return Selection(parent: parent, topPrograms: Array(top), inspirations: inspirations, island: islandIndex)
+        var selection = Selection(parent: parent, topPrograms: Array(top), inspirations: inspirations, island: islandIndex)
+        selection.otherIslands = otherIslandBests(island: islandIndex, besides: selection)
+        return selection
+    }
+
+    /// The best of each other island (the next ones in the ring first), at most `inspirations` of
+    /// them, leaving out programs already shown and copies of the parent. No random draw: the
+    /// parent choices of a seeded run stay as they were.
+    func otherIslandBests(island: Int, besides selection: Selection) -> [Program] {
+        let shown = Set((selection.topPrograms + selection.inspirations).map(\.id) + [selection.parent.id])
+        let others = (1..<max(1, islands.count)).map { (island + $0) % islands.count }
+        let bests = others.compactMap { islands[$0].top.first.flatMap { programs[$0] } }
+        return bests.filter { !shown.contains($0.id) && $0.code != selection.parent.code }.prefix(configuration.inspirations).map { $0 }
     }
 
     /// Ring migration: a copy of each island's best moves to the next island unless that island
