@@ -34,17 +34,18 @@ extension Controller {
             Counter(label: "evolve.model_calls").increment()
             do {
                 let mutation = try Mutation.parse(response.text)
-                let child = try mutation.apply(to: parent.code)
+                let applied = try mutation.applying(to: parent.code, matching: settings.diffMatching)
+                let child = applied.code
                 guard child.count <= settings.maxCodeLength else {
                     throw Rejection.tooLong("the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
                 }
                 attempts.append(AttemptRecord(
                     iteration: iteration, attempt: attempt, parentID: parent.id, model: response.model, prompt: transcript,
-                    answer: response.text, outcome: .accepted, promptTokens: response.promptTokens,
+                    answer: response.text, outcome: .accepted, message: applied.note, promptTokens: response.promptTokens,
                     completionTokens: response.completionTokens, modelSeconds: response.duration, cost: response.cost,
                     tokensEstimated: response.tokensEstimated))
                 let record = GenerationRecord(
-                    model: response.model, prompt: transcript, answer: response.text, diff: mutation.rendered, attempts: attempt,
+                    model: response.model, prompt: transcript, answer: response.text, diff: applied.rendered(mutation), attempts: attempt,
                     promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, modelSeconds: tally.modelSeconds)
                 return .generated(Candidate(
                     iteration: iteration, selection: selection, code: child, record: record, attempts: attempts, cost: tally.cost))

@@ -406,6 +406,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     public var maxIslands: Int
     /// A child becomes a parent candidate only if it beats its parent by at least this much; nil accepts every scored child.
     public var acceptDelta: Double?
+    /// How a SEARCH part that is not found exactly may still be placed (`search.diff_match`).
+    public var diffMatch: DiffMatching
 
     public init(
         iterations: Int = 100, mode: Mutation.Mode? = nil, islands: Int = 2, migrationInterval: Int = 25,
@@ -413,8 +415,9 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         bins: Int = 8, featureRanges: [String: [Double]] = [:], topPrograms: Int = 3, inspirations: Int = 2,
         seed: UInt64 = 42, maxCodeLength: Int = 40_000, strategy: Strategy = .mapElites,
         weighted: Weighted = Weighted(), funsearch: FunSearch = FunSearch(), spawnAfter: Int? = nil, maxIslands: Int = 8,
-        acceptDelta: Double? = nil
+        acceptDelta: Double? = nil, diffMatch: DiffMatching = DiffMatching()
     ) {
+        self.diffMatch = diffMatch
         self.weighted = weighted
         self.funsearch = funsearch
         self.spawnAfter = spawnAfter
@@ -447,6 +450,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         case spawnAfter = "spawn_after"
         case maxIslands = "max_islands"
         case acceptDelta = "accept_delta"
+        case diffMatch = "diff_match"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -472,7 +476,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
             funsearch: try c.value(.funsearch, default: d.funsearch),
             spawnAfter: try c.decodeIfPresent(Int.self, forKey: .spawnAfter),
             maxIslands: try c.value(.maxIslands, default: max(d.maxIslands, islands)),
-            acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta)
+            acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta),
+            diffMatch: try c.value(.diffMatch, default: d.diffMatch)
         )
         try c.require((spawnAfter ?? 1) >= 1, .spawnAfter, "spawn_after must be at least 1")
         try c.require(
