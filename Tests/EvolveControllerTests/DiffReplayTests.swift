@@ -67,7 +67,7 @@ import Testing
         let run = try await Self.writeRun(in: directory)
         let replay = try await DiffReplay.read([run], matchings: [DiffMatching(threshold: 0.85), DiffMatching(threshold: 0.9)])
         #expect(replay.answers.count == 5)
-        #expect(replay.skipped == ["rewrite": 1, "unparsable": 1, "no_parent": 1])
+        #expect(replay.skipped == ["rewrite": 1, "no_blocks": 1, "no_parent": 1])
         let counts = replay.tallies.map { [$0.threshold, $0.margin, Double($0.exact), Double($0.whitespace), Double($0.similar)] }
         #expect(counts == [[1, 0.05, 1, 1, 0], [0.85, 0.05, 1, 1, 1], [0.9, 0.05, 1, 1, 1]])
         // At 0.85 the one-line part is equally close to two lines (0.85 each): ambiguous; at 0.9 too far.
@@ -84,7 +84,7 @@ import Testing
         let run = try await Self.writeRun(in: directory)
         let replay = try await DiffReplay.read([run], matchings: [DiffMatching(threshold: 0.85)])
         let markdown = replay.markdown
-        #expect(markdown.contains("5 answers with SEARCH/REPLACE blocks in 1 run (skipped: no_parent 1, rewrite 1, unparsable 1)."), "\(markdown)")
+        #expect(markdown.contains("5 answers with SEARCH/REPLACE blocks in 1 run (skipped: no_blocks 1, no_parent 1, rewrite 1)."), "\(markdown)")
         #expect(markdown.contains("| 1 (exact only) | 2 (40%) | 1 | 1 | 0 | 3 (60%) | no_match 3 |"), "\(markdown)")
         #expect(markdown.contains("| 0.85 (margin 0.05) | 3 (60%) | 1 | 1 | 1 | 2 (40%) | ambiguous 1, no_match 1 |"), "\(markdown)")
         let decoded = try JSONDecoder().decode(DiffReplay.self, from: JSONEncoder().encode(replay))

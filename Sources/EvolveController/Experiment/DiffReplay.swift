@@ -44,7 +44,8 @@ public struct DiffReplay: Sendable, Hashable, Codable {
     }
 
     public var runs: [String]
-    /// Stored answers that are not SEARCH/REPLACE edits, by why: `rewrite`, `unparsable`, `no_parent`.
+    /// Stored answers left out, by why: `rewrite`, `no_parent` (its parent is not stored), or the
+    /// parse rejection (`no_blocks`, `malformed_block`).
     public var skipped: [String: Int]
     public var answers: [Answer]
     public var tallies: [Tally]
@@ -70,7 +71,8 @@ extension DiffReplay {
     }
 
     mutating func add(_ attempt: AttemptRecord, parent: String?, run: String, matchings: [DiffMatching]) {
-        guard let mutation = try? Mutation.parse(attempt.answer) else { return skipped["unparsable", default: 0] += 1 }
+        let mutation: Mutation
+        do { mutation = try Mutation.parse(attempt.answer) } catch { return skipped[error.kind.rawValue, default: 0] += 1 }
         guard case .edits = mutation else { return skipped["rewrite", default: 0] += 1 }
         guard let parent else { return skipped["no_parent", default: 0] += 1 }
         let results = matchings.map { Self.result(of: mutation, on: parent, matching: $0) }
