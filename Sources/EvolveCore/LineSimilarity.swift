@@ -1,14 +1,17 @@
 /// How alike two runs of program lines are, for placing a SEARCH part that does not match exactly.
 ///
 /// Lines are compared as UTF-8 bytes with their indentation and trailing whitespace removed and
-/// inner runs of whitespace collapsed, so that a uniformly re-indented block scores 1. Two lines score their
-/// normalized edit distance (1 − distance / longer length); pairs below `minimumLineSimilarity`
+/// inner runs of whitespace collapsed, so that a uniformly re-indented block scores 1. Two lines
+/// score their normalized edit distance (1 − distance / longer length); pairs below `minimumLineSimilarity`
 /// count 0, so unrelated lines add nothing. A run of lines scores the best in-order pairing of
 /// its lines with the other run's (an alignment, as `diff` makes): twice the summed pair scores
 /// over both runs' line counts. A missing or an extra line therefore costs about 1 / count.
 enum LineSimilarity {
     /// Line pairs less alike than this count as unrelated.
     static let minimumLineSimilarity = 0.5
+    /// Longer lines (a data table, say) count as alike only when equal: the edit distance takes
+    /// time quadratic in the length.
+    static let longestComparedLine = 1_000
 
     /// A line as compared: its UTF-8 bytes without indentation or trailing whitespace, inner
     /// whitespace runs as one space, and a coarse count of its bytes for a quick lower bound.
@@ -40,6 +43,7 @@ enum LineSimilarity {
     /// 1 − edit distance / longer length, or 0 below `minimumLineSimilarity`.
     static func ratio(_ a: Line, _ b: Line) -> Double {
         if a.bytes == b.bytes { return 1 }
+        guard max(a.bytes.count, b.bytes.count) <= longestComparedLine else { return 0 }
         let longer = Double(max(a.bytes.count, b.bytes.count))
         // Cheap lower bounds on the distance first: the difference in length, then in byte counts.
         guard Double(min(a.bytes.count, b.bytes.count)) / longer >= minimumLineSimilarity,
@@ -96,6 +100,24 @@ enum LineSimilarity {
             swap(&previous, &current)
         }
         return (1...columns).map { 2 * previous[$0] / Double(rows + $0) }
+    }
+
+    /// The first pair (row, column) of a best alignment of `rows` with `columns`, if any pair scores above 0.
+    static func firstAlignedPair(rows: Int, columns: Int, pair: (Int, Int) -> Double) -> (row: Int, column: Int)? {
+        // best[i][j]: the best score aligning rows i... with columns j...
+        var best = [[Double]](repeating: [Double](repeating: 0, count: columns + 1), count: rows + 1)
+        for i in stride(from: rows - 1, through: 0, by: -1) {
+            for j in stride(from: columns - 1, through: 0, by: -1) {
+                best[i][j] = max(best[i + 1][j], best[i][j + 1], best[i + 1][j + 1] + pair(i, j))
+            }
+        }
+        var (i, j) = (0, 0)
+        while i < rows, j < columns {
+            let score = pair(i, j)
+            if score > 0, best[i][j] == best[i + 1][j + 1] + score { return (i, j) }
+            if best[i][j] == best[i + 1][j] { i += 1 } else { j += 1 }
+        }
+        return nil
     }
 
     /// Two decimals, rounded down, so that a score shown as the threshold has reached it.

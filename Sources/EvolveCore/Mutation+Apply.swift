@@ -168,18 +168,19 @@ struct Document {
     mutating func apply(_ edit: SearchReplace, number: Int, of total: Int, matching: DiffMatching) throws(MutationRejection) -> SearchMatch {
         let label = total == 1 ? "The SEARCH block" : "SEARCH block \(number)"
         let (search, replace) = try Self.parts(of: edit, label: label)
-        func placed(_ range: Range<Int>, _ kind: SearchMatch.Kind, _ similarity: Double = 1) -> SearchMatch {
-            let replacement = kind == .exact || kind == .trailingWhitespace ? replace : reindent(replace, from: search, to: Array(lines[range]))
+        func placed(_ range: Range<Int>, _ kind: SearchMatch.Kind, _ replacement: [String], _ similarity: Double = 1) -> SearchMatch {
             replaceLines(range, with: replacement)
             return SearchMatch(part: number, of: total, kind: kind, lines: (range.lowerBound + 1)...range.upperBound, similarity: similarity)
         }
         if let (start, tolerance) = try wholeLineMatch(search, label: label) {
-            return placed(start..<(start + search.count), tolerance.kind)
+            let range = start..<(start + search.count)
+            let replacement = tolerance == .indentation ? reindent(replace, from: search, to: Array(lines[range])) : replace
+            return placed(range, tolerance.kind, replacement)
         }
         let ranking = WindowRanking(scoredWindows(for: search))
         switch ranking.verdict(matching) {
         case .accept(let window):
-            return placed(window.range, .similar, window.similarity)
+            return placed(window.range, .similar, reindent(replace, from: search, to: window), window.similarity)
         case .ambiguous(let best, let rival):
             throw MutationRejection(
                 .ambiguous,
@@ -263,8 +264,11 @@ struct Document {
         guard let searchFirst = search.first(where: { !$0.trimmingWhitespace().isEmpty }),
             let matchedFirst = matched.first(where: { !$0.trimmingWhitespace().isEmpty })
         else { return replace }
-        let oldIndent = searchFirst.leadingWhitespace
-        let newIndent = matchedFirst.leadingWhitespace
+        return reindent(replace, from: searchFirst.leadingWhitespace, to: matchedFirst.leadingWhitespace)
+    }
+
+    /// Moves replacement lines from indentation `oldIndent` to `newIndent`.
+    func reindent(_ replace: [String], from oldIndent: Substring, to newIndent: Substring) -> [String] {
         guard oldIndent != newIndent else { return replace }
         return replace.map { line in
             guard !line.trimmingWhitespace().isEmpty else { return line }

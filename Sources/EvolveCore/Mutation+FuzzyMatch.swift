@@ -61,6 +61,17 @@ extension Document {
         return windows
     }
 
+    /// Moves the replacement from the SEARCH part's indentation to the window's, measured at the
+    /// first pair of lines the alignment matches (the part's first line may be one the program lacks).
+    func reindent(_ replace: [String], from search: [String], to window: ScoredWindow) -> [String] {
+        let quoted = search.filter { !$0.trimmingWhitespace().isEmpty }
+        let found = lines[window.range].filter { !$0.trimmingWhitespace().isEmpty }
+        let (a, b) = (quoted.map(LineSimilarity.Line.init), found.map(LineSimilarity.Line.init))
+        let pair = LineSimilarity.firstAlignedPair(rows: a.count, columns: b.count) { LineSimilarity.ratio(a[$0], b[$1]) }
+        guard let pair else { return replace }
+        return reindent(replace, from: quoted[pair.row].leadingWhitespace, to: found[pair.column].leadingWhitespace)
+    }
+
     /// The lines of `window` for a rejection message: their numbers, then the text to copy.
     func quote(_ window: ScoredWindow, limit: Int = 30) -> String {
         let shown = lines[window.range].prefix(limit)

@@ -144,6 +144,15 @@ import Testing
         #expect(applied.note == "The SEARCH block matched lines 9–10 at similarity 0.94")
     }
 
+    @Test func aQuotedLineTheProgramLacksDoesNotShiftTheIndentation() throws {
+        // The first quoted line is not in the program and is less indented than the rest.
+        let search = "# add the helper values\n    total = 0\n    for i in range(n):\n        total += helper(i)"
+        let replace = "    total = 1\n    for i in range(n):\n        total += helper(i)"
+        let applied = try edit(search, replace).applying(to: Self.parent, matching: Self.fuzzy)
+        #expect(applied.code.contains("def solve(n):\n    total = 1\n    for i in range(n):\n        total += helper(i)\n    return total\n"))
+        #expect(applied.note == "The SEARCH block matched lines 8–10 at similarity 0.85")
+    }
+
     @Test func aWhitespaceTolerantMatchIsNotedToo() throws {
         let applied = try edit("for i in range(n):\n    total += helper(i)", "for i in range(n):\n    total -= helper(i)")
             .applying(to: Self.parent, matching: Self.fuzzy)
@@ -169,6 +178,17 @@ import Testing
         #expect(applied.matches.map(\.kind) == [.exact, .similar])
         #expect(applied.loosest == .similar)
         #expect(applied.note == "SEARCH block 2 matched lines 8–11 at similarity 0.97")
+    }
+
+    @Test func aMisquotedLineOfOverAThousandCharactersIsNotPlacedBySimilarity() {
+        // Such lines (a data table) would take long to compare character by character.
+        let table = "TABLE = [" + (0..<300).map(String.init).joined(separator: ", ") + "]"
+        let parent = "# EVOLVE-BLOCK-START\n\(table)\nx = 1\n# EVOLVE-BLOCK-END\n"
+        let misquoted = table.replacingOccurrences(of: "299]", with: "298]")
+        #expect(rejection(edit("\(misquoted)\nx = 1", "x = 2"), to: parent)?.kind == .noMatch)
+        let short = "TABLE = [1, 2, 3]"
+        let shortParent = "# EVOLVE-BLOCK-START\n\(short)\nx = 1\n# EVOLVE-BLOCK-END\n"
+        #expect(rejection(edit("TABLE = [1, 2, 4]\nx = 1", "x = 2"), to: shortParent) == nil)
     }
 
     @Test func anExactMatchHasNoNote() throws {
