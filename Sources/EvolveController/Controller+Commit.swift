@@ -44,7 +44,8 @@ extension Controller {
             generationRecord: annotated(candidate.record, iteration: candidate.iteration))
         let attempts = candidate.attempts.map { attempt -> AttemptRecord in
             var attempt = attempt
-            if attempt.outcome == .accepted { attempt.message = "program \(program.id)" }
+            // The id first; then the note of a SEARCH part that was not found exactly, if any.
+            if attempt.outcome == .accepted { attempt.message = "program \(program.id)" + (attempt.message.map { "; " + $0 } ?? "") }
             return attempt
         }
         try await store.commit(program: program, attempts: attempts)

@@ -28,8 +28,8 @@ extension Controller {
             prompts.calibrate(session.messages, with: response)
             Counter(label: "evolve.model_calls").increment()
             do {
-                let (child, mutation) = try await screen(response.text, selection: selection, tally: &session.tally)
-                return .generated(session.accepted(response, attempt: attempt, prompt: transcript, child: child, mutation: mutation))
+                let (applied, mutation) = try await screen(response.text, selection: selection, tally: &session.tally)
+                return .generated(session.accepted(response, attempt: attempt, prompt: transcript, applied: applied, mutation: mutation))
             } catch {
                 let rejection = Rejection(error)
                 session.rejected(
@@ -45,16 +45,17 @@ extension Controller {
 
     /// The child an answer makes, or a `Rejection` that says why there is none: the answer does
     /// not apply, the child is too long, a duplicate, or too similar to a program on its island.
-    private nonisolated func screen(_ answer: String, selection: Selection, tally: inout AnswerTally) async throws -> (String, Mutation) {
+    private nonisolated func screen(_ answer: String, selection: Selection, tally: inout AnswerTally) async throws -> (AppliedMutation, Mutation) {
         let mutation = try Mutation.parse(answer)
-        let child = try mutation.apply(to: selection.parent.code)
+        let applied = try mutation.applying(to: selection.parent.code, matching: settings.diffMatching)
+        let child = applied.code
         guard child.count <= settings.maxCodeLength else {
             throw Rejection.tooLong("the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
         }
         if let (reason, message) = await screenNovelty(child, island: selection.island, judged: { tally.add($0) }) {
             throw Rejection(reason: reason, message: message)
         }
-        return (child, mutation)
+        return (applied, mutation)
     }
 }
 

@@ -33,12 +33,13 @@ struct GenerationSession: Sendable {
     }
 
     /// The answer made a child to evaluate.
-    mutating func accepted(_ response: ChatResponse, attempt: Int, prompt: String, child: String, mutation: Mutation) -> Candidate {
-        attempts.append(record(response, attempt: attempt, prompt: prompt, outcome: .accepted))
+    /// The answer applied (the note says where a SEARCH part matched only similar lines).
+    mutating func accepted(_ response: ChatResponse, attempt: Int, prompt: String, applied: AppliedMutation, mutation: Mutation) -> Candidate {
+        attempts.append(record(response, attempt: attempt, prompt: prompt, outcome: .accepted, message: applied.note))
         let generation = GenerationRecord(
-            model: response.model, prompt: prompt, answer: response.text, diff: mutation.rendered, attempts: attempt,
+            model: response.model, prompt: prompt, answer: response.text, diff: applied.rendered(mutation), attempts: attempt,
             promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, modelSeconds: tally.modelSeconds)
-        return Candidate(iteration: iteration, selection: selection, code: child, record: generation, attempts: attempts, cost: tally.cost)
+        return Candidate(iteration: iteration, selection: selection, code: applied.code, record: generation, attempts: attempts, cost: tally.cost)
     }
 
     /// The answer was rejected: recorded with its reason, which goes back to the model in `feedback`.

@@ -24,6 +24,8 @@ public struct RunSettings: Sendable {
     /// Limits on model calls, tokens, cost, evaluator seconds and wall clock; the first reached stops the run.
     public var budget = RunBudget()
     public var maxCodeLength: Int
+    /// How a SEARCH part that is not found exactly may still be placed (`search.diff_match`).
+    public var diffMatching = DiffMatching()
     /// One iteration at a time (see `PipelineState.Limits.lockstep`): set when answers are
     /// recorded or replayed with one model request and one evaluation at a time.
     public var lockstep = false
@@ -49,6 +51,7 @@ public struct RunSettings: Sendable {
             evaluationConcurrency: configuration.sandbox.concurrency, generation: GenerationOptions(configuration.llm),
             retries: configuration.llm.retries, maxCodeLength: configuration.search.maxCodeLength,
             requestRetries: configuration.llm.requestRetries, costBudget: configuration.llm.costBudget)
+        diffMatching = configuration.search.diffMatch
         let llm = configuration.llm
         lockstep = (llm.record != nil || llm.replay != nil) && llm.concurrency == 1 && configuration.sandbox.concurrency == 1
     }

@@ -1,18 +1,26 @@
 extension Mutation {
+    /// Applies the mutation to `parent` with exact and whitespace-tolerant matching only
+    /// (`DiffMatching.exact`); see `applying(to:matching:)`.
+    public func apply(to parent: String) throws(MutationRejection) -> String {
+        try applying(to: parent, matching: .exact).code
+    }
+
     /// Applies the mutation to `parent`, changing text inside EVOLVE-BLOCK regions only.
     ///
     /// Edits apply in order, each to the result of the previous one. A SEARCH must match exactly
     /// once inside a region: first exactly, then ignoring trailing whitespace, then ignoring
-    /// indentation (re-indenting the replacement), each looser match accepted only when unique.
+    /// indentation (re-indenting the replacement), each looser match accepted only when unique;
+    /// then, as `matching` allows, the one run of lines that is clearly the most similar.
     /// A rewrite's regions are spliced into the parent; everything outside the markers is kept.
-    public func apply(to parent: String) throws(MutationRejection) -> String {
+    public func applying(to parent: String, matching: DiffMatching) throws(MutationRejection) -> AppliedMutation {
         let parent = normalizeNewlines(parent)
         let child: String
+        var matches: [SearchMatch] = []
         switch self {
         case .edits(let edits):
             var document = try Document(parent)
             for (index, edit) in edits.enumerated() {
-                try document.apply(edit, number: index + 1, of: edits.count)
+                matches.append(try document.apply(edit, number: index + 1, of: edits.count, matching: matching))
             }
             child = document.text
         case .rewrite(let program):
@@ -21,7 +29,7 @@ extension Mutation {
         if child == parent {
             throw MutationRejection(.identical, "The change leaves the program identical to its parent; propose a real change.")
         }
-        return child
+        return AppliedMutation(code: child, matches: matches)
     }
 
     private static func splice(rewrite: String, into parent: String) throws(MutationRejection) -> String {
@@ -137,40 +145,82 @@ struct Document {
         if let open { throw .init(line: open + 1, message: "\(EvolveBlock.startMarker) is never closed") }
     }
 
-    private enum Tolerance: CaseIterable { case exact, trailingWhitespace, indentation }
+    private enum Tolerance: CaseIterable {
+        case exact, trailingWhitespace, indentation
 
-    private func same(_ a: String, _ b: String, _ tolerance: Tolerance) -> Bool {
-        switch tolerance {
-        case .exact: return a == b
-        case .trailingWhitespace: return a.trimmingTrailingWhitespace() == b.trimmingTrailingWhitespace()
-        case .indentation: return a.trimmingWhitespace() == b.trimmingWhitespace()
+        var kind: SearchMatch.Kind {
+            switch self {
+            case .exact: return .exact
+            case .trailingWhitespace: return .trailingWhitespace
+            case .indentation: return .indentation
+            }
+        }
+
+        func same(_ a: String, _ b: String) -> Bool {
+            switch self {
+            case .exact: return a == b
+            case .trailingWhitespace: return a.trimmingTrailingWhitespace() == b.trimmingTrailingWhitespace()
+            case .indentation: return a.trimmingWhitespace() == b.trimmingWhitespace()
+            }
         }
     }
 
-    mutating func apply(_ edit: SearchReplace, number: Int, of total: Int) throws(MutationRejection) {
+    mutating func apply(_ edit: SearchReplace, number: Int, of total: Int, matching: DiffMatching) throws(MutationRejection) -> SearchMatch {
         let label = total == 1 ? "The SEARCH block" : "SEARCH block \(number)"
+        let (search, replace) = try Self.parts(of: edit, label: label)
+        func placed(_ range: Range<Int>, _ kind: SearchMatch.Kind, _ replacement: [String], _ similarity: Double = 1) -> SearchMatch {
+            replaceLines(range, with: replacement)
+            return SearchMatch(part: number, of: total, kind: kind, lines: (range.lowerBound + 1)...range.upperBound, similarity: similarity)
+        }
+        if let (start, tolerance) = try wholeLineMatch(search, label: label) {
+            let range = start..<(start + search.count)
+            let replacement = tolerance == .indentation ? reindent(replace, from: search, to: Array(lines[range])) : replace
+            return placed(range, tolerance.kind, replacement)
+        }
+        let ranking = WindowRanking(scoredWindows(for: search))
+        switch ranking.verdict(matching) {
+        case .accept(let window):
+            return placed(window.range, .similar, reindent(replace, from: search, to: window), window.similarity)
+        case .ambiguous(let best, let rival):
+            throw MutationRejection(
+                .ambiguous,
+                "\(label) does not match the program exactly, and two places are about equally close; copy the lines you mean "
+                    + "exactly as they appear, with enough lines around them to tell the places apart. "
+                    + "One is \(quote(best))\nThe other is \(quote(rival))"
+            )
+        case .tooFar:
+            throw noMatch(search, label: label, closest: ranking.best)
+        }
+    }
+
+    /// The SEARCH part's lines without blank lines at either end, and the REPLACE part's lines.
+    private static func parts(of edit: SearchReplace, label: String) throws(MutationRejection) -> (search: [String], replace: [String]) {
         var search = edit.search.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         while search.first?.trimmingWhitespace().isEmpty == true { search.removeFirst() }
         while search.last?.trimmingWhitespace().isEmpty == true { search.removeLast() }
         guard !search.isEmpty else {
             throw MutationRejection(.emptySearch, "\(label) is empty; copy the exact lines to change into it.")
         }
-        var replace = edit.replace.isEmpty ? [] : edit.replace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let replace = edit.replace.isEmpty ? [] : edit.replace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if replace.contains(where: EvolveBlock.hasMarkers) || search.contains(where: EvolveBlock.hasMarkers) {
             throw MutationRejection(.outsideEvolveBlock, "\(label) touches an EVOLVE-BLOCK marker line; change only the lines between the markers.")
         }
+        return (search, replace)
+    }
+
+    /// The one place inside a region where every SEARCH line matches, exactly or with the
+    /// loosest tolerance needed; nil when no tolerance finds one anywhere.
+    private func wholeLineMatch(_ search: [String], label: String) throws(MutationRejection) -> (start: Int, tolerance: Tolerance)? {
         for tolerance in Tolerance.allCases {
             var inside: [Int] = []
             var outside = 0
-            if search.count <= lines.count {
-                for start in 0...(lines.count - search.count)
-                where (0..<search.count).allSatisfy({ same(lines[start + $0], search[$0], tolerance) }) {
-                    let region = regionOfLine[start]
-                    if region != nil, (start..<(start + search.count)).allSatisfy({ regionOfLine[$0] == region }) {
-                        inside.append(start)
-                    } else {
-                        outside += 1
-                    }
+            for start in stride(from: 0, through: lines.count - search.count, by: 1)
+            where (0..<search.count).allSatisfy({ tolerance.same(lines[start + $0], search[$0]) }) {
+                let region = regionOfLine[start]
+                if region != nil, (start..<(start + search.count)).allSatisfy({ regionOfLine[$0] == region }) {
+                    inside.append(start)
+                } else {
+                    outside += 1
                 }
             }
             if inside.count > 1 {
@@ -179,15 +229,7 @@ struct Document {
                     "\(label) matches \(inside.count) places (lines \(inside.map { String($0 + 1) }.joined(separator: ", "))); include more surrounding lines so it matches exactly one."
                 )
             }
-            if let start = inside.first {
-                if tolerance == .indentation {
-                    replace = reindent(replace, from: search, to: Array(lines[start..<(start + search.count)]))
-                }
-                let region = regionOfLine[start]
-                lines.replaceSubrange(start..<(start + search.count), with: replace)
-                regionOfLine.replaceSubrange(start..<(start + search.count), with: Array(repeating: region, count: replace.count))
-                return
-            }
+            if let start = inside.first { return (start, tolerance) }
             if outside > 0 {
                 throw MutationRejection(
                     .outsideEvolveBlock,
@@ -195,11 +237,26 @@ struct Document {
                 )
             }
         }
+        return nil
+    }
+
+    /// The rejection of a SEARCH part found nowhere, quoting the closest lines when some are close.
+    private func noMatch(_ search: [String], label: String, closest: ScoredWindow?) -> MutationRejection {
         let firstLine = search.first!.trimmingWhitespace()
-        throw MutationRejection(
-            .noMatch,
-            "\(label) does not match the current program (its first line is `\(firstLine.prefix(80))`); copy the lines to replace exactly as they appear in the program."
-        )
+        var message = "\(label) does not match the current program (its first line is `\(firstLine.prefix(80))`); copy the lines to replace exactly as they appear in the program."
+        if let closest, closest.similarity >= Self.closestWorthQuoting {
+            message += " The closest are \(quote(closest))"
+        }
+        return MutationRejection(.noMatch, message)
+    }
+
+    /// Runs of lines less similar than this are not quoted back: they would mislead more than help.
+    static let closestWorthQuoting = 0.3
+
+    private mutating func replaceLines(_ range: Range<Int>, with replacement: [String]) {
+        let region = regionOfLine[range.lowerBound]
+        lines.replaceSubrange(range, with: replacement)
+        regionOfLine.replaceSubrange(range, with: Array(repeating: region, count: replacement.count))
     }
 
     /// Moves replacement lines from the SEARCH text's indentation to the matched lines' indentation.
@@ -207,8 +264,11 @@ struct Document {
         guard let searchFirst = search.first(where: { !$0.trimmingWhitespace().isEmpty }),
             let matchedFirst = matched.first(where: { !$0.trimmingWhitespace().isEmpty })
         else { return replace }
-        let oldIndent = searchFirst.leadingWhitespace
-        let newIndent = matchedFirst.leadingWhitespace
+        return reindent(replace, from: searchFirst.leadingWhitespace, to: matchedFirst.leadingWhitespace)
+    }
+
+    /// Moves replacement lines from indentation `oldIndent` to `newIndent`.
+    func reindent(_ replace: [String], from oldIndent: Substring, to newIndent: Substring) -> [String] {
         guard oldIndent != newIndent else { return replace }
         return replace.map { line in
             guard !line.trimmingWhitespace().isEmpty else { return line }

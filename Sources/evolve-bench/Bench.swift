@@ -13,7 +13,8 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evolve-bench",
-        abstract: "Benchmarks Evolve's engine: throughput with an instant model, and archive latency and memory.")
+        abstract: "Benchmarks Evolve's engine: throughput with an instant model, and archive latency and memory.",
+        subcommands: [DiffsCommand.self])
 
     @Option(help: "Evaluations per throughput measurement.")
     var evaluations = 300

@@ -412,6 +412,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
     public var metaPrompt: MetaPromptConfiguration?
     /// Children too similar to a program on their island are not evaluated (`search.novelty`).
     public var novelty: NoveltyConfiguration
+    /// How a SEARCH part that is not found exactly may still be placed (`search.diff_match`).
+    public var diffMatch: DiffMatching
 
     public init(
         iterations: Int = 100, mode: Mutation.Mode? = nil, islands: Int = 2, migrationInterval: Int = 25,
@@ -419,9 +421,10 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         bins: Int = 8, featureRanges: [String: [Double]] = [:], topPrograms: Int = 3, inspirations: Int = 2,
         seed: UInt64 = 42, maxCodeLength: Int = 40_000, strategy: Strategy = .mapElites,
         weighted: Weighted = Weighted(), funsearch: FunSearch = FunSearch(), spawnAfter: Int? = nil, maxIslands: Int = 8,
-        acceptDelta: Double? = nil, novelty: NoveltyConfiguration = NoveltyConfiguration()
+        acceptDelta: Double? = nil, novelty: NoveltyConfiguration = NoveltyConfiguration(), diffMatch: DiffMatching = DiffMatching()
     ) {
         self.novelty = novelty
+        self.diffMatch = diffMatch
         self.weighted = weighted
         self.funsearch = funsearch
         self.spawnAfter = spawnAfter
@@ -457,6 +460,7 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
         case mutations
         case metaPrompt = "meta_prompt"
         case novelty
+        case diffMatch = "diff_match"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -483,7 +487,8 @@ public struct SearchConfiguration: Sendable, Hashable, Codable {
             spawnAfter: try c.decodeIfPresent(Int.self, forKey: .spawnAfter),
             maxIslands: try c.value(.maxIslands, default: max(d.maxIslands, islands)),
             acceptDelta: try c.decodeIfPresent(Double.self, forKey: .acceptDelta),
-            novelty: try c.value(.novelty, default: d.novelty)
+            novelty: try c.value(.novelty, default: d.novelty),
+            diffMatch: try c.value(.diffMatch, default: d.diffMatch)
         )
         mutations = try c.decodeIfPresent(MutationMix.self, forKey: .mutations)
         metaPrompt = try c.decodeIfPresent(MetaPromptConfiguration.self, forKey: .metaPrompt)
