@@ -1,7 +1,4 @@
 extension PromptTemplates {
-    /// The default task text of the user prompt.
-    public static let instructions = "Propose one focused change to the current program that should raise its score."
-
     /// A crossover's user prompt. Placeholders: `{{parent}}` (the first parent, the one the answer
     /// changes), `{{second_parent}}`, `{{last_evaluation}}`, `{{instructions}}`, `{{format}}`.
     public static let crossover = """
