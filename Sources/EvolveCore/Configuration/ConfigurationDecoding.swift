@@ -59,18 +59,7 @@ extension KeyedDecodingContainer {
 
 /// The closest of `candidates` to `word` by edit distance, if it is close enough to be a typo.
 func closestMatch(to word: String, among candidates: [String]) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var current = [i + 1]
-            for (j, cb) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
-    let scored = candidates.map { ($0, distance(Array(word.lowercased()), Array($0.lowercased()))) }
+    let scored = candidates.map { ($0, LineSimilarity.editDistance(Array(word.lowercased().utf8), Array($0.lowercased().utf8))) }
     guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else { return nil }
     return best.0
 }
