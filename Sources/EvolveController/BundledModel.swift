@@ -25,6 +25,14 @@ public struct BundledModel: Sendable {
     public var python: URL { cache.appendingPathComponent("venv/bin/python") }
     public var modelFile: URL { cache.appendingPathComponent("models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf") }
 
+    /// `EVOLVE_BUNDLED_URL`: an OpenAI-compatible server already serving the bundled model's file
+    /// (for instance llama.cpp's `llama-server` with parallel slots, shared by several runs), used
+    /// instead of starting one per run.
+    public static func externalURL(_ environment: [String: String]) -> String? {
+        guard let url = environment["EVOLVE_BUNDLED_URL"], !url.isEmpty else { return nil }
+        return url
+    }
+
     public var isInstalled: Bool {
         FileManager.default.isExecutableFile(atPath: python.path) && FileManager.default.fileExists(atPath: modelFile.path)
     }

@@ -56,7 +56,7 @@ public struct RunBuilder: Sendable {
         let evaluatorEnvironment = try await prepareEnvironment()
         let bundled = try await startBundledModel()
         defer { bundled?.stop() }
-        let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL)
+        let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL ?? BundledModel.externalURL(environment))
         let sandbox = makeSandbox(problem.configuration.sandbox, environment: environment, logger: logger)
         do {
             let run = try await assemble(llm: llm, sandbox: sandbox, environment: evaluatorEnvironment)
@@ -73,6 +73,10 @@ public struct RunBuilder: Sendable {
         let llm = problem.configuration.llm
         // A replay that never asks the live model needs no server.
         guard llm.provider == .bundled, llm.replay == nil || llm.replayFallthrough else { return nil }
+        if let url = BundledModel.externalURL(environment) {
+            notice("using the bundled model served at \(url) (EVOLVE_BUNDLED_URL)")
+            return nil
+        }
         notice("starting the bundled model (\(BundledModel.name)) on a loopback port...")
         do {
             return try await BundledModel(environment: environment).start(contextLength: problem.configuration.llm.contextLength, logger: logger)
