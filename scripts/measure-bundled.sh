@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Runs, or resumes, the bundled-model measurements whose runs are kept in docs/experiments:
+#   bundled-strategies: experiments/bundled.yaml (map_elites, random, greedy) and
+#                       experiments/today.yaml (the search before this round, engine ac1afff)
+#   bundled-features:   experiments/features.yaml (each search feature alone)
+# One llama.cpp llama-server (built once from llama-cpp-python 0.3.36's source) holds the bundled
+# model's file with four slots, and four evolve processes share it (EVOLVE_BUNDLED_URL), each
+# going through its specs seed by seed, so that an interrupted sitting leaves whole seeds done.
+# Finished runs are skipped and unfinished ones resume; commit docs/experiments afterwards to
+# keep them. On a 2-core machine a model call takes about 90 s here: expect tens of calls an hour.
+#   bash scripts/measure-bundled.sh [MINUTES]    # stop after MINUTES (default: when all is done)
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$evolve_root"
+ensure_runtime
+apt_install cmake build-essential curl git
+
+cache="${EVOLVE_CACHE:-$HOME/.cache/evolve}"
+port="${EVOLVE_MEASURE_PORT:-8080}"
+minutes="${1:-0}"
+model=$(bash scripts/install-model.sh --file-only)
+
+# llama-server from the llama.cpp that llama-cpp-python 0.3.36 vendors, for a generic x86-64
+# with AVX2 (this CPU family reports AMX, whose instructions fault here).
+server="$cache/bin/llama-server"
+if [ ! -x "$server" ]; then
+  echo "evolve: building llama-server (about 20 minutes on 2 cores, once)" >&2
+  src="$cache/src"
+  mkdir -p "$src" "$cache/bin"
+  url=$(curl -fsSL https://pypi.org/simple/llama-cpp-python/ | grep -o 'https://[^"]*llama_cpp_python-0.3.36.tar.gz#sha256=[0-9a-f]*' | head -1)
+  curl -fsSL "${url%%#*}" -o "$src/llama-cpp-python.tar.gz"
+  echo "${url##*sha256=}  $src/llama-cpp-python.tar.gz" | sha256sum -c --quiet
+  tar xzf "$src/llama-cpp-python.tar.gz" -C "$src"
+  llama="$src/llama_cpp_python-0.3.36/vendor/llama.cpp"
+  cmake -S "$llama" -B "$llama/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF \
+    -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+    -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DBUILD_SHARED_LIBS=OFF >&2
+  cmake --build "$llama/build" --target llama-server -j "$(nproc)" >&2
+  cp "$llama/build/bin/llama-server" "$server"
+fi
+
+# The search before this round: a release build of commit ac1afff, once.
+today="$cache/today/evolve"
+if [ ! -x "$today" ]; then
+  echo "evolve: building the engine at ac1afff for the today arm (once)" >&2
+  rm -rf "$cache/today-src" && mkdir -p "$cache/today-src" "$cache/today"
+  git archive ac1afff | tar -x -C "$cache/today-src"
+  (cd "$cache/today-src" && swift build -c release --product evolve >&2)
+  cp -r "$cache/today-src/.build/release/evolve" "$cache/today-src/.build/release/"*.resources "$cache/today/"
+fi
+swift build -c release --product evolve >&2
+evolve="$evolve_root/.build/release/evolve"
+
+"$server" -m "$model" --host 127.0.0.1 --port "$port" -c 32768 -np 4 -t "$(nproc)" -tb "$(nproc)" \
+  --jinja --alias qwen2.5-coder-1.5b-instruct >"$cache/llama-server.log" 2>&1 &
+server_pid=$!
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+until curl -fs "http://127.0.0.1:$port/v1/models" >/dev/null; do
+  kill -0 "$server_pid" 2>/dev/null || { echo "llama-server stopped; see $cache/llama-server.log" >&2; exit 1; }
+  sleep 1
+done
+export EVOLVE_BUNDLED_URL="http://127.0.0.1:$port/v1"
+
+# One spec per problem and seed, with absolute problem paths (the copies live outside the repo).
+specs=$(mktemp -d)
+split_spec() {  # split_spec NAME PROBLEM SEED
+  sed -e "s#\.\./examples/#$evolve_root/examples/#; s#^seeds: \[1, 2, 3\]#seeds: [$3]#; s#127.0.0.1:8080#127.0.0.1:$port#" \
+    "experiments/$1.yaml" | grep -v "examples/" >"$specs/$1-$2-s$3.yaml"
+  sed -i "s#^problems:#problems:\n  - $evolve_root/examples/$2#" "$specs/$1-$2-s$3.yaml"
+  echo "$specs/$1-$2-s$3.yaml"
+}
+drive() {  # drive BIN OUT SPEC...: each spec in turn, twice over (the second pass finishes failed runs)
+  local bin=$1 out=$2
+  shift 2
+  for pass in 1 2; do
+    for spec in "$@"; do
+      [ -e "$specs/stop" ] && return 0
+      "$bin" experiment "$spec" --out "$out" </dev/null || true
+    done
+  done
+}
+strategies=docs/experiments/bundled-strategies
+features=docs/experiments/bundled-features
+drivers=()
+drive "$evolve" "$strategies" $(for s in 1 2 3; do split_spec bundled knapsack $s; done) & drivers+=($!)
+drive "$today" "$strategies" $(for p in knapsack function_minimization; do for s in 1 2 3; do split_spec today $p $s; done; done) & drivers+=($!)
+drive "$evolve" "$strategies" $(for s in 1 2 3; do split_spec bundled function_minimization $s; done) & drivers+=($!)
+drive "$evolve" "$features" $(for s in 1 2 3; do split_spec features knapsack $s; done) & drivers+=($!)
+if [ "$minutes" -gt 0 ]; then
+  # Stop after MINUTES: no new spec starts, and the runs in progress save and stop (Ctrl-C).
+  (sleep "$((minutes * 60))"; touch "$specs/stop"; pkill -INT -f "experiment $specs/" || true) & drivers_timer=$!
+fi
+wait "${drivers[@]}"
+[ -n "${drivers_timer:-}" ] && kill "$drivers_timer" 2>/dev/null
+"$evolve" report "$strategies" >/dev/null
+"$evolve" report "$features" >/dev/null
+echo "reports: $strategies/report.md, $features/report.md"
