@@ -3,10 +3,13 @@ public struct AppliedMutation: Sendable, Hashable {
     public var code: String
     /// One per SEARCH part, in order; empty for a rewrite.
     public var matches: [SearchMatch]
+    /// Import lines a rewrite added outside its EVOLVE-BLOCKs, moved to the top of the first one.
+    public var movedImports: [String]
 
-    public init(code: String, matches: [SearchMatch]) {
+    public init(code: String, matches: [SearchMatch], movedImports: [String] = []) {
         self.code = code
         self.matches = matches
+        self.movedImports = movedImports
     }
 
     /// The loosest way any SEARCH part was placed (`.exact` for a rewrite).
@@ -14,9 +17,14 @@ public struct AppliedMutation: Sendable, Hashable {
         matches.map(\.kind).max() ?? .exact
     }
 
-    /// A sentence per SEARCH part that was not found exactly, for the record; nil when all were.
+    /// A sentence per SEARCH part that was not found exactly, and one for moved imports, for the
+    /// record; nil when there is nothing to say.
     public var note: String? {
-        let notes = matches.compactMap(\.note)
+        var notes = matches.compactMap(\.note)
+        if !movedImports.isEmpty {
+            let quoted = movedImports.map { "`\($0)`" }.joined(separator: ", ")
+            notes.append("The rewrite's imports above the EVOLVE-BLOCK (\(quoted)) were moved to the top of the block, since only the block is kept")
+        }
         return notes.isEmpty ? nil : notes.joined(separator: "\n")
     }
 

@@ -11,11 +11,13 @@ extension Mutation {
     /// once inside a region: first exactly, then ignoring trailing whitespace, then ignoring
     /// indentation (re-indenting the replacement), each looser match accepted only when unique;
     /// then, as `matching` allows, the one run of lines that is clearly the most similar.
-    /// A rewrite's regions are spliced into the parent; everything outside the markers is kept.
+    /// A rewrite's regions are spliced into the parent; everything outside the markers is kept,
+    /// except that Python imports the rewrite added above its regions move into the first one.
     public func applying(to parent: String, matching: DiffMatching) throws(MutationRejection) -> AppliedMutation {
         let parent = normalizeNewlines(parent)
         let child: String
         var matches: [SearchMatch] = []
+        var movedImports: [String] = []
         switch self {
         case .edits(let edits):
             var document = try Document(parent)
@@ -24,18 +26,19 @@ extension Mutation {
             }
             child = document.text
         case .rewrite(let program):
-            child = try Self.splice(rewrite: normalizeNewlines(program), into: parent)
+            (child, movedImports) = try Self.splice(rewrite: normalizeNewlines(program), into: parent)
         }
         if child == parent {
             throw MutationRejection(.identical, "The change leaves the program identical to its parent; propose a real change.")
         }
-        return AppliedMutation(code: child, matches: matches)
+        return AppliedMutation(code: child, matches: matches, movedImports: movedImports)
     }
 
-    private static func splice(rewrite: String, into parent: String) throws(MutationRejection) -> String {
+    /// The child of a rewrite, and the import lines moved into its first region (see `addedImports`).
+    private static func splice(rewrite: String, into parent: String) throws(MutationRejection) -> (String, [String]) {
         let parentDocument = try Document(parent)
         let rewriteLines = rewrite.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard parentDocument.hasMarkers else { return rewrite }
+        guard parentDocument.hasMarkers else { return (rewrite, []) }
         var lines = parentDocument.lines
         let parentRegions = parentDocument.regionLineRanges
         if EvolveBlock.hasMarkers(rewrite) {
@@ -50,10 +53,12 @@ extension Mutation {
                     "The rewrite has \(newRegions.count) EVOLVE-BLOCK regions but the program has \(parentRegions.count); keep every marker line."
                 )
             }
-            for (old, new) in zip(parentRegions, newRegions).reversed() {
-                lines.replaceSubrange(old, with: rewriteDocument.lines[new])
+            let imports = addedImports(in: rewriteDocument, parent: parentDocument)
+            for (number, (old, new)) in zip(parentRegions, newRegions).enumerated().reversed() {
+                let region = Array(rewriteDocument.lines[new])
+                lines.replaceSubrange(old, with: number == 0 ? prepending(imports, to: region) : region)
             }
-            return lines.joined(separator: "\n")
+            return (lines.joined(separator: "\n"), imports)
         }
         guard parentRegions.count == 1, let region = parentRegions.first else {
             throw MutationRejection(
@@ -78,7 +83,7 @@ extension Mutation {
             suffixIndex -= 1
         }
         lines.replaceSubrange(region, with: body)
-        return lines.joined(separator: "\n")
+        return (lines.joined(separator: "\n"), [])
     }
 }
 
