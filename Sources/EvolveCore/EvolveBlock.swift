@@ -16,6 +16,13 @@ public enum EvolveBlock {
         text.contains(startMarker) || text.contains(endMarker)
     }
 
+    /// True when `line` is a marker line: the marker after nothing but indentation and comment
+    /// punctuation (`# `, `// `, `<!-- `), not a sentence that mentions it.
+    public static func isMarkerLine(_ line: some StringProtocol, _ marker: String) -> Bool {
+        guard let range = line.firstRange(of: marker) else { return false }
+        return !line[..<range.lowerBound].contains { $0.isLetter || $0.isNumber }
+    }
+
     /// The text of each editable region, in order; throws when the markers do not pair up.
     public static func regionTexts(in code: String) throws(MutationRejection) -> [String] {
         let document = try Document(normalizeNewlines(code))

@@ -16,7 +16,8 @@ extension Mutation {
         throw MutationRejection(
             .noBlocks,
             "The answer contained no SEARCH/REPLACE block and no fenced program. "
-                + "Answer with one or more blocks of the form <<<<<<< SEARCH / ======= / >>>>>>> REPLACE."
+                + "Answer in the form the task asks for: blocks of the form <<<<<<< SEARCH / ======= / >>>>>>> REPLACE, "
+                + "or the complete program in one fenced code block."
         )
     }
 
@@ -112,7 +113,9 @@ extension Mutation {
         if let chosen, chosen.contains(where: { !$0.trimmingWhitespace().isEmpty }) {
             return chosen.joined(separator: "\n") + "\n"
         }
-        if lines.contains(where: { $0.contains(EvolveBlock.startMarker) }) {
+        // An unfenced program counts only with a real marker line: prose that names the markers
+        // ("keep the EVOLVE-BLOCK-START line…", often the task echoed back) is no program.
+        if lines.contains(where: { EvolveBlock.isMarkerLine($0, EvolveBlock.startMarker) }) {
             return lines.joined(separator: "\n")
         }
         return nil

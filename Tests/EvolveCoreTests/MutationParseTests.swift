@@ -324,4 +324,21 @@ import Testing
         ]
         #expect(try Mutation.parse(Mutation.edits(edits).rendered) == .edits(edits))
     }
+
+    /// Measured with the bundled model: 6 of 47 answers were prose that named the markers (the task
+    /// echoed back, or "…the search function in the EVOLVE-BLOCK-START section"), which were taken
+    /// as programs and rejected for broken markers instead of for having no code.
+    @Test("prose that names the markers is no program", arguments: [
+        "Propose one change. Keep the EVOLVE-BLOCK-START and EVOLVE-BLOCK-END lines and everything outside them unchanged.",
+        "Proposed change: a wider range.\n\nWhy: it can be done by modifying the `search` function in the EVOLVE-BLOCK-START section.",
+    ])
+    func proseNamingTheMarkersIsNoProgram(_ answer: String) {
+        #expect(throws: MutationRejection.self) { try Mutation.parse(answer) }
+        do { _ = try Mutation.parse(answer) } catch { #expect(error.kind == .noBlocks) }
+    }
+
+    @Test func anUnfencedProgramWithMarkerLinesIsStillARewrite() throws {
+        let answer = "import math\n    # EVOLVE-BLOCK-START\ndef solve(x): return x + 1\n// EVOLVE-BLOCK-END"
+        #expect(try Mutation.parse(answer) == .rewrite(answer))
+    }
 }
