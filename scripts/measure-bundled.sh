@@ -39,17 +39,22 @@ if [ ! -x "$server" ]; then
   cp "$llama/build/bin/llama-server" "$server"
 fi
 
-# The search before this round: a release build of commit ac1afff, once.
-today="$cache/today/evolve"
-if [ ! -x "$today" ]; then
-  echo "evolve: building the engine at ac1afff for the today arm (once)" >&2
-  rm -rf "$cache/today-src" && mkdir -p "$cache/today-src" "$cache/today"
-  git archive ac1afff | tar -x -C "$cache/today-src"
-  (cd "$cache/today-src" && swift build -c release --product evolve >&2)
-  cp -r "$cache/today-src/.build/release/evolve" "$cache/today-src/.build/release/"*.resources "$cache/today/"
-fi
-swift build -c release --product evolve >&2
-evolve="$evolve_root/.build/release/evolve"
+# Each arm runs on a fixed engine, so that runs resumed in a later sitting go on as they began:
+# the search before this round (ac1afff) and this round's search (d146245, the commit the first
+# sitting measured). A release build of each, once.
+engine() {  # engine COMMIT: prints the path of evolve built at COMMIT
+  local dir="$cache/engines/$1"
+  if [ ! -x "$dir/bin/evolve" ]; then
+    echo "evolve: building the engine at $1 (once)" >&2
+    rm -rf "$dir" && mkdir -p "$dir/src" "$dir/bin"
+    git archive "$1" | tar -x -C "$dir/src"
+    (cd "$dir/src" && swift build -c release --product evolve >&2)
+    cp -r "$dir/src/.build/release/evolve" "$dir/src/.build/release/"*.resources "$dir/bin/"
+  fi
+  echo "$dir/bin/evolve"
+}
+today=$(engine ac1afff)
+evolve=$(engine d146245)
 
 "$server" -m "$model" --host 127.0.0.1 --port "$port" -c 32768 -np 4 -t "$(nproc)" -tb "$(nproc)" \
   --jinja --alias qwen2.5-coder-1.5b-instruct >"$cache/llama-server.log" 2>&1 &
@@ -87,11 +92,13 @@ drive "$today" "$strategies" $(for p in knapsack function_minimization; do for s
 drive "$evolve" "$strategies" $(for s in 1 2 3; do split_spec bundled function_minimization $s; done) & drivers+=($!)
 drive "$evolve" "$features" $(for s in 1 2 3; do split_spec features knapsack $s; done) & drivers+=($!)
 if [ "$minutes" -gt 0 ]; then
-  # Stop after MINUTES: no new spec starts, and the runs in progress save and stop (Ctrl-C).
-  (sleep "$((minutes * 60))"; touch "$specs/stop"; pkill -INT -f "experiment $specs/" || true) & drivers_timer=$!
+  # Stop after MINUTES: no new spec starts, and the runs in progress are killed (every child is
+  # committed as it is evaluated, so a killed run resumes where it stopped).
+  (sleep "$((minutes * 60))"; touch "$specs/stop"; pkill -KILL -f "experiment $specs/" || true) & drivers_timer=$!
 fi
 wait "${drivers[@]}"
 [ -n "${drivers_timer:-}" ] && kill "$drivers_timer" 2>/dev/null
-"$evolve" report "$strategies" >/dev/null
-"$evolve" report "$features" >/dev/null
+swift build -c release --product evolve >&2
+"$evolve_root/.build/release/evolve" report "$strategies" >/dev/null
+"$evolve_root/.build/release/evolve" report "$features" >/dev/null
 echo "reports: $strategies/report.md, $features/report.md"
