@@ -98,7 +98,6 @@ if [ "$minutes" -gt 0 ]; then
 fi
 wait "${drivers[@]}"
 [ -n "${drivers_timer:-}" ] && kill "$drivers_timer" 2>/dev/null
-swift build -c release --product evolve >&2
-"$evolve_root/.build/release/evolve" report "$strategies" >/dev/null
-"$evolve_root/.build/release/evolve" report "$features" >/dev/null
+"$evolve" report "$strategies" >/dev/null
+"$evolve" report "$features" >/dev/null
 echo "reports: $strategies/report.md, $features/report.md"

@@ -54,9 +54,10 @@ public struct RunBuilder: Sendable {
     /// Starts what the run needs, hands the assembled run to `body`, and shuts it all down after.
     public func withRun<T: Sendable>(_ body: (Run) async throws -> T) async throws -> T {
         let evaluatorEnvironment = try await prepareEnvironment()
-        let bundled = try await startBundledModel()
+        let externalURL = BundledModel.externalURL(environment)
+        let bundled = try await startBundledModel(unless: externalURL)
         defer { bundled?.stop() }
-        let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL ?? BundledModel.externalURL(environment))
+        let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL ?? externalURL)
         let sandbox = makeSandbox(problem.configuration.sandbox, environment: environment, logger: logger)
         do {
             let run = try await assemble(llm: llm, sandbox: sandbox, environment: evaluatorEnvironment)
@@ -69,11 +70,13 @@ public struct RunBuilder: Sendable {
         }
     }
 
-    private func startBundledModel() async throws -> BundledModelServer? {
+    /// Starts the bundled model's server when the run needs one and `externalURL` (a server the
+    /// user started) is not given.
+    private func startBundledModel(unless externalURL: String?) async throws -> BundledModelServer? {
         let llm = problem.configuration.llm
         // A replay that never asks the live model needs no server.
         guard llm.provider == .bundled, llm.replay == nil || llm.replayFallthrough else { return nil }
-        if let url = BundledModel.externalURL(environment) {
+        if let url = externalURL {
             notice("using the bundled model served at \(url) (EVOLVE_BUNDLED_URL)")
             return nil
         }

@@ -13,7 +13,7 @@ extension Mutation {
         var added: [String] = []
         for (index, line) in rewrite.lines.enumerated() where rewrite.regionOfLine[index] == nil {
             let trimmed = String(line.trimmingWhitespace())
-            guard trimmed[...] == line.trimmingTrailingWhitespace(), isPythonImport(trimmed), !parentLines.contains(trimmed),
+            guard line.leadingWhitespace.isEmpty, isPythonImport(trimmed), !parentLines.contains(trimmed),
                 !regionLines.contains(trimmed), !added.contains(trimmed)
             else { continue }
             added.append(trimmed)
