@@ -57,7 +57,7 @@ today=$(engine ac1afff)
 evolve=$(engine d146245)
 
 "$server" -m "$model" --host 127.0.0.1 --port "$port" -c 32768 -np 4 -t "$(nproc)" -tb "$(nproc)" \
-  --jinja --alias qwen2.5-coder-1.5b-instruct >"$cache/llama-server.log" 2>&1 &
+  --cache-reuse 64 --jinja --alias qwen2.5-coder-1.5b-instruct >"$cache/llama-server.log" 2>&1 &
 server_pid=$!
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 until curl -fs "http://127.0.0.1:$port/v1/models" >/dev/null; do
