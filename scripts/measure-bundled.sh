@@ -68,11 +68,20 @@ export EVOLVE_BUNDLED_URL="http://127.0.0.1:$port/v1"
 
 # One spec per problem and seed, with absolute problem paths (the copies live outside the repo).
 specs=$(mktemp -d)
-split_spec() {  # split_spec NAME PROBLEM SEED
-  sed -e "s#\.\./examples/#$evolve_root/examples/#; s#^seeds: \[1, 2, 3\]#seeds: [$3]#; s#127.0.0.1:8080#127.0.0.1:$port#" \
-    "experiments/$1.yaml" | grep -v "examples/" >"$specs/$1-$2-s$3.yaml"
-  sed -i "s#^problems:#problems:\n  - $evolve_root/examples/$2#" "$specs/$1-$2-s$3.yaml"
-  echo "$specs/$1-$2-s$3.yaml"
+split_spec() {  # split_spec NAME PROBLEM SEED [VARIANT...]: only those variants when named
+  local name=$1 problem=$2 seed=$3
+  shift 3
+  local file="$specs/$name-$problem-s$seed${1:+-$(IFS=-; echo "$*")}.yaml"
+  sed -e "s#\.\./examples/#$evolve_root/examples/#; s#^seeds: \[1, 2, 3\]#seeds: [$seed]#; s#127.0.0.1:8080#127.0.0.1:$port#" \
+    "experiments/$name.yaml" | grep -v "examples/" | keep_variants "$@" >"$file"
+  sed -i "s#^problems:#problems:\n  - $evolve_root/examples/$problem#" "$file"
+  echo "$file"
+}
+keep_variants() {  # keep_variants [VARIANT...]: a spec on stdin without the other variants' entries
+  awk -v keep=" $* " '
+    /^[^ #]/ { inside = ($0 ~ /^variants:/); skip = 0 }
+    inside && /^  - name: / { skip = (keep != "  " && index(keep, " " $3 " ") == 0) }
+    !skip'
 }
 drive() {  # drive BIN OUT SPEC...: each spec in turn, twice over (the second pass finishes failed runs)
   local bin=$1 out=$2
@@ -93,7 +102,8 @@ drivers=()
 drive "$evolve" "$strategies" $(for s in 1 2 3; do split_spec bundled knapsack $s; done; split_spec bundled function_minimization 3) & drivers+=($!)
 drive "$today" "$strategies" $(for p in knapsack function_minimization; do for s in 1 2 3; do split_spec today $p $s; done; done) & drivers+=($!)
 drive "$evolve" "$strategies" $(for s in 1 2; do split_spec bundled function_minimization $s; done) & drivers+=($!)
-drive "$evolve" "$features" $(for s in 1 2 3; do split_spec features knapsack $s; done) & drivers+=($!)
+# The diff-mode variants first: their answers measure how many SEARCH parts apply (#11).
+drive "$evolve" "$features" $(for s in 1 2 3; do split_spec features knapsack $s diff_fuzzy diff_exact; done; for s in 1 2 3; do split_spec features knapsack $s; done) & drivers+=($!)
 if [ "$minutes" -gt 0 ]; then
   # Stop after MINUTES: no new spec starts, and the runs in progress are killed (every child is
   # committed as it is evaluated, so a killed run resumes where it stopped).
