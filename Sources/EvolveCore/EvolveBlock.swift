@@ -11,9 +11,15 @@ public enum EvolveBlock {
         public var description: String { "line \(line): \(message)" }
     }
 
-    /// True when `text` carries a marker.
+    /// True when a line of `text` is a marker line (see `isMarkerLine`).
     public static func hasMarkers(_ text: String) -> Bool {
-        text.contains(startMarker) || text.contains(endMarker)
+        guard text.contains(startMarker) || text.contains(endMarker) else { return false }
+        return text.split(whereSeparator: \.isNewline).contains { isMarkerLine($0) }
+    }
+
+    /// True when `line` is a start or an end marker line.
+    public static func isMarkerLine(_ line: some StringProtocol) -> Bool {
+        isMarkerLine(line, startMarker) || isMarkerLine(line, endMarker)
     }
 
     /// True when `line` is a marker line: the marker after nothing but indentation and comment

@@ -111,8 +111,8 @@ struct Document {
         while index < lines.count {
             guard let region = regionOfLine[index] else {
                 // An empty region sits right after its start marker.
-                if hasMarkers, lines[index].contains(EvolveBlock.startMarker),
-                    index + 1 < lines.count, lines[index + 1].contains(EvolveBlock.endMarker)
+                if hasMarkers, EvolveBlock.isMarkerLine(lines[index], EvolveBlock.startMarker),
+                    index + 1 < lines.count, EvolveBlock.isMarkerLine(lines[index + 1], EvolveBlock.endMarker)
                 {
                     ranges.append((index + 1)..<(index + 1))
                 }
@@ -127,7 +127,7 @@ struct Document {
     }
 
     private mutating func computeRegions() throws(EvolveBlock.MarkerError) {
-        hasMarkers = lines.contains { EvolveBlock.hasMarkers($0) }
+        hasMarkers = lines.contains { EvolveBlock.isMarkerLine($0) }
         guard hasMarkers else {
             regionOfLine = Array(repeating: 0, count: lines.count)
             return
@@ -136,10 +136,10 @@ struct Document {
         var open: Int?
         var regionCount = 0
         for (index, line) in lines.enumerated() {
-            if line.contains(EvolveBlock.startMarker) {
+            if EvolveBlock.isMarkerLine(line, EvolveBlock.startMarker) {
                 if let open { throw .init(line: index + 1, message: "a second \(EvolveBlock.startMarker) inside the block opened on line \(open + 1)") }
                 open = index
-            } else if line.contains(EvolveBlock.endMarker) {
+            } else if EvolveBlock.isMarkerLine(line, EvolveBlock.endMarker) {
                 guard open != nil else { throw .init(line: index + 1, message: "\(EvolveBlock.endMarker) without a \(EvolveBlock.startMarker)") }
                 open = nil
                 regionCount += 1
@@ -207,7 +207,7 @@ struct Document {
             throw MutationRejection(.emptySearch, "\(label) is empty; copy the exact lines to change into it.")
         }
         let replace = edit.replace.isEmpty ? [] : edit.replace.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if replace.contains(where: EvolveBlock.hasMarkers) || search.contains(where: EvolveBlock.hasMarkers) {
+        if replace.contains(where: { EvolveBlock.isMarkerLine($0) }) || search.contains(where: { EvolveBlock.isMarkerLine($0) }) {
             throw MutationRejection(.outsideEvolveBlock, "\(label) touches an EVOLVE-BLOCK marker line; change only the lines between the markers.")
         }
         return (search, replace)

@@ -105,10 +105,10 @@ extension Mutation {
         }
         if let unclosed = current, !unclosed.isEmpty {
             // An answer cut off by a token limit still carries a usable program only if its markers survived.
-            if unclosed.contains(where: { $0.contains(EvolveBlock.endMarker) }) { fences.append(unclosed) }
+            if unclosed.contains(where: { EvolveBlock.isMarkerLine($0, EvolveBlock.endMarker) }) { fences.append(unclosed) }
         }
         let chosen =
-            fences.first(where: { $0.contains(where: { $0.contains(EvolveBlock.startMarker) }) })
+            fences.first(where: { $0.contains(where: { EvolveBlock.isMarkerLine($0, EvolveBlock.startMarker) }) })
             ?? fences.max(by: { $0.count < $1.count })
         if let chosen, chosen.contains(where: { !$0.trimmingWhitespace().isEmpty }) {
             return chosen.joined(separator: "\n") + "\n"

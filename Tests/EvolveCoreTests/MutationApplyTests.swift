@@ -79,6 +79,17 @@ import Testing
         #expect(rejection(edit("    return total\n# EVOLVE-BLOCK-END\n\nif __name__ == \"__main__\":", "")) == .outsideEvolveBlock)
     }
 
+    @Test func codeThatOnlyNamesAMarkerIsEditableRegionText() throws {
+        // A string or a sentence that mentions a marker is no marker line: it neither ends the
+        // region nor blocks an edit, and a program that names one keeps its single region.
+        let parent = Self.parent.replacingOccurrences(of: "    total = 0\n", with: "    total = 0\n    tag = \"EVOLVE-BLOCK-END\"\n")
+        let child = try edit("    tag = \"EVOLVE-BLOCK-END\"", "    tag = \"done: EVOLVE-BLOCK-START\"").apply(to: parent)
+        #expect(child.contains("    tag = \"done: EVOLVE-BLOCK-START\"\n    for i in range(n):"))
+        #expect(try EvolveBlock.regionTexts(in: child).count == 1)
+        #expect(!EvolveBlock.hasMarkers("print(\"EVOLVE-BLOCK-START\")\n"))
+        #expect(EvolveBlock.hasMarkers("x = 1\n  // EVOLVE-BLOCK-END\n"))
+    }
+
     @Test func searchThatMatchesNothingIsNoMatch() {
         #expect(rejection(edit("    total = 1", "    total = 2")) == .noMatch)
     }
