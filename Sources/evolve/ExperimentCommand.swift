@@ -3,6 +3,7 @@ import EvolveController
 import EvolveCore
 import Foundation
 import Logging
+import UnixSignals
 
 struct ExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,9 @@ struct ExperimentCommand: AsyncParsableCommand {
         abstract: "Run every problem × variant × seed of an experiment spec, then write its report.",
         discussion: """
             Each run is an ordinary Evolve run in OUT/runs/<problem>/<variant>/seed-<n>/ under the spec's budget. \
-            Started again, the experiment skips finished runs and resumes the others. The report (report.md, \
+            Started again, the experiment skips finished runs and resumes the others. Ctrl-C (or SIGTERM) stops it \
+            gracefully: the runs in progress are saved as interrupted, no other run starts, and the report is \
+            written (exit 130); Ctrl-C again quits at once. The report (report.md, \
             report.json, one SVG per problem) goes to OUT. See the README's Experiments section for the spec.
             """
     )
@@ -23,12 +26,6 @@ struct ExperimentCommand: AsyncParsableCommand {
 
     @Option(help: "Runs at once (default: the spec's concurrency; at most the machine's cores; 1 with the bundled model).")
     var jobs: Int?
-
-
-
-
-
-
 
     @OptionGroup var models: ModelOptions
 
@@ -50,12 +47,18 @@ struct ExperimentCommand: AsyncParsableCommand {
             ?? spec.file.deletingLastPathComponent().appendingPathComponent("results").appendingPathComponent(spec.file.deletingPathExtension().lastPathComponent)
         let overrides = RunOverrides(
             model: models.model, provider: models.provider, ollamaURL: models.ollamaURL, openAIURL: models.openAIURL, sandbox: models.sandbox)
-        let runner = ExperimentRunner(spec: spec, output: output, jobs: jobs, overrides: overrides, logger: logger, progress: { printError($0) })
+        var runner = ExperimentRunner(spec: spec, output: output, jobs: jobs, overrides: overrides, logger: logger, progress: { printError($0) })
+        runner.stopSignals = [.sigint, .sigterm]
+        runner.onStop = { SecondSignal.exitOnNext() }
         do {
             let outcome = try await runner.run()
             print("experiment: \(outcome.finished) runs finished (\(outcome.skipped) earlier), \(outcome.failed.count) failed")
             print("report: \(output.appendingPathComponent("report.md").path)")
             for failure in outcome.failed { printError("failed: \(failure.run): \(failure.message)") }
+            if outcome.stopped {
+                print("experiment: stopped; the interrupted runs (\(outcome.interrupted)) resume when it starts again")
+                throw ExitStatus.interrupted
+            }
             if !outcome.failed.isEmpty {
                 printError("start the experiment again to resume the failed runs")
                 throw ExitStatus.harnessFailure

@@ -5,8 +5,8 @@ import Foundation
 import Testing
 
 /// `evolve experiment experiments/smoke.yaml` against a scripted loopback model: 12 runs, the
-/// report and its plots, the report's numbers against the run databases, and a SIGKILLed
-/// experiment that finishes when started again without repeating finished runs.
+/// report and its plots, the report's numbers against the run databases, a SIGKILLed
+/// experiment that finishes when started again without repeating finished runs, and Ctrl-C.
 @Suite("evolve experiment on experiments/smoke.yaml", .serialized)
 struct ExperimentEndToEndTests {
     static let spec = PackagePaths.root.appendingPathComponent("experiments/smoke.yaml")
@@ -148,6 +148,36 @@ struct ExperimentEndToEndTests {
             #expect(events.components(separatedBy: "\"type\":\"run_started\"").count == 2, "\(run.path) ran once")
         }
         #expect(!second.stderr.contains("started knapsack/map_elites/seed-1"), "the first run is not started again")
+    }
+
+    @Test("Ctrl-C stops an experiment gracefully: the run in progress is saved as interrupted, no other starts, exit 130")
+    func interruptStops() async throws {
+        let out = try TemporaryDirectory(prefix: "evolve-experiment-interrupt")
+        defer { out.remove() }
+        let server = try await Self.server(delay: 30)
+        defer { Task { await server.shutdown() } }
+        let running = try startEvolve(Self.arguments(out: out.url, server: server) + ["--jobs", "1"])
+        let first = Self.runDirectory(out.url, "knapsack", "map_elites", 1)
+        let deadline = Date().addingTimeInterval(120)
+        // The starting program is stored first; then the first model call waits on the slow server.
+        while Date() < deadline, running.process.isRunning, ((try? await Self.programCount(first)) ?? 0) == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let interrupted = Date()
+        kill(running.process.processIdentifier, SIGINT)
+        running.process.waitUntilExit()
+        let result = running.result(seconds: Date().timeIntervalSince(interrupted))
+        #expect(result.status == 130, "stderr: \(result.stderr)")
+        #expect(result.seconds < 20, "it does not wait for the model's answer")
+        #expect(result.stderr.contains("stopping"), "\(result.stderr)")
+        #expect(result.stderr.contains("knapsack/map_elites/seed-1: interrupted"), "\(result.stderr)")
+        #expect(result.stdout.contains("experiment: stopped; the interrupted runs (1) resume"), "\(result.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: first.appendingPathComponent("finished.json").path))
+        let events = try String(contentsOf: first.appendingPathComponent("events.jsonl"), encoding: .utf8)
+        #expect(events.contains("\"reason\":\"interrupted\""))
+        #expect(!FileManager.default.fileExists(atPath: Self.runDirectory(out.url, "knapsack", "map_elites", 2).path), "no other run started")
+        #expect(FileManager.default.fileExists(atPath: out.url.appendingPathComponent("report.md").path))
     }
 
     @Test("on the process sandbox, runs go two at a time, and every run finishes")

@@ -7,6 +7,9 @@ final class ExperimentProgress: Sendable {
         var done = 0
         var running = 0
         var failed: [(run: String, message: String)] = []
+        var interrupted = 0
+        /// Set when the experiment was asked to stop: no run starts after that.
+        var stopping = false
     }
 
     let total: Int
@@ -42,6 +45,25 @@ final class ExperimentProgress: Sendable {
         report("\(run) failed: \(message)")
     }
 
+    /// A run that ended as interrupted (it resumes when the experiment starts again).
+    func interrupted(_ run: String) {
+        counts.withLock {
+            $0.running -= 1
+            $0.interrupted += 1
+        }
+        report("\(run): interrupted (resumes when the experiment starts again)")
+    }
+
+    /// Asks the experiment to stop; true the first time.
+    func stop() -> Bool {
+        counts.withLock { counts in
+            defer { counts.stopping = true }
+            return !counts.stopping
+        }
+    }
+
+    var isStopping: Bool { counts.withLock { $0.stopping } }
+
     /// A run that stopped the whole experiment (its setup failed).
     func aborted() {
         counts.withLock { $0.running -= 1 }
@@ -50,7 +72,7 @@ final class ExperimentProgress: Sendable {
     func report(_ event: String) {
         let counts = snapshot
         let failures = counts.failed.isEmpty ? "" : ", \(counts.failed.count) failed"
-        let left = total - counts.done - counts.running - counts.failed.count
+        let left = total - counts.done - counts.running - counts.failed.count - counts.interrupted
         say("experiment: \(counts.done)/\(total) done, \(counts.running) running, \(left) left\(failures) — \(event)")
     }
 }

@@ -2,6 +2,7 @@ import EvolveCore
 import EvolveDatabase
 import Foundation
 import Logging
+import UnixSignals
 
 extension ExperimentRunner {
     /// Runs every unfinished run, then writes the report into the output directory.
@@ -18,14 +19,28 @@ extension ExperimentRunner {
         if width < (jobs ?? spec.concurrency), width == 1 {
             progress.report("one run at a time (the bundled model and the gVisor backend serve one run per process)")
         }
+        let watcher = await watchStopSignals(progress)
+        defer { watcher?.cancel() }
+        try await runAll(todo, width: width, progress: progress)
+        let report = try await Self.report(of: runs, maxCalls: spec.budget.modelCalls)
+        try report.write(to: output, title: "Experiment \(spec.file.deletingPathExtension().lastPathComponent)")
+        let counts = progress.snapshot
+        return Outcome(
+            finished: counts.done, skipped: runs.count - todo.count, failed: counts.failed, interrupted: counts.interrupted,
+            stopped: counts.stopping, report: report)
+    }
+
+    /// Runs `todo`, `width` at once, until all have ended or the experiment is stopped.
+    private func runAll(_ todo: [PlannedRun], width: Int, progress: ExperimentProgress) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = todo.makeIterator()
             func startNext(_ group: inout ThrowingTaskGroup<Void, any Error>) {
-                guard let run = next.next() else { return }
+                guard !progress.isStopping, let run = next.next() else { return }
                 progress.started(run.label)
                 group.addTask {
                     do {
-                        let summary = try await execute(run)
+                        let summary = try await execute(run, progress: progress)
+                        guard summary.reason != .interrupted else { return progress.interrupted(run.label) }
                         progress.finished(run.label, "\(summary.reason.rawValue), best \(summary.best?.score.map { "\($0)" } ?? "none")")
                     } catch let error as RunSetupError where error.code != .store {
                         progress.aborted()
@@ -38,20 +53,33 @@ extension ExperimentRunner {
             for _ in 0..<width { startNext(&group) }
             while try await group.next() != nil { startNext(&group) }
         }
-        let report = try await Self.report(of: runs, maxCalls: spec.budget.modelCalls)
-        try report.write(to: output, title: "Experiment \(spec.file.deletingPathExtension().lastPathComponent)")
-        let counts = progress.snapshot
-        return Outcome(finished: counts.done, skipped: runs.count - todo.count, failed: counts.failed, report: report)
+    }
+
+    /// Follows `stopSignals` for the whole experiment, also between runs (each run handles the
+    /// same signals itself and ends as interrupted); nil without stop signals.
+    private func watchStopSignals(_ progress: ExperimentProgress) async -> Task<Void, Never>? {
+        guard !stopSignals.isEmpty else { return nil }
+        let signals = await UnixSignalsSequence(trapping: stopSignals)
+        return Task {
+            for await _ in signals { requestStop(progress) }
+        }
+    }
+
+    /// Stops the experiment; the first request calls `onStop`.
+    func requestStop(_ progress: ExperimentProgress) {
+        if progress.stop() { onStop() }
     }
 
     /// One run: new, or resumed when its directory already holds a database. An interrupted run
-    /// leaves no marker, so the next start resumes it.
-    func execute(_ planned: PlannedRun) async throws -> RunSummary {
+    /// leaves no marker, so the next start resumes it; its stop signal stops the experiment.
+    func execute(_ planned: PlannedRun, progress: ExperimentProgress) async throws -> RunSummary {
         var overrides = runOverrides
         overrides.resume = planned.directory.exists
         overrides.runDirectory = planned.directory.url.path
         let builder = RunBuilder(problem: planned.problem, overrides: overrides, environment: environment, logger: logger)
-        let summary = try await builder.withRun { run in try await run.execute(signals: [], logger: logger) }
+        let summary = try await builder.withRun { run in
+            try await run.execute(signals: stopSignals, logger: logger, onShutdown: { requestStop(progress) })
+        }
         if summary.reason != .interrupted {
             let marker = FinishedMarker(
                 reason: summary.reason.rawValue, iterations: summary.iterations, bestScore: summary.best?.score,

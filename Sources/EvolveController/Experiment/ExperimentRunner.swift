@@ -2,6 +2,7 @@ import EvolveCore
 import EvolveDatabase
 import Foundation
 import Logging
+import UnixSignals
 
 /// Runs an experiment: every problem × variant × seed of a spec as an ordinary Evolve run in
 /// `OUT/runs/<problem>/<variant>/seed-<n>/`, several at once, each under the spec's budget. A run
@@ -27,6 +28,10 @@ public struct ExperimentRunner: Sendable {
         public var skipped: Int
         /// Runs that stopped on a harness failure, with the message (they are resumed next time).
         public var failed: [(run: String, message: String)]
+        /// Runs a stop signal interrupted (they are resumed next time).
+        public var interrupted: Int
+        /// True when a signal stopped the experiment before every run ended.
+        public var stopped: Bool
         public var report: ExperimentReport
     }
 
@@ -43,6 +48,11 @@ public struct ExperimentRunner: Sendable {
     public var logger: Logger
     /// Progress lines for the user.
     public var progress: @Sendable (String) -> Void
+    /// Signals that stop the experiment gracefully (none by default): the runs in progress end as
+    /// interrupted, saved and resumable, no other run starts, and the report is written.
+    public var stopSignals: [UnixSignal] = []
+    /// Called on the first stop signal.
+    public var onStop: @Sendable () -> Void = {}
 
     public init(
         spec: ExperimentSpec, output: URL, jobs: Int? = nil, overrides: RunOverrides = RunOverrides(),
