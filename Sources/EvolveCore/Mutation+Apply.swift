@@ -42,10 +42,7 @@ extension Mutation {
         var lines = parentDocument.lines
         let parentRegions = parentDocument.regionLineRanges
         if EvolveBlock.hasMarkers(rewrite) {
-            let rewriteDocument: Document
-            do { rewriteDocument = try Document(rewrite) } catch {
-                throw MutationRejection(.markersChanged, "The rewritten program's EVOLVE-BLOCK markers are broken: \(error.message)")
-            }
+            let rewriteDocument = try Document(rewrite, owner: "The rewritten program's")
             let newRegions = rewriteDocument.regionLineRanges
             guard newRegions.count == parentRegions.count else {
                 throw MutationRejection(
@@ -94,12 +91,13 @@ struct Document {
     var regionOfLine: [Int?]
     var hasMarkers: Bool
 
-    init(_ text: String) throws(MutationRejection) {
+    /// `owner` starts the message of broken markers ("The program's", "The rewritten program's").
+    init(_ text: String, owner: String = "The program's") throws(MutationRejection) {
         lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         regionOfLine = []
         hasMarkers = false
         do { try computeRegions() } catch {
-            throw MutationRejection(.markersChanged, "The program's EVOLVE-BLOCK markers are broken: \(error.message)")
+            throw MutationRejection(.markersChanged, "\(owner) EVOLVE-BLOCK markers are broken: \(error.message)")
         }
     }
 

@@ -369,6 +369,10 @@ import Testing
         #expect(rejection(.rewrite(unclosed)) == .markersChanged)
         let endOnly = "def solve(n):\n    return n\n# EVOLVE-BLOCK-END\n"
         #expect(rejection(.rewrite(endOnly)) == .markersChanged)
+        // The model is told once what is wrong, and where.
+        #expect(throws: MutationRejection(.markersChanged, "The rewritten program's EVOLVE-BLOCK markers are broken: EVOLVE-BLOCK-START is never closed")) {
+            try Mutation.rewrite(unclosed).apply(to: Self.parent)
+        }
     }
 
     @Test func rewriteWithoutMarkersReplacesTheOnlyRegion() throws {
