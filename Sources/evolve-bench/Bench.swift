@@ -14,7 +14,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evolve-bench",
         abstract: "Benchmarks Evolve's engine: throughput with an instant model, and archive latency and memory.",
-        subcommands: [DiffsCommand.self])
+        subcommands: [DiffsCommand.self, AnswersCommand.self])
 
     @Option(help: "Evaluations per throughput measurement.")
     var evaluations = 300

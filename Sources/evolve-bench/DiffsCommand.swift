@@ -30,21 +30,10 @@ struct DiffsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var directories: [RunDirectory] = []
-        for path in runs {
-            guard let directory = RunDirectory.locate(path) else {
-                throw ValidationError("\(path) holds no run: give a run folder with evolve.sqlite, or a problem folder with runs/")
-            }
-            directories.append(directory)
-        }
+        let directories = try StoredRuns.locate(runs)
         let matchings = thresholds.map { DiffMatching(threshold: $0, margin: margin) }
         let replay = try await DiffReplay.read(directories, matchings: matchings)
         print(replay.markdown, terminator: "")
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(replay).write(to: URL(fileURLWithPath: json))
-            print("\nWrote \(json).")
-        }
+        if let json { try StoredRuns.writeJSON(replay, to: json) }
     }
 }
