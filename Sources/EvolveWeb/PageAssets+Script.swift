@@ -288,8 +288,11 @@ extension PageAssets {
       const p = d.program;
       $("program-title").textContent = `Program ${p.id}`;
       const facts = clear($("program-facts"));
-      for (const [k, v] of [["score", fmt(p.score)], ["status", p.status], ["island", p.island], ["iteration", p.iteration], ["generation", p.generation], ["origin", p.origin], ["model", p.model || "–"]])
-        facts.append(el("span", {}, k + ": ", el("b", {}, v)));
+      const shown = [["score", fmt(p.score)], ["status", p.status], ["island", p.island], ["iteration", p.iteration], ["generation", p.generation], ["origin", p.origin], ["model", p.model || "–"]];
+      // Set only by search.mutations and search.meta_prompt.
+      if (p.mutationKind) shown.push(["mutation", p.mutationKind]);
+      if (p.instructionID !== null && p.instructionID !== undefined) shown.push(["instructions", "variant " + p.instructionID]);
+      for (const [k, v] of shown) facts.append(el("span", {}, k + ": ", el("b", {}, v)));
       const path = clear($("program-path"));
       d.path.forEach((q, i) => { if (i) path.append("→ "); path.append(programLink(q.id, q.id + " (" + fmt(q.score) + ")")); });
       const kids = clear($("program-children"));

@@ -9,7 +9,8 @@ struct ServePageTests {
     @Test("the overview shows the best score, the lineage tree has a node per program, a program page shows its diff",
         .enabled(if: HeadlessChromium.runsTests))
     func finishedRun() async throws {
-        let knapsack = try await finishedKnapsackRun(iterations: 8, script: knapsackScript)
+        // Every iteration drawn as a diff (`search.mutations`), so that each child records its kind.
+        let knapsack = try await finishedKnapsackRun(iterations: 8, search: "mutations: {diff: 1}", script: knapsackScript)
         defer { knapsack.problem.remove() }
         let programs = try await knapsack.programs()
         let best = try #require(programs.first { $0.score == 275 })
@@ -44,6 +45,8 @@ struct ServePageTests {
             #expect(diff.contains("-     order = sorted("), "\(diff)")
             #expect(try await browser.evaluate("document.getElementById('program-answer').textContent").contains("Dynamic programming over the capacity"))
             #expect(try await browser.evaluate("document.getElementById('program').hidden") == "false")
+            let facts = try await browser.evaluate("document.getElementById('program-facts').textContent")
+            #expect(facts.contains("mutation: diff"), "\(facts)")
             try await browser.screenshot(to: screenshotFile("page-program"))
         }
     }

@@ -26,10 +26,19 @@ func runArguments(_ problem: TemporaryDirectory, server: LoopbackLLMServer, iter
     ]
 }
 
-/// Runs `evolve run` to its end on a fresh knapsack copy, the model answering with `script`.
-func finishedKnapsackRun(iterations: Int, script: @escaping @Sendable (Int) -> LoopbackLLMServer.Reply) async throws -> KnapsackRun {
+/// Runs `evolve run` to its end on a fresh knapsack copy, the model answering with `script`;
+/// `search` is a line added to the example's `search:` section.
+func finishedKnapsackRun(
+    iterations: Int, search: String? = nil, script: @escaping @Sendable (Int) -> LoopbackLLMServer.Reply
+) async throws -> KnapsackRun {
     let problem = try TemporaryDirectory(prefix: "evolve-web")
     try problem.copyContents(of: PackagePaths.knapsackExample)
+    if let search {
+        let yaml = problem.url.appendingPathComponent("evolve.yaml")
+        let text = try String(contentsOf: yaml, encoding: .utf8)
+        guard text.contains("\nsearch:\n") else { throw WebDriverError("the knapsack example has no search: section") }
+        try text.replacingOccurrences(of: "\nsearch:\n", with: "\nsearch:\n  \(search)\n").write(to: yaml, atomically: true, encoding: .utf8)
+    }
     let server = try await LoopbackLLMServer.start { script($0.index) }
     defer { Task { await server.shutdown() } }
     let run = try EvolveProcess(runArguments(problem, server: server, iterations: iterations))
