@@ -38,14 +38,8 @@ extension AnswerReplay {
     /// Replays every answer of `runs` with `matching` (`search.diff_match`).
     public static func read(_ runs: [RunDirectory], matching: DiffMatching = DiffMatching()) async throws -> AnswerReplay {
         var replay = AnswerReplay(runs: runs.map(\.url.path), skipped: [:], answers: [])
-        for run in runs {
-            let store = try SQLiteProgramStore(path: run.databasePath, readOnly: true)
-            let parents = Dictionary(try await store.allPrograms().map { ($0.id, $0.code) }, uniquingKeysWith: { first, _ in first })
-            for iteration in try await store.finishedIterations().sorted() {
-                for attempt in try await store.attempts(iteration: iteration) {
-                    replay.add(attempt, parent: attempt.parentID.flatMap { parents[$0] }, run: run.url.path, matching: matching)
-                }
-            }
+        try await StoredAttempts.forEach(in: runs) { attempt, parent, run in
+            replay.add(attempt, parent: parent, run: run.url.path, matching: matching)
         }
         return replay
     }

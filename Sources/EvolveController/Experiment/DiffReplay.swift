@@ -58,14 +58,9 @@ extension DiffReplay {
         var replay = DiffReplay(
             runs: runs.map(\.url.path), skipped: [:], answers: [],
             tallies: matchings.map { Tally(threshold: $0.threshold, margin: $0.margin) })
-        for run in runs {
-            let store = try SQLiteProgramStore(path: run.databasePath, readOnly: true)
-            let parents = Dictionary(try await store.allPrograms().map { ($0.id, $0.code) }, uniquingKeysWith: { first, _ in first })
-            for iteration in try await store.finishedIterations().sorted() {
-                for attempt in try await store.attempts(iteration: iteration) where attempt.outcome != .modelError {
-                    replay.add(attempt, parent: attempt.parentID.flatMap { parents[$0] }, run: run.url.lastPathComponent, matchings: matchings)
-                }
-            }
+        try await StoredAttempts.forEach(in: runs) { attempt, parent, run in
+            guard attempt.outcome != .modelError else { return }
+            replay.add(attempt, parent: parent, run: run.url.lastPathComponent, matchings: matchings)
         }
         return replay
     }
