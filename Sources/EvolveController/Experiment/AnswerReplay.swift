@@ -66,7 +66,7 @@ extension AnswerReplay {
     public var markdown: String {
         let counts = self.counts
         let columns = Set(counts.values.flatMap(\.keys)).sorted()
-        let skippedText = skipped.isEmpty ? "" : " (skipped: " + skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+        let skippedText = DiffReplay.skippedText(skipped)
         var lines = ["# Stored answers replayed", ""]
         lines.append(
             "\(answers.count) answers in \(runs.count) run\(runs.count == 1 ? "" : "s")\(skippedText): \(gained) the runs rejected make a child now, "

@@ -118,7 +118,10 @@ extension DiffReplay {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private var skippedText: String {
+    private var skippedText: String { Self.skippedText(skipped) }
+
+    /// " (skipped: KIND N, …)" for the answers a replay left out, or "" when there are none.
+    static func skippedText(_ skipped: [String: Int]) -> String {
         guard !skipped.isEmpty else { return "" }
         return " (skipped: " + skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
