@@ -16,19 +16,22 @@ struct GVisorBatteryTests {
     func battery(reuse: Int, withEnvironment: Bool) async throws {
         let directory = try TemporaryDirectory(prefix: "evolve-battery")
         let outside = try TemporaryDirectory(prefix: "evolve-battery-venv")
+        // The sandbox's scratch lies outside the problem directory, as a run's does (under /tmp).
+        let scratch = try TemporaryDirectory(prefix: "evolve-battery-scratch")
         defer {
             directory.remove()
             outside.remove()
+            scratch.remove()
         }
         let environment = withEnvironment ? try await makeVirtualEnvironment(in: outside.url) : nil
-        let root = directory.url.appendingPathComponent("gvisor")
+        let root = scratch.url.appendingPathComponent("gvisor")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let sandbox = GVisorSandbox(configuration: .init(SandboxConfiguration(gvisor: .init(reuse: reuse)), temporaryRoot: root), logger: testLogger)
         try await HostileBattery.run(sandbox: sandbox, directory: directory, environment: environment) { name in
-            try await expectNothingLeft(sandbox: sandbox, directory: directory.url, after: name, reused: reuse > 1)
+            try await expectNothingLeft(sandbox: sandbox, directory: scratch.url, after: name, reused: reuse > 1)
         }
         await sandbox.shutdown()
-        try await expectNothingLeft(sandbox: sandbox, directory: directory.url, after: "shutdown")
+        try await expectNothingLeft(sandbox: sandbox, directory: scratch.url, after: "shutdown")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("evolve-gvisor-\(getpid())").path))
     }
 
@@ -72,8 +75,8 @@ struct GVisorBatteryTests {
         #expect(FileManager.default.fileExists(atPath: occupied), "a cgroup with a process in it was removed")
     }
 
-    /// No container, sandbox process, bundle, mount or cgroup of this sandbox remains; with
-    /// `reused`, but the one sandbox that is kept for the next evaluation.
+    /// No container, sandbox process, bundle, mount or cgroup of this sandbox (whose scratch is
+    /// `directory/gvisor`) remains; with `reused`, but the one sandbox kept for the next evaluation.
     func expectNothingLeft(sandbox: GVisorSandbox, directory: URL, after name: String, reused: Bool = false) async throws {
         let base = directory.appendingPathComponent("gvisor/evolve-gvisor-\(getpid())")
         if reused {

@@ -266,7 +266,9 @@ enum HostileBattery {
     /// and each output stream keeps its own last `output_kb`.
     static func expectContainerContract(sandbox: any Sandbox, directory: TemporaryDirectory) async throws {
         try directory.write([
-            "evolve.yaml": "program: candidate.py\nevaluator:\n  command: python3 evaluate.py {program}\nsandbox:\n  output_kb: 4\n",
+            // Not a timing test: under gVisor's ptrace platform every write is a costly system
+            // call, and a slow CI machine once needed more than the default 10 s for this output.
+            "evolve.yaml": "program: candidate.py\nevaluator:\n  command: python3 evaluate.py {program}\nsandbox:\n  output_kb: 4\n  timeout: 60\n",
             "candidate.py": "VALUE = 1\n",
             "evaluate.py": """
                 import json, os, platform, sys
@@ -276,8 +278,12 @@ enum HostileBattery {
                     writable = True
                 except OSError:
                     writable = False
-                for i in range(20000):
-                    print(f'line {i:05d}', file=sys.stderr if i % 2 else sys.stdout)
+                # 110 KB per stream, interleaved in blocks of 500 lines: more than one read chunk,
+                # in 80 writes rather than one per line.
+                for block in range(0, 20000, 500):
+                    for stream, first in ((sys.stdout, block), (sys.stderr, block + 1)):
+                        stream.write(''.join(f'line {i:05d}\\n' for i in range(first, block + 500, 2)))
+                        stream.flush()
                 result = {"score": 7, "metrics": {"writable": writable, "cwd": os.getcwd(), "kernel": platform.release(), "uid": os.getuid()}}
                 json.dump(result, open(os.environ["EVOLVE_EVAL_DIR"] + "/result.json", "w"))
                 print('{"score": 1}')
