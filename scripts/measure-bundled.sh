@@ -3,6 +3,8 @@
 #   bundled-strategies: experiments/bundled.yaml (map_elites, random, greedy) and
 #                       experiments/today.yaml (the search before this round, engine ac1afff)
 #   bundled-features:   experiments/features.yaml (each search feature alone)
+#   bundled-diffs-after: experiments/bundled-diffs.yaml on this round's engine (how many of the
+#                       bundled model's SEARCH/REPLACE answers apply now)
 # One llama.cpp llama-server (built once from llama-cpp-python 0.3.36's source) holds the bundled
 # model's file with four slots, and four evolve processes share it (EVOLVE_BUNDLED_URL), each
 # going through its specs seed by seed, so that an interrupted sitting leaves whole seeds done.
@@ -72,7 +74,7 @@ split_spec() {  # split_spec NAME PROBLEM SEED [VARIANT...]: only those variants
   local name=$1 problem=$2 seed=$3
   shift 3
   local file="$specs/$name-$problem-s$seed${1:+-$(IFS=-; echo "$*")}.yaml"
-  sed -e "s#\.\./examples/#$evolve_root/examples/#; s#^seeds: \[1, 2, 3\]#seeds: [$seed]#; s#127.0.0.1:8080#127.0.0.1:$port#" \
+  sed -e "s#\.\./examples/#$evolve_root/examples/#; s#^seeds: \[.*\]#seeds: [$seed]#; s#127.0.0.1:8080#127.0.0.1:$port#" \
     "experiments/$name.yaml" | grep -v "examples/" | keep_variants "$@" >"$file"
   sed -i "s#^problems:#problems:\n  - $evolve_root/examples/$problem#" "$file"
   echo "$file"
@@ -95,6 +97,7 @@ drive() {  # drive BIN OUT SPEC...: each spec in turn, twice over (the second pa
 }
 strategies=docs/experiments/bundled-strategies
 features=docs/experiments/bundled-features
+diffs=docs/experiments/bundled-diffs-after
 drivers=()
 # The four drivers' specs are disjoint (two processes never share a run), and each driver's share
 # is about a quarter of the calls: function_minimization's 20-call runs outweigh knapsack's, which
@@ -102,8 +105,9 @@ drivers=()
 drive "$evolve" "$strategies" $(for s in 1 2 3; do split_spec bundled knapsack $s; done; split_spec bundled function_minimization 3) & drivers+=($!)
 drive "$today" "$strategies" $(for p in knapsack function_minimization; do for s in 1 2 3; do split_spec today $p $s; done; done) & drivers+=($!)
 drive "$evolve" "$strategies" $(for s in 1 2; do split_spec bundled function_minimization $s; done) & drivers+=($!)
-# The diff-mode variants first: their answers measure how many SEARCH parts apply (#11).
-drive "$evolve" "$features" $(for s in 1 2 3; do split_spec features knapsack $s diff_fuzzy diff_exact; done; for s in 1 2 3; do split_spec features knapsack $s; done) & drivers+=($!)
+# The diff-mode runs first: their answers measure how many SEARCH parts apply (#11).
+(drive "$evolve" "$diffs" $(split_spec bundled-diffs function_minimization 1)
+ drive "$evolve" "$features" $(for s in 1 2 3; do split_spec features knapsack $s diff_fuzzy diff_exact; done; for s in 1 2 3; do split_spec features knapsack $s; done)) & drivers+=($!)
 if [ "$minutes" -gt 0 ]; then
   # Stop after MINUTES: no new spec starts, and the runs in progress are killed (every child is
   # committed as it is evaluated, so a killed run resumes where it stopped).
@@ -113,4 +117,5 @@ wait "${drivers[@]}"
 [ -n "${drivers_timer:-}" ] && kill "$drivers_timer" 2>/dev/null
 "$evolve" report "$strategies" >/dev/null
 "$evolve" report "$features" >/dev/null
-echo "reports: $strategies/report.md, $features/report.md"
+[ -d "$diffs" ] && "$evolve" report "$diffs" >/dev/null
+echo "reports: $strategies/report.md, $features/report.md, $diffs/report.md"
