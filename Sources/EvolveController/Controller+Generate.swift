@@ -31,7 +31,7 @@ extension Controller {
                 let (applied, mutation) = try await screen(response.text, selection: selection, tally: &session.tally)
                 return .generated(session.accepted(response, attempt: attempt, prompt: transcript, applied: applied, mutation: mutation))
             } catch {
-                let rejection = Rejection(error)
+                let rejection = Rejection(error).cutOff(by: response, limit: settings.generation.maxTokens)
                 session.rejected(
                     response, attempt: attempt, prompt: transcript, reason: rejection.reason, message: rejection.message,
                     feedback: prompts.feedback(reasons: [rejection.message]))
@@ -69,6 +69,17 @@ private struct Rejection: Error {
     init(reason: FailureReason, message: String) {
         self.reason = reason
         self.message = message
+    }
+
+    /// A rejection of an answer the server stopped at the token limit is one of kind `truncated`:
+    /// what broke is that the answer never ended, and the model is asked for a shorter one
+    /// rather than to mend text it did not finish.
+    func cutOff(by response: ChatResponse, limit: Int) -> Rejection {
+        guard response.finishReason == "length", case .rejected = reason else { return self }
+        return Rejection(
+            reason: .rejected(.truncated),
+            message: "The answer reached the token limit (\(limit) tokens, llm.max_tokens) before it ended, so it could not be used (\(message)). "
+                + "Answer more briefly: only the change, once, without explanations.")
     }
 
     init(_ error: any Error) {

@@ -45,6 +45,9 @@ public struct MutationRejection: Error, Sendable, Hashable, CustomStringConverti
         case outsideEvolveBlock = "outside_evolve_block"
         case markersChanged = "markers_changed"
         case identical
+        /// The server stopped the answer at the token limit (`llm.max_tokens`) and what it held
+        /// could not be used.
+        case truncated
     }
 
     public var kind: Kind

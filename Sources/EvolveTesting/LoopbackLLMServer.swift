@@ -27,6 +27,9 @@ public final class LoopbackLLMServer: Sendable {
         case truncated(String)
         /// A well-formed answer with empty content.
         case empty
+        /// A well-formed answer that the server stopped at its token limit: finish_reason (OpenAI)
+        /// or done_reason (Ollama) is "length".
+        case atTokenLimit(String)
         /// 429 Too Many Requests with a `Retry-After` header (seconds).
         case rateLimited(retryAfter: Double)
     }
@@ -219,10 +222,10 @@ public final class LoopbackLLMServer: Sendable {
     }
 
     /// The body chunks of a well-formed chat answer.
-    fileprivate func answerChunks(_ text: String, request: Request, complete: Bool = true) -> [String] {
+    fileprivate func answerChunks(_ text: String, request: Request, complete: Bool = true, finish: String = "stop") -> [String] {
         request.format == .openai
-            ? openAIChunks(text, request: request, complete: complete)
-            : ollamaChunks(text, model: request.model, stream: request.stream, complete: complete)
+            ? openAIChunks(text, request: request, complete: complete, finish: finish)
+            : ollamaChunks(text, model: request.model, stream: request.stream, complete: complete, finish: finish)
     }
 
     /// Whether this OpenAI answer carries `usage`.
@@ -233,12 +236,12 @@ public final class LoopbackLLMServer: Sendable {
         return true
     }
 
-    private func openAIChunks(_ text: String, request: Request, complete: Bool) -> [String] {
+    private func openAIChunks(_ text: String, request: Request, complete: Bool, finish: String) -> [String] {
         let (model, stream) = (request.model, request.stream)
         let counts = "\"usage\":{\"prompt_tokens\":\(max(1, text.count / 4)),\"completion_tokens\":\(max(1, text.count / 4))}"
         let usage = sendsUsage(request) ? "," + counts : ""
         guard stream else {
-            return ["{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(quote(text))},\"finish_reason\":\"stop\"}]\(usage)}"]
+            return ["{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(quote(text))},\"finish_reason\":\(quote(finish))}]\(usage)}"]
         }
         var chunks: [String] = []
         var rest = Substring(text)
@@ -248,7 +251,7 @@ public final class LoopbackLLMServer: Sendable {
             chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{\"content\":\(quote(String(piece)))},\"finish_reason\":null}]}\n\n")
         }
         if complete {
-            chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n")
+            chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\(quote(finish))}]}\n\n")
             if sendsUsage(request) {
                 chunks.append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\(quote(model)),\"choices\":[],\(counts)}\n\n")
             }
@@ -257,8 +260,8 @@ public final class LoopbackLLMServer: Sendable {
         return chunks
     }
 
-    private func ollamaChunks(_ text: String, model: String, stream: Bool, complete: Bool) -> [String] {
-        let final = "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":1000000,\"prompt_eval_count\":\(max(1, text.count / 4)),\"eval_count\":\(max(1, text.count / 4))"
+    private func ollamaChunks(_ text: String, model: String, stream: Bool, complete: Bool, finish: String) -> [String] {
+        let final = "\"done\":true,\"done_reason\":\(quote(finish)),\"total_duration\":1000000,\"prompt_eval_count\":\(max(1, text.count / 4)),\"eval_count\":\(max(1, text.count / 4))"
         guard stream else {
             return ["{\"model\":\(quote(model)),\"created_at\":\"2026-01-01T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\(quote(text))},\(final)}"]
         }
@@ -321,6 +324,8 @@ private final class HTTPHandler: ChannelInboundHandler {
             write(status: .ok, contentType: contentType, chunks: server.answerChunks(text, request: request), context: context, close: false)
         case .empty:
             write(status: .ok, contentType: contentType, chunks: server.answerChunks("", request: request), context: context, close: false)
+        case .atTokenLimit(let text):
+            write(status: .ok, contentType: contentType, chunks: server.answerChunks(text, request: request, finish: "length"), context: context, close: false)
         case .rateLimited(let seconds):
             write(
                 status: .tooManyRequests, contentType: "application/json", chunks: [errorBody("rate limited", request.format)], context: context,
