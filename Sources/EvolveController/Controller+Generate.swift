@@ -31,16 +31,29 @@ extension Controller {
                 let (applied, mutation) = try await screen(response.text, selection: selection, tally: &session.tally)
                 return .generated(session.accepted(response, attempt: attempt, prompt: transcript, applied: applied, mutation: mutation))
             } catch {
-                let rejection = Rejection(error).cutOff(by: response, limit: settings.generation.maxTokens)
-                session.rejected(
-                    response, attempt: attempt, prompt: transcript, reason: rejection.reason, message: rejection.message,
-                    feedback: prompts.feedback(reasons: [rejection.message]))
-                if case .rejected(let kind) = rejection.reason {
-                    emit(.mutationRejected(.init(iteration: iteration, attempt: attempt, kind: kind, message: rejection.message)))
-                }
+                let repeated = reject(response, error: error, attempt: attempt, prompt: transcript, session: &session, prompts: prompts)
+                if repeated { break }
             }
         }
         return .failed(session.exhausted())
+    }
+
+    /// Records a rejected answer and feeds its reason back; true when the answer repeats an
+    /// earlier one of this iteration, which ends it: in the bundled model's recorded runs, an
+    /// iteration whose second answer repeated its first got that answer a third time in 16 of 16.
+    private nonisolated func reject(
+        _ response: ChatResponse, error: any Error, attempt: Int, prompt: String, session: inout GenerationSession, prompts: PromptBuilder
+    ) -> Bool {
+        let rejection = Rejection(error).cutOff(by: response, limit: settings.generation.maxTokens)
+        let earlier = session.attempt(answering: response.text)
+        let message = rejection.message + (earlier.map { " The answer repeats attempt \($0)'s, so the iteration ends rather than ask again." } ?? "")
+        session.rejected(
+            response, attempt: attempt, prompt: prompt, reason: rejection.reason, message: message,
+            feedback: prompts.feedback(reasons: [rejection.message]))
+        if case .rejected(let kind) = rejection.reason {
+            emit(.mutationRejected(.init(iteration: session.iteration, attempt: attempt, kind: kind, message: message)))
+        }
+        return earlier != nil
     }
 
     /// The child an answer makes, or a `Rejection` that says why there is none: the answer does

@@ -49,6 +49,11 @@ struct GenerationSession: Sendable {
         messages += [ChatMessage(.assistant, response.text), feedback]
     }
 
+    /// The earlier attempt of this iteration whose answer was exactly `text`, if any.
+    func attempt(answering text: String) -> Int? {
+        attempts.first { $0.answer == text && $0.outcome != .modelError }?.attempt
+    }
+
     /// Every answer was rejected: the iteration ends with the last reason.
     func exhausted() -> GenerationFailure {
         let last = attempts.last
