@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
-        .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase"], swiftSettings: strict),
+        .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase", "EvolveController"], swiftSettings: strict),
         .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore"], swiftSettings: strict),
         .testTarget(
             name: "EvolveWebTests",

@@ -18,6 +18,8 @@ public struct Run: Sendable {
     public let sandbox: any Sandbox
     public let store: any ProgramStore
     let eventLog: EventLog
+    /// Held for as long as the run is assembled: no other process executes it meanwhile.
+    let lock: RunLock
 
     /// The run's events, for any number of subscribers. Subscribe before `execute` to see them all.
     public var events: EventBus { controller.events }

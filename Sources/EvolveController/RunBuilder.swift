@@ -113,18 +113,26 @@ public struct RunBuilder: Sendable {
             notice("warning: the `\(sandbox.name)` sandbox limits candidates but does not isolate them from this machine")
         }
         let directory = try locateRun()
-        let (store, eventLog) = try await open(directory, llm: llm)
+        let (store, eventLog, lock) = try await open(directory, llm: llm)
         var settings = RunSettings(problem.configuration)
         if let budget = overrides.budget { settings.budget = budget }
         let controller = Controller(
             problem: problem, llm: llm, sandbox: sandbox, store: store, settings: settings, logger: logger, environment: environment)
-        return Run(problem: problem, directory: directory, controller: controller, llm: llm, sandbox: sandbox, store: store, eventLog: eventLog)
+        return Run(
+            problem: problem, directory: directory, controller: controller, llm: llm, sandbox: sandbox, store: store, eventLog: eventLog,
+            lock: lock)
     }
 
-    /// Creates (or reopens) the run's directory, store and event log, and records the run's facts.
-    private func open(_ directory: RunDirectory, llm: any LLMClient) async throws -> (SQLiteProgramStore, EventLog) {
+    /// Creates (or reopens) the run's directory, takes its lock, opens its store and event log,
+    /// and records the run's facts.
+    private func open(_ directory: RunDirectory, llm: any LLMClient) async throws -> (SQLiteProgramStore, EventLog, RunLock) {
         do {
             try directory.create()
+        } catch {
+            throw RunSetupError(.store, "\(error)")
+        }
+        let lock = try RunLock.acquire(directory)
+        do {
             let store = try SQLiteProgramStore(path: directory.databasePath)
             let eventLog = try EventLog(path: directory.eventLogPath)
             let file = problem.directory.appendingPathComponent(Problem.configurationFileName)
@@ -140,7 +148,7 @@ public struct RunBuilder: Sendable {
                 if let yaml { info.evolveYAML = yaml }
                 info.configuration = configuration
             }
-            return (store, eventLog)
+            return (store, eventLog, lock)
         } catch {
             throw RunSetupError(.store, "\(error)")
         }

@@ -11,6 +11,8 @@ public struct RunSetupError: Error, Sendable, CustomStringConvertible {
         case nothingFound = "nothing_found"
         /// The run's directory or store could not be made.
         case store
+        /// Another process is executing the run (it holds the run's lock).
+        case inUse = "in_use"
     }
 
     public var code: Code

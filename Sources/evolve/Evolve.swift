@@ -32,6 +32,7 @@ enum ExitStatus {
     static let modelUnavailable = ExitCode(3)
     static let sandboxUnavailable = ExitCode(4)
     static let nothingFound = ExitCode(5)
+    static let runInUse = ExitCode(6)
     static let interrupted = ExitCode(130)
 }
 
@@ -49,6 +50,7 @@ extension ExitStatus {
         case .sandboxUnavailable: return sandboxUnavailable
         case .nothingFound: return nothingFound
         case .store: return harnessFailure
+        case .inUse: return runInUse
         }
     }
 }

@@ -55,6 +55,9 @@ struct ExperimentCommand: AsyncParsableCommand {
             print("experiment: \(outcome.finished) runs finished (\(outcome.skipped) earlier), \(outcome.failed.count) failed")
             print("report: \(output.appendingPathComponent("report.md").path)")
             for failure in outcome.failed { printError("failed: \(failure.run): \(failure.message)") }
+            if outcome.elsewhere > 0 {
+                print("experiment: \(outcome.elsewhere) runs were running in another process; the report holds them as far as they got")
+            }
             if outcome.stopped {
                 print("experiment: stopped; the interrupted runs (\(outcome.interrupted)) resume when it starts again")
                 throw ExitStatus.interrupted

@@ -8,6 +8,8 @@ final class ExperimentProgress: Sendable {
         var running = 0
         var failed: [(run: String, message: String)] = []
         var interrupted = 0
+        /// Runs another process holds.
+        var elsewhere = 0
         /// Set when the experiment was asked to stop: no run starts after that.
         var stopping = false
     }
@@ -54,6 +56,15 @@ final class ExperimentProgress: Sendable {
         report("\(run): interrupted (resumes when the experiment starts again)")
     }
 
+    /// A run another process is executing: this experiment leaves it to that process.
+    func elsewhere(_ run: String) {
+        counts.withLock {
+            $0.running -= 1
+            $0.elsewhere += 1
+        }
+        report("\(run): running in another process, left to it")
+    }
+
     /// Asks the experiment to stop; true the first time.
     func stop() -> Bool {
         counts.withLock { counts in
@@ -72,7 +83,8 @@ final class ExperimentProgress: Sendable {
     func report(_ event: String) {
         let counts = snapshot
         let failures = counts.failed.isEmpty ? "" : ", \(counts.failed.count) failed"
-        let left = total - counts.done - counts.running - counts.failed.count - counts.interrupted
-        say("experiment: \(counts.done)/\(total) done, \(counts.running) running, \(left) left\(failures) — \(event)")
+        let left = total - counts.done - counts.running - counts.failed.count - counts.interrupted - counts.elsewhere
+        let elsewhere = counts.elsewhere == 0 ? "" : ", \(counts.elsewhere) elsewhere"
+        say("experiment: \(counts.done)/\(total) done, \(counts.running) running, \(left) left\(failures)\(elsewhere) — \(event)")
     }
 }

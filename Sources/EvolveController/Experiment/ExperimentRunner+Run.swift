@@ -27,7 +27,7 @@ extension ExperimentRunner {
         let counts = progress.snapshot
         return Outcome(
             finished: counts.done, skipped: runs.count - todo.count, failed: counts.failed, interrupted: counts.interrupted,
-            stopped: counts.stopping, report: report)
+            elsewhere: counts.elsewhere, stopped: counts.stopping, report: report)
     }
 
     /// Runs `todo`, `width` at once, until all have ended or the experiment is stopped.
@@ -42,6 +42,8 @@ extension ExperimentRunner {
                         let summary = try await execute(run, progress: progress)
                         guard summary.reason != .interrupted else { return progress.interrupted(run.label) }
                         progress.finished(run.label, "\(summary.reason.rawValue), best \(summary.best?.score.map { "\($0)" } ?? "none")")
+                    } catch let error as RunSetupError where error.code == .inUse {
+                        progress.elsewhere(run.label)
                     } catch let error as RunSetupError where error.code != .store {
                         progress.aborted()
                         throw error

@@ -30,6 +30,8 @@ public struct ExperimentRunner: Sendable {
         public var failed: [(run: String, message: String)]
         /// Runs a stop signal interrupted (they are resumed next time).
         public var interrupted: Int
+        /// Runs another process was executing (it holds their lock), left to it.
+        public var elsewhere: Int
         /// True when a signal stopped the experiment before every run ended.
         public var stopped: Bool
         public var report: ExperimentReport
