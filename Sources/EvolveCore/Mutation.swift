@@ -45,6 +45,8 @@ public struct MutationRejection: Error, Sendable, Hashable, CustomStringConverti
         case outsideEvolveBlock = "outside_evolve_block"
         case markersChanged = "markers_changed"
         case identical
+        /// A SEARCH part that is the prompt's answer-form example, not lines of the program.
+        case echoedExample = "echoed_example"
         /// The server stopped the answer at the token limit (`llm.max_tokens`) and what it held
         /// could not be used.
         case truncated

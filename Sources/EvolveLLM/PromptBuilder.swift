@@ -75,6 +75,13 @@ public struct PromptBuilder: Sendable {
         render(mode == .diff ? "diff_format" : "rewrite_format", ["language": language])
     }
 
+    /// Whether `search`, a SEARCH part that matched nothing, is text of the answer-form example
+    /// rather than of the program: small models copy the prompt's format block as their answer.
+    public func quotesFormatExample(_ search: String) -> Bool {
+        let text = search.trimmingCharacters(in: .whitespacesAndNewlines)
+        return !text.isEmpty && formatText.contains(text)
+    }
+
     func taskSection(instructions: String) -> String {
         render("task", ["instructions": instructions, "format": formatText, "goal": goalText])
     }

@@ -89,4 +89,23 @@ struct DiffMatchRunTests {
         #expect(feedback.contains(quoted), "\(feedback)")
         #expect(programs.first { $0.origin == .mutation }?.generationRecord?.diff.hasPrefix("<<<<<<< SEARCH") == true)
     }
+
+    @Test("an answer that copies the prompt's SEARCH/REPLACE example is told so, not that its lines are missing")
+    func echoedFormatExampleIsNamed() async throws {
+        let directory = try TemporaryDirectory(prefix: "evolve-diff-match")
+        defer { directory.remove() }
+        let echo = "## What to do\nGive the change as blocks:\n\n<<<<<<< SEARCH\nlines copied exactly from the current program\n=======\nthe lines that replace them\n>>>>>>> REPLACE\n"
+        let server = try await LoopbackLLMServer.start(replies: [.answer(echo), .answer(Self.exact)])
+        var problem = try knapsack(directory, server: server)
+        problem.configuration.search.mode = .diff
+        problem.configuration.llm.retries = 1
+        let (_, attempts) = try await run(problem)
+        await server.shutdown()
+        #expect(attempts.map(\.outcome) == [.rejected, .accepted])
+        #expect(attempts.first?.kind == "echoed_example")
+        let message = attempts.first?.message ?? ""
+        #expect(message.hasPrefix("The SEARCH part is the answer form's example (`lines copied exactly from the current program`)"), "\(message)")
+        let feedback = server.requests.count == 2 ? server.requests[1].messages.last?.content ?? "" : ""
+        #expect(feedback.contains("put lines copied from the current program after <<<<<<< SEARCH"), "\(feedback)")
+    }
 }
