@@ -6,7 +6,7 @@
 #   bundled-diffs-after: experiments/bundled-diffs.yaml on this round's engine (how many of the
 #                       bundled model's SEARCH/REPLACE answers apply now)
 # One llama.cpp llama-server (built once from llama-cpp-python 0.3.36's source) holds the bundled
-# model's file with four slots, and four evolve processes share it (EVOLVE_BUNDLED_URL), each
+# model's file with four slots, and up to four evolve processes share it (EVOLVE_BUNDLED_URL), each
 # going through its specs seed by seed, so that an interrupted sitting leaves whole seeds done.
 # Finished runs are skipped and unfinished ones resume; commit docs/experiments afterwards to
 # keep them. On a 2-core machine a model call takes about 90 s here: expect tens of calls an hour.
@@ -55,7 +55,18 @@ engine() {  # engine COMMIT: prints the path of evolve built at COMMIT
   fi
   echo "$dir/bin/evolve"
 }
-today=$(engine ac1afff)
+# today.yaml's runs are all finished (2026-12-03): its engine is built only while one is not.
+today_left() {
+  local p s
+  for p in knapsack function_minimization; do
+    for s in 1 2 3; do
+      [ -e "docs/experiments/bundled-strategies/runs/$p/today/seed-$s/finished.json" ] || return 0
+    done
+  done
+  return 1
+}
+today=""
+today_left && today=$(engine ac1afff)
 evolve=$(engine d146245)
 
 "$server" -m "$model" --host 127.0.0.1 --port "$port" -c 32768 -np 4 -t "$(nproc)" -tb "$(nproc)" \
@@ -99,14 +110,16 @@ strategies=docs/experiments/bundled-strategies
 features=docs/experiments/bundled-features
 diffs=docs/experiments/bundled-diffs-after
 drivers=()
-# The four drivers' specs are disjoint (two processes never share a run), and each driver's share
-# is about a quarter of the calls: function_minimization's 20-call runs outweigh knapsack's, which
-# mostly stop early at the target.
+# The drivers' specs are disjoint (two processes never share a run: the pinned engines predate
+# the run lock), and each driver's share is about a quarter of the calls: function_minimization's
+# 20-call runs outweigh knapsack's, which mostly stop early at the target.
 drive "$evolve" "$strategies" $(for s in 1 2 3; do split_spec bundled knapsack $s; done; split_spec bundled function_minimization 3) & drivers+=($!)
-drive "$today" "$strategies" $(for p in knapsack function_minimization; do for s in 1 2 3; do split_spec today $p $s; done; done) & drivers+=($!)
+if [ -n "$today" ]; then
+  drive "$today" "$strategies" $(for p in knapsack function_minimization; do for s in 1 2 3; do split_spec today $p $s; done; done) & drivers+=($!)
+fi
 drive "$evolve" "$strategies" $(for s in 1 2; do split_spec bundled function_minimization $s; done) & drivers+=($!)
 # The diff-mode runs first: their answers measure how many SEARCH parts apply (#11).
-(drive "$evolve" "$diffs" $(split_spec bundled-diffs function_minimization 1)
+(drive "$evolve" "$diffs" $(for s in 1 2; do split_spec bundled-diffs function_minimization $s; done; for s in 1 2; do split_spec bundled-diffs knapsack $s; done)
  drive "$evolve" "$features" $(for s in 1 2 3; do split_spec features knapsack $s diff_fuzzy diff_exact; done; for s in 1 2 3; do split_spec features knapsack $s; done)) & drivers+=($!)
 if [ "$minutes" -gt 0 ]; then
   # Stop after MINUTES: no new spec starts, and the runs in progress are killed (every child is
