@@ -13,7 +13,7 @@ extension Controller {
             usage.modelCalls += attempts.count
             usage.tokens += attempts.reduce(0) { $0 + Self.tokens(of: $1) }
         }
-        usage.evaluatorSeconds = try await store.allPrograms().filter { $0.origin != .migration }.reduce(0) { $0 + $1.result.duration }
+        usage.evaluatorSeconds = try await store.allPrograms().filter { $0.origin != .migration }.reduce(0) { $0 + $1.result.duration + ($1.verification?.duration ?? 0) }
         return usage
     }
 
@@ -24,8 +24,8 @@ extension Controller {
             state.used(modelCalls: candidate.attempts.count, tokens: candidate.attempts.reduce(0) { $0 + Self.tokens(of: $1) })
         case .failed(let failure):
             state.used(modelCalls: failure.attempts.count, tokens: failure.attempts.reduce(0) { $0 + Self.tokens(of: $1) })
-        case .evaluated(_, let result):
-            state.used(evaluatorSeconds: result.duration)
+        case .evaluated(_, let result, let verification):
+            state.used(evaluatorSeconds: result.duration + (verification?.duration ?? 0))
         case .evaluationError, .abandoned:
             break
         }

@@ -16,11 +16,15 @@ extension Controller {
     func seed() async throws {
         let code = problem.initialProgram
         let result = try await evaluator.evaluate(code)
+        // The start is verified too (never refused): its held-out score is what the bests' are measured against.
+        let verification = evaluator.needsVerification(result, over: nil)
+            ? try await evaluator.verify(code, result: result, refusable: false).verification : nil
         try Task.checkCancellation()
         evaluations += 1
         let initial = Program(
             id: mintID(), parentID: nil, origin: .initial, iteration: 0, island: 0, generation: 0,
-            code: code, result: result, features: featureValues(for: problem.configuration.search.features, code: code, result: result))
+            code: code, result: result, features: featureValues(for: problem.configuration.search.features, code: code, result: result),
+            verification: verification)
         try await store.commit(program: initial, attempts: [])
         let outcome = database.add(initial)
         recordEvaluationMetrics(result)
@@ -35,13 +39,13 @@ extension Controller {
     }
 
     /// The commit stage: stores an evaluated child with its model attempts, then files it in the archive.
-    func commitChild(_ candidate: Candidate, result: EvaluationResult) async throws -> Program {
+    func commitChild(_ candidate: Candidate, result: EvaluationResult, verification: Verification? = nil) async throws -> Program {
         let parent = candidate.selection.parent
         let program = Program(
             id: mintID(), parentID: parent.id, origin: .mutation, iteration: candidate.iteration,
             island: candidate.selection.island, generation: parent.generation + 1, code: candidate.code, result: result,
             features: featureValues(for: problem.configuration.search.features, code: candidate.code, result: result),
-            generationRecord: annotated(candidate.record, iteration: candidate.iteration))
+            generationRecord: annotated(candidate.record, iteration: candidate.iteration), verification: verification)
         let attempts = candidate.attempts.map { attempt -> AttemptRecord in
             var attempt = attempt
             // The id first; then the note of a SEARCH part that was not found exactly, if any.
@@ -92,7 +96,11 @@ extension Controller {
             iteration: program.iteration, programID: program.id, parentID: program.parentID, island: program.island,
             status: program.result.status, score: program.result.score, failureReason: program.result.failureReason,
             isNewBest: outcome.isNewBest, bestScore: database.best?.score,
-            modelSeconds: program.generationRecord?.modelSeconds ?? 0, evaluationSeconds: program.result.duration, runCost: spent)))
+            modelSeconds: program.generationRecord?.modelSeconds ?? 0, evaluationSeconds: program.result.duration, runCost: spent,
+            verification: program.verification?.summary)))
+        if let verification = program.verification {
+            logger.info("verified a would-be best", metadata: ["program.id": "\(program.id)", "verification": "\(verification.summary)"])
+        }
     }
 
     /// swift-metrics after an evaluation: evaluations by status, their seconds, the archive's size and best score.

@@ -41,7 +41,7 @@ extension Controller {
             return finished.contains(candidate.iteration) ? (candidate.iteration, false, "a duplicate of an earlier program") : nil
         case .failed(let failure):
             return (failure.iteration, false, "no child: \(failure.reason.code): \(failure.message.prefix(200))")
-        case .evaluated(let candidate, let result):
+        case .evaluated(let candidate, let result, _):
             return (candidate.iteration, beats(result, candidate.selection.parent), summary(result, parent: candidate.selection.parent))
         case .evaluationError(let candidate, let message):
             return (candidate.iteration, false, "harness error: \(message.prefix(200))")

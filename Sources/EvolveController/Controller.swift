@@ -122,7 +122,8 @@ public actor Controller {
             group.addTask { [selection] in await self.generate(iteration: iteration, selection: selection, plan: plan) }
         }
         while let candidate = state.issueEvaluation() {
-            group.addTask { await self.evaluate(candidate) }
+            let best = database.best?.score
+            group.addTask { await self.evaluate(candidate, best: best) }
         }
         announceInFlight(state)
     }
@@ -136,10 +137,15 @@ public actor Controller {
         emit(.workInFlight(now))
     }
 
-    /// The evaluate stage: the candidate's score, or why it has none.
-    private nonisolated func evaluate(_ candidate: Candidate) async -> Work {
+    /// The evaluate stage: the candidate's score, or why it has none. A child that beats `best`,
+    /// the run's best when its evaluation began, is verified before it is committed (a child that
+    /// does not cannot become the best, since the best only improves meanwhile).
+    private nonisolated func evaluate(_ candidate: Candidate, best: Double?) async -> Work {
         do {
-            return .evaluated(candidate, try await evaluator.evaluate(candidate.code))
+            let result = try await evaluator.evaluate(candidate.code)
+            guard evaluator.needsVerification(result, over: best) else { return .evaluated(candidate, result, nil) }
+            let (verified, verification) = try await evaluator.verify(candidate.code, result: result)
+            return .evaluated(candidate, verified, verification)
         } catch {
             if error is CancellationError || Task.isCancelled { return .abandoned(.evaluation) }
             return .evaluationError(candidate, "\(error)")
@@ -165,8 +171,8 @@ public actor Controller {
             state.finish(failure.iteration)
             emit(.iterationFailed(.init(iteration: failure.iteration, reason: failure.reason, message: failure.message, runCost: spent)))
             if case .modelError = failure.reason { state.modelFailed(failure.message) } else { state.modelAnswered() }
-        case .evaluated(let candidate, let result):
-            try await evaluated(candidate, result: result, state: &state)
+        case .evaluated(let candidate, let result, let verification):
+            try await evaluated(candidate, result: result, verification: verification, state: &state)
         case .evaluationError(let candidate, let message):
             inFlightCodes.remove(candidate.code)
             let result = EvaluationResult(status: .sandboxError, failureReason: "harness error: \(message)")
@@ -178,10 +184,12 @@ public actor Controller {
         }
     }
 
-    private func evaluated(_ candidate: Candidate, result: EvaluationResult, state: inout PipelineState<Candidate>) async throws {
+    private func evaluated(
+        _ candidate: Candidate, result: EvaluationResult, verification: Verification?, state: inout PipelineState<Candidate>
+    ) async throws {
         inFlightCodes.remove(candidate.code)
         evaluations += 1
-        let program = try await commitChild(candidate, result: result)
+        let program = try await commitChild(candidate, result: result, verification: verification)
         let parentScore = candidate.selection.parent.score
         llm.report(
             model: candidate.record.model,

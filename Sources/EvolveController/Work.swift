@@ -38,7 +38,8 @@ enum Work: Sendable {
     case generated(Candidate)
     /// Every answer was rejected, or the model failed.
     case failed(GenerationFailure)
-    case evaluated(Candidate, EvaluationResult)
+    /// Evaluated, with the honest verifiers' findings when it was a would-be best (`evaluator.recheck`, `evaluator.final`).
+    case evaluated(Candidate, EvaluationResult, Verification?)
     /// The sandbox threw something other than a `SandboxError`: a harness error.
     case evaluationError(Candidate, String)
     /// Cancelled because the run is stopping; nothing of it is stored.

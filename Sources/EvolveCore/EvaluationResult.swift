@@ -15,6 +15,9 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
         case belowThreshold = "below_threshold"
         /// The sandbox itself could not run the evaluation.
         case sandboxError = "sandbox_error"
+        /// A would-be best whose score did not reproduce when evaluated again (`evaluator.recheck`),
+        /// refused because `evaluator.refuse_unstable` is set.
+        case unstable
     }
 
     public var status: Status

@@ -72,11 +72,14 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
         public var evaluationSeconds: Double
         /// What the run's model answers have cost so far (0 without prices).
         public var runCost: Double
+        /// The honest verifiers' line for a would-be best ("rechecked 2×, stable; held-out 0.87 (search 0.91)").
+        public var verification: String?
         public init(
             iteration: Int, programID: ProgramID, parentID: ProgramID?, island: Int, status: EvaluationResult.Status,
             score: Double?, failureReason: String?, isNewBest: Bool, bestScore: Double?, modelSeconds: Double,
-            evaluationSeconds: Double, runCost: Double = 0
+            evaluationSeconds: Double, runCost: Double = 0, verification: String? = nil
         ) {
+            self.verification = verification
             self.iteration = iteration
             self.programID = programID
             self.parentID = parentID

@@ -74,6 +74,8 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
     /// Feature coordinates used for the MAP-Elites grid (built-ins plus the evaluator's own).
     public var features: [String: Double]
     public var generationRecord: GenerationRecord?
+    /// The honest verifiers' findings, for a program that was a new best when it was evaluated.
+    public var verification: Verification?
     public var createdAt: Date
 
     public init(
@@ -87,6 +89,7 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
         result: EvaluationResult,
         features: [String: Double] = [:],
         generationRecord: GenerationRecord? = nil,
+        verification: Verification? = nil,
         createdAt: Date = Date()
     ) {
         self.id = id
@@ -99,6 +102,7 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
         self.result = result
         self.features = features
         self.generationRecord = generationRecord
+        self.verification = verification
         self.createdAt = createdAt
     }
 

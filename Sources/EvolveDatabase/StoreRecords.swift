@@ -38,12 +38,14 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var modelSeconds: Double?
     var mutationKind: String?
     var instructionID: Int?
+    /// The honest verifiers' findings as JSON (`evaluator.recheck`, `evaluator.final`); NULL when none ran.
+    var verification: String?
     var createdAt: Double
 
     enum CodingKeys: String, CodingKey {
         case mutationKind = "mutation_kind"
         case instructionID = "instruction_id"
-        case seq, id, origin, iteration, island, generation, status, score, code, metrics, features, artifacts, stage
+        case seq, id, origin, iteration, island, generation, status, score, code, metrics, features, artifacts, stage, verification
         case model, prompt, answer, diff, attempts
         case parentID = "parent_id"
         case failureReason = "failure_reason"
@@ -91,6 +93,7 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         modelSeconds = record?.modelSeconds
         mutationKind = record?.mutationKind?.rawValue
         instructionID = record?.instructionID
+        verification = program.verification.map(JSONText.encode)
         createdAt = program.createdAt.timeIntervalSince1970
     }
 
@@ -112,7 +115,8 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
             id: ProgramID(rawValue: id), parentID: parentID.map(ProgramID.init(rawValue:)),
             origin: ProgramOrigin(rawValue: origin) ?? .mutation, iteration: iteration, island: island,
             generation: generation, code: code, result: result, features: JSONText.decode(features) ?? [:],
-            generationRecord: record, createdAt: Date(timeIntervalSince1970: createdAt))
+            generationRecord: record, verification: verification.flatMap(JSONText.decode),
+            createdAt: Date(timeIntervalSince1970: createdAt))
     }
 }
 

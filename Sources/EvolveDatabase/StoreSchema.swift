@@ -83,6 +83,10 @@ enum StoreSchema {
             try db.execute(sql: "ALTER TABLE attempts ADD COLUMN tokens_estimated INTEGER")
         }
         migrator.registerMigration("v5 mutation kinds and instructions", migrate: mutationKindsAndInstructions)
+        migrator.registerMigration("v6 verification") { db in
+            // The honest verifiers' findings on a would-be best, as JSON; NULL for every other program.
+            try db.execute(sql: "ALTER TABLE programs ADD COLUMN verification TEXT")
+        }
         return migrator
     }
 }

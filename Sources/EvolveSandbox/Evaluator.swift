@@ -21,12 +21,15 @@ public struct Evaluator: Sendable {
     public var visibility: ProblemVisibility
     /// Takes every API key value out of each result before anyone sees it.
     public var scrubber: SecretScrubber
+    /// How a new best is evaluated again (`evaluator.recheck`, `evaluator.final`): see Evaluator+Verification.swift.
+    public var verifying: EvaluatorConfiguration
 
     /// `scrubber` defaults to the values of the API key variables the problem's `llm` names.
     public init(sandbox: any Sandbox, problem: Problem, environment: EvaluatorEnvironment? = nil, scrubber: SecretScrubber? = nil) {
         self.sandbox = sandbox
         self.stages = problem.configuration.evaluator.openEvolve.map { [OpenEvolveBridge.stage($0)] } ?? problem.configuration.evaluator.cascade
         self.timeoutKeys = problem.timeoutKeys
+        self.verifying = problem.configuration.evaluator
         self.environment = environment
         self.visibility = ProblemVisibility(hide: problem.configuration.sandbox.hide, expose: problem.configuration.sandbox.expose)
         self.scrubber = scrubber ?? SecretScrubber(llm: problem.configuration.llm)
@@ -42,6 +45,11 @@ public struct Evaluator: Sendable {
     }
 
     func evaluateUnscrubbed(_ program: String) async throws -> EvaluationResult {
+        try await evaluateUnscrubbed(program, stages: stages, timeoutKeys: timeoutKeys)
+    }
+
+    /// Runs `stages` in order on `program`, each until one fails or falls short of its threshold.
+    func evaluateUnscrubbed(_ program: String, stages: [EvaluationStage], timeoutKeys: [String]) async throws -> EvaluationResult {
         var total = 0.0
         var last: EvaluationResult?
         for (index, stage) in stages.enumerated() {

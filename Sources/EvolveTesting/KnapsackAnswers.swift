@@ -36,6 +36,33 @@ public enum KnapsackAnswers {
         >>>>>>> REPLACE
         """
 
+    /// Games the evaluator: returns the indices that are optimal for evaluate.py's own instance
+    /// (275) whatever the items, so it fails on any other instance.
+    public static let hardCoded = """
+        The best selection for these items is known, so return it directly.
+
+        <<<<<<< SEARCH
+        \(greedyBody)
+        =======
+            return [0, 2, 3, 4, 5, 8, 10]
+        >>>>>>> REPLACE
+        """
+
+    /// A held-out evaluator for examples/knapsack (`evaluator.final`): the same checks on another
+    /// instance, whose optimum (40) the starting greedy misses (30).
+    public static let heldOutEvaluator = """
+        import json
+        import sys
+
+        sys.dont_write_bytecode = True
+        import evaluate
+
+        evaluate.ITEMS = [(6, 30), (5, 20), (5, 20)]
+        evaluate.CAPACITY = 10
+        print(json.dumps(evaluate.evaluate(sys.argv[1])))
+
+        """
+
     /// A harmless change that makes a new, distinct child every time: a numbered comment line.
     public static func variant(_ number: Int) -> String {
         """

@@ -292,6 +292,9 @@ extension PageAssets {
       // Set only by search.mutations and search.meta_prompt.
       if (p.mutationKind) shown.push(["mutation", p.mutationKind]);
       if (p.instructionID !== null && p.instructionID !== undefined) shown.push(["instructions", "variant " + p.instructionID]);
+      // Set by evaluator.final and evaluator.recheck on would-be bests.
+      if (d.heldOutScore !== null && d.heldOutScore !== undefined) shown.push(["held-out score", fmt(d.heldOutScore)]);
+      if (d.verification) shown.push(["verified", d.verification]);
       for (const [k, v] of shown) facts.append(el("span", {}, k + ": ", el("b", {}, v)));
       const path = clear($("program-path"));
       d.path.forEach((q, i) => { if (i) path.append("→ "); path.append(programLink(q.id, q.id + " (" + fmt(q.score) + ")")); });

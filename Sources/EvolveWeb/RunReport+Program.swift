@@ -33,6 +33,10 @@ extension RunReport {
         public var children: [ProgramSummary]
         /// From the starting program to this one.
         public var path: [ProgramSummary]
+        /// The honest verifiers' line for a would-be best ("rechecked 2×, stable; held-out 0.87 (search 0.91)").
+        public var verification: String?
+        /// The held-out score (`evaluator.final`), beside the search score.
+        public var heldOutScore: Double?
     }
 
     public static func program(_ id: String, store: any ProgramStore) async throws -> ProgramDetail? {
@@ -61,6 +65,7 @@ extension RunReport {
             stderrTail: program.result.stderrTail, metrics: program.result.metrics, artifacts: program.result.artifacts,
             features: program.features,
             children: programs.filter { $0.parentID == program.id }.map { summary($0, start: start) },
-            path: path.reversed().map { summary($0, start: start) })
+            path: path.reversed().map { summary($0, start: start) },
+            verification: program.verification?.summary, heldOutScore: program.verification?.heldOutScore)
     }
 }

@@ -57,6 +57,7 @@ struct BestCommand: AsyncParsableCommand {
         if let record = best.generationRecord {
             print("written by \(record.model) in \(record.attempts) call(s), \(String(format: "%.1f", record.modelSeconds)) s")
         }
+        printVerification(best: best, programs: programs)
         print("run: \(run.url.path) (\(programs.count) programs)")
         await printModels(store)
         print("\nlineage (newest first):")

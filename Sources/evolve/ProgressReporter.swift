@@ -57,6 +57,7 @@ final class ProgressReporter: Sendable {
                     text += ": \(added.status.rawValue) (\(added.failureReason.map { String($0.prefix(100)) } ?? ""))"
                 }
                 if added.isNewBest { text += "  new best" }
+                if let verification = added.verification { text += " (\(verification))" }
                 return status(state, detail: text)
             case .iterationFailed(let failed):
                 state.iterations += 1

@@ -192,6 +192,31 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
             line: 1, key: "goal", mentions: ["expected a mapping"]
         ),
         BadProblem(
+            name: "a negative recheck count",
+            yaml: "evaluator:\n  recheck: -1\n",
+            line: 2, key: "evaluator.recheck", mentions: ["0 to 100"]
+        ),
+        BadProblem(
+            name: "a misspelt recheck tolerance",
+            yaml: "evaluator:\n  recheck: 2\n  recheck_tolerence: 0.1\n",
+            line: 3, key: "evaluator.recheck_tolerence", mentions: ["did you mean `recheck_tolerance`?"]
+        ),
+        BadProblem(
+            name: "a held-out stage with a threshold",
+            yaml: "evaluator:\n  final:\n    command: python3 evaluate.py {program}\n    threshold: 0.5\n",
+            line: 2, key: "evaluator.final", mentions: ["not a threshold"]
+        ),
+        BadProblem(
+            name: "a held-out script that is missing",
+            yaml: "evaluator:\n  final:\n    command: python3 holdout.py {program}\n",
+            line: 3, key: "evaluator.final.command", mentions: ["holdout.py", "missing"]
+        ),
+        BadProblem(
+            name: "a held-out command without {program}",
+            yaml: "evaluator:\n  final:\n    command: python3 evaluate.py --held-out\n",
+            line: 3, key: "evaluator.final.command", mentions: ["{program}"]
+        ),
+        BadProblem(
             name: "stage without command",
             yaml: "evaluator:\n  command: python3 evaluate.py {program}\n  stages:\n    - name: quick\n      threshold: 0.5\n",
             line: 4, key: "evaluator.stages.0", mentions: ["`command` is required"]

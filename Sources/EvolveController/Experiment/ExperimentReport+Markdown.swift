@@ -33,6 +33,7 @@ extension ExperimentReport {
             ]
             lines.append("| " + columns.joined(separator: " | ") + " |")
         }
+        lines += verifierTable(problem)
         if !problem.comparisons.isEmpty {
             lines += ["", "Pairwise, best score at \(problem.comparisonCalls) model calls (Mann-Whitney U, two-sided):", ""]
             lines += ["| variants | medians | better by median | U | p |", "|---|---|---|---|---|"]
@@ -46,6 +47,26 @@ extension ExperimentReport {
             }
         }
         lines.append("")
+        return lines
+    }
+
+    /// The honest verifiers' table, for a problem whose runs had `evaluator.final` or `evaluator.recheck`.
+    private func verifierTable(_ problem: ProblemSummary) -> [String] {
+        let verified = problem.variants.filter { $0.heldOutAtCalls != nil }
+        guard !verified.isEmpty else { return [] }
+        var lines = [
+            "", "Honest verifiers: the held-out score (`evaluator.final`) of the best program at each budget, beside the search "
+                + "score above, and the would-be bests whose score did not reproduce (`evaluator.recheck`):", "",
+            "| variant | " + budgets.map { "held-out @\($0) calls" }.joined(separator: " | ")
+                + " | final best failed held-out | unstable bests (refused) |",
+            "|---|" + budgets.map { _ in "---|" }.joined() + "---|---|",
+        ]
+        for variant in verified {
+            let cells = budgets.map { calls in variant.heldOutAtCalls?[String(calls)].map(Self.spread) ?? "–" }
+            let unstable = "\(variant.unstableBests ?? 0) (\(variant.refusedBests ?? 0))"
+            let failed = "\(variant.heldOutFailed ?? 0)/\(variant.seeds.count)"
+            lines.append("| \(variant.variant) | " + cells.joined(separator: " | ") + " | \(failed) | \(unstable) |")
+        }
         return lines
     }
 

@@ -58,6 +58,13 @@ public struct ExperimentReport: Sendable, Codable {
         public var evaluatorSeconds: Spread?
         /// Best score against model calls, 0...maxCalls: median and quartiles across seeds.
         public var curve: [CurvePoint]
+        /// The honest verifiers, when the variant's runs had them: the held-out score of the best at each budget.
+        public var heldOutAtCalls: [String: Spread]?
+        /// Would-be bests whose scores did not reproduce (`evaluator.recheck`), and how many were refused.
+        public var unstableBests: Int?
+        public var refusedBests: Int?
+        /// Seeds whose final best failed the held-out stage (it scored there on the search evaluator only).
+        public var heldOutFailed: Int?
     }
 
     public struct CurvePoint: Sendable, Hashable, Codable {
@@ -147,6 +154,11 @@ public struct ExperimentReport: Sendable, Codable {
             guard let spread = Spread(values) else { return nil }
             return CurvePoint(calls: calls, median: spread.median, q1: spread.q1, q3: spread.q3)
         }
+        let verified = runs.compactMap(\.verifiers)
+        var heldOutAt: [String: Spread] = [:]
+        for calls in budgets {
+            heldOutAt[String(calls)] = Spread(runs.compactMap { $0.heldOut(atCalls: calls) })
+        }
         let hasTarget = runs.first?.goal.target != nil
         let reached = runs.filter(\.reachedTarget)
         let (calls, answers, children) = (runs.map(\.modelCalls).reduce(0, +), runs.map(\.answers).reduce(0, +), runs.map(\.children).reduce(0, +))
@@ -158,7 +170,11 @@ public struct ExperimentReport: Sendable, Codable {
             modelCalls: calls, answers: answers, children: children, childRate: answers > 0 ? Double(children) / Double(answers) : nil,
             rejections: runs.reduce(into: [:]) { total, run in total.merge(run.rejections, uniquingKeysWith: +) },
             cells: Spread(runs.map { Double($0.cells) }), wallSeconds: Spread(runs.map(\.wallSeconds)),
-            evaluatorSeconds: Spread(runs.map(\.evaluatorSeconds)), curve: curve)
+            evaluatorSeconds: Spread(runs.map(\.evaluatorSeconds)), curve: curve,
+            heldOutAtCalls: verified.isEmpty ? nil : heldOutAt,
+            unstableBests: verified.isEmpty ? nil : verified.map(\.unstable).reduce(0, +),
+            refusedBests: verified.isEmpty ? nil : verified.map(\.refused).reduce(0, +),
+            heldOutFailed: verified.isEmpty ? nil : verified.filter(\.heldOutFailed).count)
     }
 
     public func json() throws -> Data {

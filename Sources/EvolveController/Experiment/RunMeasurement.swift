@@ -32,6 +32,21 @@ public struct RunMeasurement: Sendable, Hashable, Codable {
     /// (across sessions, so a resumed run's pause counts too).
     public var wallSeconds: Double
     public var evaluatorSeconds: Double
+    /// The honest verifiers (`evaluator.final`, `evaluator.recheck`); nil for a run without them.
+    public var verifiers: Verifiers?
+
+    /// What the honest verifiers found in a run.
+    public struct Verifiers: Sendable, Hashable, Codable {
+        /// The starting program's held-out score.
+        public var initialHeldOut: Double?
+        /// `heldOut[k]`: the held-out score of the program that is `best[k]` (nil where it has none).
+        public var heldOut: [Double?]
+        /// Would-be bests whose score did not reproduce, and how many of them were refused.
+        public var unstable: Int
+        public var refused: Int
+        /// The run's final best ran the held-out stage, and it did not score.
+        public var heldOutFailed: Bool
+    }
 
     /// The best score after `calls` model calls (the whole run's best when it made fewer).
     public func best(atCalls calls: Int) -> Double? {
@@ -52,6 +67,13 @@ public struct RunMeasurement: Sendable, Hashable, Codable {
     }
 
     public var reachedTarget: Bool { callsToTarget != nil }
+
+    /// The held-out score of the best program after `calls` model calls, when the run has one.
+    public func heldOut(atCalls calls: Int) -> Double? {
+        guard let verifiers else { return nil }
+        guard calls > 0, !verifiers.heldOut.isEmpty else { return verifiers.initialHeldOut }
+        return verifiers.heldOut[min(calls, verifiers.heldOut.count) - 1]
+    }
 }
 
 extension RunMeasurement {
@@ -82,20 +104,24 @@ extension RunMeasurement {
         let goal = configuration.goal
         let initial = programs.first { $0.origin == .initial }
         let children = Dictionary(programs.filter { $0.origin == .mutation }.map { ($0.iteration, $0) }, uniquingKeysWith: { a, _ in a })
-        var current = initial?.score
-        var best: [Double?] = [], tokens: [Int] = [], total = 0, counted = false
+        var current = initial?.score, currentCheck = initial?.verification
+        var best: [Double?] = [], heldOut: [Double?] = [], tokens: [Int] = [], total = 0, counted = false
         var rejections: [String: Int] = [:], answers = 0, accepted = 0
         for attempt in attempts {
             if attempt.outcome != .modelError { answers += 1 }
             if attempt.outcome == .accepted, let child = children[attempt.iteration] {
                 accepted += 1
-                if let score = child.score, current.map({ goal.isBetter(score, than: $0) }) ?? true { current = score }
+                if let score = child.score, current.map({ goal.isBetter(score, than: $0) }) ?? true {
+                    current = score
+                    currentCheck = child.verification
+                }
             } else if attempt.outcome != .accepted {
                 rejections[attempt.kind ?? attempt.outcome.rawValue, default: 0] += 1
             }
             if attempt.promptTokens != nil || attempt.completionTokens != nil { counted = true }
             total += (attempt.promptTokens ?? 0) + (attempt.completionTokens ?? 0)
             best.append(current)
+            heldOut.append(currentCheck?.heldOutScore)
             tokens.append(total)
         }
         let evaluated = programs.filter { $0.origin != .migration }
@@ -106,7 +132,20 @@ extension RunMeasurement {
             problem: problem, variant: variant, seed: seed, directory: directory, goal: goal, initialScore: initial?.score, best: best,
             tokens: tokens, tokensUnknown: !counted, modelCalls: attempts.count, answers: answers, children: accepted,
             rejections: rejections, cells: Self.cells(of: evaluated, search: configuration.search),
-            wallSeconds: end.timeIntervalSince(start), evaluatorSeconds: evaluated.reduce(0) { $0 + $1.result.duration })
+            wallSeconds: end.timeIntervalSince(start),
+            evaluatorSeconds: evaluated.reduce(0) { $0 + $1.result.duration + ($1.verification?.duration ?? 0) },
+            verifiers: Self.verifiers(of: programs, initial: initial, heldOut: heldOut, last: currentCheck))
+    }
+
+    /// The verifiers' findings, when any program of the run was verified.
+    static func verifiers(of programs: [Program], initial: Program?, heldOut: [Double?], last: Verification?) -> Verifiers? {
+        // Migrants are copies: their findings are their originals'.
+        let verified = programs.filter { $0.origin != .migration }.compactMap(\.verification)
+        guard !verified.isEmpty else { return nil }
+        let unstable = verified.filter { !$0.isStable }
+        return Verifiers(
+            initialHeldOut: initial?.verification?.heldOutScore, heldOut: heldOut, unstable: unstable.count,
+            refused: unstable.filter(\.refused).count, heldOutFailed: last?.heldOut.map { $0.score == nil } ?? false)
     }
 
     /// Distinct cells of the run's feature grid among its successful programs: each feature's

@@ -85,9 +85,7 @@ public struct Problem: Sendable {
                     message: "the evaluator file `\(bridge.file)` is missing from \(directory.path)")
             }
         }
-        for (index, stage) in configuration.evaluator.cascade.enumerated() where configuration.evaluator.openEvolve == nil {
-            let isFinal = index == configuration.evaluator.cascade.count - 1
-            let path = isFinal ? ["evaluator", "command"] : ["evaluator", "stages", String(index), "command"]
+        for (path, stage) in commandsToCheck(configuration.evaluator) {
             if let missing = missingScript(in: stage.command, directory: directory) {
                 throw ConfigurationError(
                     file: file.path, line: locate(path), key: path.joined(separator: "."),
@@ -123,6 +121,20 @@ public struct Problem: Sendable {
         }
         return Problem(
             directory: directory, configuration: configuration, initialProgram: initialProgram, templates: templates, openEvolve: openEvolve)
+    }
+
+    /// The evaluator commands a problem runs, with the key each is set at: the cascade (unless an
+    /// OpenEvolve evaluator replaces it) and the held-out `final` stage.
+    static func commandsToCheck(_ evaluator: EvaluatorConfiguration) -> [([String], EvaluationStage)] {
+        var commands: [([String], EvaluationStage)] = []
+        if evaluator.openEvolve == nil {
+            for (index, stage) in evaluator.cascade.enumerated() {
+                let isFinal = index == evaluator.cascade.count - 1
+                commands.append((isFinal ? ["evaluator", "command"] : ["evaluator", "stages", String(index), "command"], stage))
+            }
+        }
+        if let heldOut = evaluator.heldOut { commands.append((["evaluator", "final", "command"], heldOut)) }
+        return commands
     }
 
     /// The first word of `command` that names a script file (by extension) which is not in `directory`.
