@@ -10,7 +10,8 @@ struct ServePageTests {
         .enabled(if: HeadlessChromium.runsTests))
     func finishedRun() async throws {
         // Every iteration drawn as a diff (`search.mutations`), so that each child records its kind.
-        let knapsack = try await finishedKnapsackRun(iterations: 8, search: "mutations: {diff: 1}", script: knapsackScript)
+        // With the honest verifiers, whose findings the best's page shows.
+        let knapsack = try await finishedKnapsackRun(iterations: 8, search: "mutations: {diff: 1}", verified: true, script: knapsackScript)
         defer { knapsack.problem.remove() }
         let programs = try await knapsack.programs()
         let best = try #require(programs.first { $0.score == 275 })
@@ -47,6 +48,8 @@ struct ServePageTests {
             #expect(try await browser.evaluate("document.getElementById('program').hidden") == "false")
             let facts = try await browser.evaluate("document.getElementById('program-facts').textContent")
             #expect(facts.contains("mutation: diff"), "\(facts)")
+            #expect(facts.contains("held-out score: 40"), "\(facts)")
+            #expect(facts.contains("verified: rechecked 1×, stable (identical scores); held-out 40.0 (search 275.0)"), "\(facts)")
             try await browser.screenshot(to: screenshotFile("page-program"))
         }
     }

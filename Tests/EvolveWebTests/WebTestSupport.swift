@@ -29,10 +29,20 @@ func runArguments(_ problem: TemporaryDirectory, server: LoopbackLLMServer, iter
 /// Runs `evolve run` to its end on a fresh knapsack copy, the model answering with `script`;
 /// `search` is a line added to the example's `search:` section.
 func finishedKnapsackRun(
-    iterations: Int, search: String? = nil, script: @escaping @Sendable (Int) -> LoopbackLLMServer.Reply
+    iterations: Int, search: String? = nil, verified: Bool = false, script: @escaping @Sendable (Int) -> LoopbackLLMServer.Reply
 ) async throws -> KnapsackRun {
     let problem = try TemporaryDirectory(prefix: "evolve-web")
     try problem.copyContents(of: PackagePaths.knapsackExample)
+    if verified {
+        // The honest verifiers: one recheck, and the held-out instance of KnapsackAnswers.heldOutEvaluator.
+        try KnapsackAnswers.heldOutEvaluator.write(to: problem.url.appendingPathComponent("holdout.py"), atomically: true, encoding: .utf8)
+        let yaml = problem.url.appendingPathComponent("evolve.yaml")
+        let evaluator = "evaluator:\n  command: \"python3 evaluate.py {program}\"\n"
+        let text = try String(contentsOf: yaml, encoding: .utf8)
+        guard text.contains(evaluator) else { throw WebDriverError("the knapsack example's evaluator section has changed") }
+        try text.replacingOccurrences(of: evaluator, with: evaluator + "  recheck: 1\n  final:\n    command: python3 holdout.py {program}\n")
+            .write(to: yaml, atomically: true, encoding: .utf8)
+    }
     if let search {
         let yaml = problem.url.appendingPathComponent("evolve.yaml")
         let text = try String(contentsOf: yaml, encoding: .utf8)
