@@ -207,6 +207,32 @@ struct ExperimentEndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("runs").path))
     }
 
+    @Test("two specs sharing one OUT: the report the second writes holds the first's runs too")
+    func sharedOutput() async throws {
+        let directory = try TemporaryDirectory(prefix: "evolve-experiment-shared")
+        defer { directory.remove() }
+        let problem = PackagePaths.root.appendingPathComponent("experiments/problems/three_numbers").path
+        let spec = { (variant: String) in
+            "problems: [\(problem)]\nvariants:\n  - name: \(variant)\n    overrides: {search: {strategy: \(variant)}}\n"
+                + "seeds: [1]\nbudget: {model_calls: 2}\n"
+        }
+        try directory.write(["first.yaml": spec("random"), "second.yaml": spec("greedy")])
+        let server = try await Self.server()
+        defer { Task { await server.shutdown() } }
+        let out = directory.url.appendingPathComponent("out")
+        for name in ["first.yaml", "second.yaml"] {
+            let run = try runEvolve(
+                ["experiment", directory.url.appendingPathComponent(name).path, "--out", out.path, "--ollama-url", server.url, "--sandbox", "process"],
+                timeout: 120)
+            #expect(run.status == 0, "\(name): \(run.stderr)")
+        }
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any]
+        let runs = (report?["runs"] as? [[String: Any]] ?? []).compactMap { $0["variant"] as? String }
+        #expect(runs == ["greedy", "random"], "the second spec's run first, then the first's, which it found in OUT")
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("| random | 1 |") && markdown.contains("| greedy | 1 |"), "\(markdown)")
+    }
+
     static func programCount(_ run: URL) async throws -> Int {
         try await SQLiteProgramStore(path: run.appendingPathComponent("evolve.sqlite").path).allPrograms().count
     }

@@ -5,7 +5,9 @@ import Logging
 import UnixSignals
 
 extension ExperimentRunner {
-    /// Runs every unfinished run, then writes the report into the output directory.
+    /// Runs every unfinished run, then writes the report into the output directory: of the spec's
+    /// runs, and after them any other runs already in it (another spec's that shares the directory),
+    /// so that the report of a shared directory always holds all its runs.
     public func run() async throws -> Outcome {
         let runs = try plan()
         let todo = runs.filter { !$0.isFinished }
@@ -22,7 +24,7 @@ extension ExperimentRunner {
         let watcher = await watchStopSignals(progress)
         defer { watcher?.cancel() }
         try await runAll(todo, width: width, progress: progress)
-        let report = try await Self.report(of: runs, maxCalls: spec.budget.modelCalls)
+        let report = try await Self.report(of: runs, alongside: output, maxCalls: spec.budget.modelCalls)
         try report.write(to: output, title: "Experiment \(spec.file.deletingPathExtension().lastPathComponent)")
         let counts = progress.snapshot
         return Outcome(
@@ -94,18 +96,28 @@ extension ExperimentRunner {
         return summary
     }
 
-    /// The report of the runs that have a database.
-    static func report(of runs: [PlannedRun], maxCalls: Int?) async throws -> ExperimentReport {
+    /// The report of the runs that have a database, then of the other runs in `directory`.
+    static func report(of runs: [PlannedRun], alongside directory: URL, maxCalls: Int?) async throws -> ExperimentReport {
         var measurements: [RunMeasurement] = []
         for run in runs where run.directory.exists {
             measurements.append(try await RunMeasurement.read(run.directory, problem: run.problemName, variant: run.variant, seed: run.seed))
         }
+        let planned = Set(runs.map { $0.directory.url.standardizedFileURL.path })
+        measurements += try await Self.measurements(in: directory).filter { !planned.contains(URL(fileURLWithPath: $0.directory).standardizedFileURL.path) }
         return ExperimentReport(runs: measurements, maxCalls: maxCalls)
     }
 
     /// Recomputes the report of an experiment directory from its run databases (`evolve report`).
     public static func report(experiment directory: URL) async throws -> ExperimentReport {
+        let budget = (try? String(contentsOf: directory.appendingPathComponent(budgetFileName), encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return ExperimentReport(runs: try await measurements(in: directory), maxCalls: budget)
+    }
+
+    /// Every run in an experiment directory (`runs/<problem>/<variant>/seed-<n>`), in name order.
+    static func measurements(in directory: URL) async throws -> [RunMeasurement] {
         let runs = directory.appendingPathComponent(runsFolder)
+        guard FileManager.default.fileExists(atPath: runs.path) else { return [] }
         var measurements: [RunMeasurement] = []
         let fileManager = FileManager.default
         for problem in try fileManager.contentsOfDirectory(atPath: runs.path).sorted() where !problem.hasPrefix(".") {
@@ -121,9 +133,7 @@ extension ExperimentRunner {
                 }
             }
         }
-        let budget = (try? String(contentsOf: directory.appendingPathComponent(budgetFileName), encoding: .utf8))
-            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        return ExperimentReport(runs: measurements, maxCalls: budget)
+        return measurements
     }
 
     /// Holds the experiment's model-call budget, so that `evolve report` reports the same budgets.
