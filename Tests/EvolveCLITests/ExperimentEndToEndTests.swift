@@ -81,9 +81,14 @@ struct ExperimentEndToEndTests {
                 #expect(variant["model_calls"] as? Int == expected.calls)
             }
         }
+        let databases = Self.problems.flatMap { problem in
+            Self.variants.flatMap { variant in Self.seeds.map { Self.runDirectory(out.url, problem, variant, $0).appendingPathComponent("evolve.sqlite") } }
+        }
+        let before = try databases.map { try Data(contentsOf: $0) }
         let again = try runEvolve(["report", out.url.path])
         #expect(again.status == 0, "stderr: \(again.stderr)")
         #expect(again.stdout.contains("## knapsack"))
+        #expect(try databases.map { try Data(contentsOf: $0) } == before, "a report reads the runs and changes none of them")
         let compare = try runEvolve(
             ["compare"] + Self.seeds.map { Self.runDirectory(out.url, "knapsack", "greedy", $0).path }
                 + Self.seeds.map { Self.runDirectory(out.url, "knapsack", "random", $0).path })
