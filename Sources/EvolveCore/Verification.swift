@@ -42,9 +42,10 @@ public struct Verification: Sendable, Hashable, Codable {
         rechecks.compactMap(\.score).map { abs($0 - searchScore) }.max()
     }
 
-    /// Every recheck succeeded within the tolerance of the search score.
+    /// Every recheck succeeded within the tolerance of the search score. A recheck the sandbox
+    /// itself could not run says nothing about the program and is left out.
     public var isStable: Bool {
-        rechecks.allSatisfy { check in check.score.map { abs($0 - searchScore) <= tolerance } ?? false }
+        rechecks.filter { $0.status != .sandboxError }.allSatisfy { check in check.score.map { abs($0 - searchScore) <= tolerance } ?? false }
     }
 
     /// The held-out score, when the held-out stage ran and scored.

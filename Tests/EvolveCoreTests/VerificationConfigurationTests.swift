@@ -72,4 +72,11 @@ struct VerificationTests {
         #expect(crash.instability?.contains("gave crashed") == true)
         #expect(crash.summary == "rechecked 1×, UNSTABLE (no recheck scored)")
     }
+
+    @Test("a recheck the sandbox could not run says nothing about the program")
+    func sandboxErrorIsLeftOut() {
+        let verification = Verification(searchScore: 10, rechecks: [check(10), check(nil, status: .sandboxError)], tolerance: 0, heldOut: nil)
+        #expect(verification.isStable)
+        #expect(verification.instability == nil)
+    }
 }
