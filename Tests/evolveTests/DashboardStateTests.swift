@@ -20,7 +20,8 @@ private func sampleEvents() -> [EvolutionEvent] {
             modelSeconds: 1, evaluationSeconds: 0.2, runCost: 0.0125)),
         .programAdded(.init(
             iteration: 3, programID: ProgramID("c"), parentID: ProgramID("a"), island: 1, status: .success, score: 275, failureReason: nil,
-            isNewBest: true, bestScore: 275, modelSeconds: 1, evaluationSeconds: 0.2, runCost: 0.025)),
+            isNewBest: true, bestScore: 275, modelSeconds: 1, evaluationSeconds: 0.2, runCost: 0.025,
+            verification: "held-out 40.0 (search 275.0)")),
         .modelFault(.init(model: "qwen2.5-coder:7b", kind: "timeout", message: "no answer", willRetry: true)),
         .migration(.init(from: 1, to: 0, programID: ProgramID("c"))),
     ]
@@ -59,7 +60,7 @@ struct DashboardStateTests {
         let lines = state(after: sampleEvents(), at: start).lines(width: 120, height: 40, now: start).map(\.plain)
         let header = try #require(lines.firstIndex { $0.contains("last children") })
         let rows = lines[(header + 2)...].prefix(4).map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
-        #expect(rows[0] == "3 1 success 275.0 new best")
+        #expect(rows[0] == "3 1 success 275.0 new best held-out 40.0 (search 275.0)", "the honest verifiers' line follows a new best")
         #expect(rows[1] == "2 1 crashed - Traceback (most recent call last): ZeroDivisionError: division by zero")
         #expect(rows[2] == "1 - no child - no_match: SEARCH does not match")
         #expect(rows[3] == "start 0 success 249.0 new best")

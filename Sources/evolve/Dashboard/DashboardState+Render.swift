@@ -77,6 +77,7 @@ extension DashboardState {
             line.append(pad(child.status, 16), child.succeeded ? .green : child.status == "no child" ? .yellow : .red)
             line.append(pad(child.score.map(formatScore) ?? "-", 12))
             if child.isNewBest { line.append("new best ", .bold) }
+            if let verification = child.verification, child.succeeded { line.append(verification + " ", .dim) }
             if let reason = child.reason, !child.succeeded { line.append(oneLine(reason)) }
             lines.append(line)
         }

@@ -14,6 +14,8 @@ struct DashboardState: Sendable {
         var reason: String?
         var isNewBest: Bool
         var succeeded: Bool
+        /// The honest verifiers' line of a would-be best (`evaluator.recheck`, `evaluator.final`).
+        var verification: String? = nil
     }
 
     struct Island: Sendable, Hashable {
@@ -107,7 +109,7 @@ struct DashboardState: Sendable {
         }
         remember(Child(
             iteration: added.iteration, island: added.island, status: added.status.rawValue, score: added.score,
-            reason: added.failureReason, isNewBest: added.isNewBest, succeeded: succeeded))
+            reason: added.failureReason, isNewBest: added.isNewBest, succeeded: succeeded, verification: added.verification))
     }
 
     private mutating func improve(island: Int, with score: Double) {
