@@ -13,7 +13,7 @@ extension Controller {
             usage.modelCalls += attempts.count
             usage.tokens += attempts.reduce(0) { $0 + Self.tokens(of: $1) }
         }
-        usage.evaluatorSeconds = try await store.allPrograms().filter { $0.origin != .migration }.reduce(0) { $0 + $1.result.duration + ($1.verification?.duration ?? 0) }
+        usage.evaluatorSeconds = try await store.allPrograms().filter { $0.origin != .migration }.reduce(0) { $0 + $1.evaluatorSeconds }
         return usage
     }
 

@@ -107,4 +107,7 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
     }
 
     public var score: Double? { result.isSuccess ? result.score : nil }
+
+    /// Seconds the evaluator spent on the program, its verification (rechecks, held-out stage) included.
+    public var evaluatorSeconds: Double { result.duration + (verification?.duration ?? 0) }
 }

@@ -20,7 +20,7 @@ extension Evaluator {
         }
         var heldOut: Verification.Check?
         if let stage = verifying.heldOut {
-            heldOut = Verification.Check(scrubber.scrub(try await evaluateUnscrubbed(program, stages: [stage], timeoutKeys: [heldOutTimeoutKey])))
+            heldOut = Verification.Check(try await evaluate(program, stages: [stage], timeoutKeys: [heldOutTimeoutKey]))
         }
         var verification = Verification(
             searchScore: result.score ?? 0, rechecks: rechecks, tolerance: verifying.recheckTolerance, heldOut: heldOut)
@@ -31,10 +31,5 @@ extension Evaluator {
             result.failureReason = "refused: " + instability
         }
         return (result, verification)
-    }
-
-    /// Where the held-out stage's wall clock is set, for the message of one that timed out.
-    var heldOutTimeoutKey: String {
-        verifying.heldOut?.timeout == nil ? "`sandbox.timeout` in evolve.yaml" : "`evaluator.final.timeout` in evolve.yaml"
     }
 }

@@ -23,6 +23,8 @@ public struct Evaluator: Sendable {
     public var scrubber: SecretScrubber
     /// How a new best is evaluated again (`evaluator.recheck`, `evaluator.final`): see Evaluator+Verification.swift.
     public var verifying: EvaluatorConfiguration
+    /// The key that sets the held-out stage's wall clock, named when it times out.
+    public var heldOutTimeoutKey: String
 
     /// `scrubber` defaults to the values of the API key variables the problem's `llm` names.
     public init(sandbox: any Sandbox, problem: Problem, environment: EvaluatorEnvironment? = nil, scrubber: SecretScrubber? = nil) {
@@ -30,6 +32,7 @@ public struct Evaluator: Sendable {
         self.stages = problem.configuration.evaluator.openEvolve.map { [OpenEvolveBridge.stage($0)] } ?? problem.configuration.evaluator.cascade
         self.timeoutKeys = problem.timeoutKeys
         self.verifying = problem.configuration.evaluator
+        self.heldOutTimeoutKey = problem.heldOutTimeoutKey
         self.environment = environment
         self.visibility = ProblemVisibility(hide: problem.configuration.sandbox.hide, expose: problem.configuration.sandbox.expose)
         self.scrubber = scrubber ?? SecretScrubber(llm: problem.configuration.llm)
@@ -41,15 +44,16 @@ public struct Evaluator: Sendable {
     }
 
     public func evaluate(_ program: String) async throws -> EvaluationResult {
-        scrubber.scrub(try await evaluateUnscrubbed(program))
+        try await evaluate(program, stages: stages, timeoutKeys: timeoutKeys)
     }
 
-    func evaluateUnscrubbed(_ program: String) async throws -> EvaluationResult {
-        try await evaluateUnscrubbed(program, stages: stages, timeoutKeys: timeoutKeys)
+    /// Runs `stages` in order on `program`, each until one fails or falls short of its threshold;
+    /// the result has every API key value taken out.
+    func evaluate(_ program: String, stages: [EvaluationStage], timeoutKeys: [String]) async throws -> EvaluationResult {
+        scrubber.scrub(try await evaluateUnscrubbed(program, stages: stages, timeoutKeys: timeoutKeys))
     }
 
-    /// Runs `stages` in order on `program`, each until one fails or falls short of its threshold.
-    func evaluateUnscrubbed(_ program: String, stages: [EvaluationStage], timeoutKeys: [String]) async throws -> EvaluationResult {
+    private func evaluateUnscrubbed(_ program: String, stages: [EvaluationStage], timeoutKeys: [String]) async throws -> EvaluationResult {
         var total = 0.0
         var last: EvaluationResult?
         for (index, stage) in stages.enumerated() {

@@ -154,15 +154,10 @@ public struct ExperimentReport: Sendable, Codable {
             guard let spread = Spread(values) else { return nil }
             return CurvePoint(calls: calls, median: spread.median, q1: spread.q1, q3: spread.q3)
         }
-        let verified = runs.compactMap(\.verifiers)
-        var heldOutAt: [String: Spread] = [:]
-        for calls in budgets {
-            heldOutAt[String(calls)] = Spread(runs.compactMap { $0.heldOut(atCalls: calls) })
-        }
         let hasTarget = runs.first?.goal.target != nil
         let reached = runs.filter(\.reachedTarget)
         let (calls, answers, children) = (runs.map(\.modelCalls).reduce(0, +), runs.map(\.answers).reduce(0, +), runs.map(\.children).reduce(0, +))
-        return VariantSummary(
+        var summary = VariantSummary(
             variant: variant, seeds: runs.map(\.seed), bestAtCalls: bestAt, reachedTarget: reached.count,
             successShare: hasTarget && !runs.isEmpty ? Double(reached.count) / Double(runs.count) : nil,
             callsToTarget: Interval(reached.compactMap(\.callsToTarget).map(Double.init)),
@@ -170,11 +165,16 @@ public struct ExperimentReport: Sendable, Codable {
             modelCalls: calls, answers: answers, children: children, childRate: answers > 0 ? Double(children) / Double(answers) : nil,
             rejections: runs.reduce(into: [:]) { total, run in total.merge(run.rejections, uniquingKeysWith: +) },
             cells: Spread(runs.map { Double($0.cells) }), wallSeconds: Spread(runs.map(\.wallSeconds)),
-            evaluatorSeconds: Spread(runs.map(\.evaluatorSeconds)), curve: curve,
-            heldOutAtCalls: verified.isEmpty ? nil : heldOutAt,
-            unstableBests: verified.isEmpty ? nil : verified.map(\.unstable).reduce(0, +),
-            refusedBests: verified.isEmpty ? nil : verified.map(\.refused).reduce(0, +),
-            heldOutFailed: verified.isEmpty ? nil : verified.filter(\.heldOutFailed).count)
+            evaluatorSeconds: Spread(runs.map(\.evaluatorSeconds)), curve: curve)
+        let verified = runs.compactMap(\.verifiers)
+        guard !verified.isEmpty else { return summary }
+        summary.heldOutAtCalls = Dictionary(uniqueKeysWithValues: budgets.compactMap { calls in
+            Spread(runs.compactMap { $0.heldOut(atCalls: calls) }).map { (String(calls), $0) }
+        })
+        summary.unstableBests = verified.map(\.unstable).reduce(0, +)
+        summary.refusedBests = verified.map(\.refused).reduce(0, +)
+        summary.heldOutFailed = verified.filter(\.heldOutFailed).count
+        return summary
     }
 
     public func json() throws -> Data {

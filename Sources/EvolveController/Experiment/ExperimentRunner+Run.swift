@@ -96,30 +96,38 @@ extension ExperimentRunner {
         return summary
     }
 
+    /// A run of an experiment directory, by its place in `runs/<problem>/<variant>/seed-<n>`.
+    typealias StoredRun = (problem: String, variant: String, seed: UInt64, directory: RunDirectory)
+
     /// The report of the runs that have a database, then of the other runs in `directory`.
     static func report(of runs: [PlannedRun], alongside directory: URL, maxCalls: Int?) async throws -> ExperimentReport {
-        var measurements: [RunMeasurement] = []
-        for run in runs where run.directory.exists {
-            measurements.append(try await RunMeasurement.read(run.directory, problem: run.problemName, variant: run.variant, seed: run.seed))
-        }
         let planned = Set(runs.map { $0.directory.url.standardizedFileURL.path })
-        measurements += try await Self.measurements(in: directory).filter { !planned.contains(URL(fileURLWithPath: $0.directory).standardizedFileURL.path) }
-        return ExperimentReport(runs: measurements, maxCalls: maxCalls)
+        let others = try storedRuns(in: directory).filter { !planned.contains($0.directory.url.standardizedFileURL.path) }
+        let stored = runs.filter(\.directory.exists).map { StoredRun($0.problemName, $0.variant, $0.seed, $0.directory) } + others
+        return ExperimentReport(runs: try await measurements(of: stored), maxCalls: maxCalls)
     }
 
     /// Recomputes the report of an experiment directory from its run databases (`evolve report`).
     public static func report(experiment directory: URL) async throws -> ExperimentReport {
         let budget = (try? String(contentsOf: directory.appendingPathComponent(budgetFileName), encoding: .utf8))
             .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        return ExperimentReport(runs: try await measurements(in: directory), maxCalls: budget)
+        return ExperimentReport(runs: try await measurements(of: storedRuns(in: directory)), maxCalls: budget)
     }
 
-    /// Every run in an experiment directory (`runs/<problem>/<variant>/seed-<n>`), in name order.
-    static func measurements(in directory: URL) async throws -> [RunMeasurement] {
-        let runs = directory.appendingPathComponent(runsFolder)
-        guard FileManager.default.fileExists(atPath: runs.path) else { return [] }
+    static func measurements(of runs: [StoredRun]) async throws -> [RunMeasurement] {
         var measurements: [RunMeasurement] = []
+        for run in runs {
+            measurements.append(try await RunMeasurement.read(run.directory, problem: run.problem, variant: run.variant, seed: run.seed))
+        }
+        return measurements
+    }
+
+    /// Every run with a database in an experiment directory, in name order.
+    static func storedRuns(in directory: URL) throws -> [StoredRun] {
+        let runs = directory.appendingPathComponent(runsFolder)
         let fileManager = FileManager.default
+        guard fileManager.fileExists(atPath: runs.path) else { return [] }
+        var stored: [StoredRun] = []
         for problem in try fileManager.contentsOfDirectory(atPath: runs.path).sorted() where !problem.hasPrefix(".") {
             let problemURL = runs.appendingPathComponent(problem)
             for variant in (try? fileManager.contentsOfDirectory(atPath: problemURL.path))?.sorted() ?? [] where !variant.hasPrefix(".") {
@@ -128,12 +136,11 @@ extension ExperimentRunner {
                     .compactMap { name in name.hasPrefix("seed-") ? UInt64(name.dropFirst(5)) : nil }.sorted()
                 for seed in seeds {
                     let run = RunDirectory(url: variantURL.appendingPathComponent("seed-\(seed)"))
-                    guard run.exists else { continue }
-                    measurements.append(try await RunMeasurement.read(run, problem: problem, variant: variant, seed: seed))
+                    if run.exists { stored.append((problem, variant, seed, run)) }
                 }
             }
         }
-        return measurements
+        return stored
     }
 
     /// Holds the experiment's model-call budget, so that `evolve report` reports the same budgets.

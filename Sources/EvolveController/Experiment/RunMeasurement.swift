@@ -50,8 +50,13 @@ public struct RunMeasurement: Sendable, Hashable, Codable {
 
     /// The best score after `calls` model calls (the whole run's best when it made fewer).
     public func best(atCalls calls: Int) -> Double? {
-        guard calls > 0, !best.isEmpty else { return initialScore }
-        return best[min(calls, best.count) - 1]
+        Self.value(atCalls: calls, in: best, initial: initialScore)
+    }
+
+    /// `values[k]` after call k + 1: `initial` before the first call, the last value after the last.
+    static func value(atCalls calls: Int, in values: [Double?], initial: Double?) -> Double? {
+        guard calls > 0, !values.isEmpty else { return initial }
+        return values[min(calls, values.count) - 1]
     }
 
     /// The first call count at which the best score reached the goal's target (0: the start did).
@@ -70,9 +75,7 @@ public struct RunMeasurement: Sendable, Hashable, Codable {
 
     /// The held-out score of the best program after `calls` model calls, when the run has one.
     public func heldOut(atCalls calls: Int) -> Double? {
-        guard let verifiers else { return nil }
-        guard calls > 0, !verifiers.heldOut.isEmpty else { return verifiers.initialHeldOut }
-        return verifiers.heldOut[min(calls, verifiers.heldOut.count) - 1]
+        verifiers.flatMap { Self.value(atCalls: calls, in: $0.heldOut, initial: $0.initialHeldOut) }
     }
 }
 
@@ -134,7 +137,7 @@ extension RunMeasurement {
             tokens: tokens, tokensUnknown: !counted, modelCalls: attempts.count, answers: answers, children: accepted,
             rejections: rejections, cells: Self.cells(of: evaluated, search: configuration.search),
             wallSeconds: end.timeIntervalSince(start),
-            evaluatorSeconds: evaluated.reduce(0) { $0 + $1.result.duration + ($1.verification?.duration ?? 0) },
+            evaluatorSeconds: evaluated.reduce(0) { $0 + $1.evaluatorSeconds },
             verifiers: Self.verifiers(of: programs, initial: initial, heldOut: heldOut, last: currentCheck))
     }
 

@@ -87,6 +87,11 @@ extension Problem {
         }
     }
 
+    /// Where the held-out stage's (`evaluator.final`) wall clock is set.
+    public var heldOutTimeoutKey: String {
+        configuration.evaluator.heldOut?.timeout == nil ? timeoutKey() : "`evaluator.final.timeout` in \(Problem.configurationFileName)"
+    }
+
     /// Where the wall clock of an evaluation is set, for the message of a timed-out one.
     public func timeoutKey(stage: Int? = nil) -> String {
         if let stage { return "`evaluator.stages.\(stage).timeout` in \(Problem.configurationFileName)" }
