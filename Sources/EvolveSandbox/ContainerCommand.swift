@@ -62,6 +62,3 @@ enum ContainerCommand {
         exitCode > 128 ? .signaled(exitCode - 128) : .exited(exitCode)
     }
 }
-
-/// Why a sandbox stopped an evaluation before it ended by itself.
-enum StopReason: Sendable { case timeout, outputTooLarge, cancelled }

@@ -17,12 +17,22 @@ public enum OpenEvolveBridge {
 
     /// The bridge's settings, as one JSON argument.
     static func settings(_ configuration: OpenEvolveEvaluatorConfiguration) -> String {
-        let object: [String: Any] = [
-            "evaluator": configuration.file, "cascade": configuration.cascade, "thresholds": configuration.thresholds,
-            "feature_dimensions": configuration.featureDimensions, "max_artifact_bytes": configuration.maxArtifactBytes,
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let settings = Settings(
+            evaluator: configuration.file, cascade: configuration.cascade, thresholds: configuration.thresholds,
+            feature_dimensions: configuration.featureDimensions, max_artifact_bytes: configuration.maxArtifactBytes)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(settings)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// What the bridge script reads from its first argument.
+    struct Settings: Encodable {
+        var evaluator: String
+        var cascade: Bool
+        var thresholds: [Double]
+        var feature_dimensions: [String]
+        var max_artifact_bytes: Int
     }
 
     static let script = #"""

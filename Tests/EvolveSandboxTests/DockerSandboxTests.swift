@@ -19,7 +19,12 @@ struct EngineFootprint: Equatable, CustomStringConvertible {
             .split(separator: "\n").map(String.init).filter { $0.contains("/containers/storage/overlay") || $0.contains("/runsc") }
         var cgroups = Set<String>()
         for controller in ["memory", "pids", "cpu"] {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/\(controller)/libpod_parent")) ?? [] {
+            // podman makes libpod_parent, with its control files and its monitor's cgroup (`conmon`),
+            // at the first container on a new machine and keeps them; containers' own cgroups (the
+            // other folders) are what a leak would leave.
+            let parent = "/sys/fs/cgroup/\(controller)/libpod_parent"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+            where name != "conmon" && (try? FileManager.default.contentsOfDirectory(atPath: parent + "/" + name)) != nil {
                 cgroups.insert("\(controller)/\(name)")
             }
         }

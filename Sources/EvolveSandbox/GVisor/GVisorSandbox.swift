@@ -144,96 +144,40 @@ public final class GVisorSandbox: Sandbox {
             _ = chmod(candidate.path, 0o755)
             try Data(job.program.utf8).write(to: candidate.appendingPathComponent(job.programFileName))
             _ = chmod(candidate.appendingPathComponent(job.programFileName).path, 0o644)
-            let config = try JSONSerialization.data(withJSONObject: configuration(for: job, id: id, bundle: bundle), options: [.sortedKeys])
+            let config = try configuration(for: job, id: id, bundle: bundle).json()
             try config.write(to: bundle.appendingPathComponent("config.json"))
             try mountEvalDirectory(of: bundle)
         } catch {
             Self.removeBundle(bundle)
             throw SandboxError(.setupFailed, "could not write the OCI bundle \(bundle.path): \(error.localizedDescription)")
         }
-        let stdoutFD: FileDescriptor
-        let stderrFD: FileDescriptor
-        do {
-            stdoutFD = try FileDescriptor.open(FilePath(stdoutURL.path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
-            stderrFD = try FileDescriptor.open(FilePath(stderrURL.path), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite])
-        } catch {
-            throw SandboxError(.setupFailed, "could not create output files in \(bundle.path): \(error)")
-        }
-
-        let runsc = self.runsc
         let command = runscCommand(runArguments(bundle: bundle, id: id))
-        let options = Self.runOptions
-        let group = ProcessGroup()
-        let limits = job.limits
-        let stopped = Mutex<StopReason?>(nil)
-        let kill: @Sendable (StopReason) -> Void = { reason in
-            let first = stopped.withLock { current -> Bool in
-                guard current == nil else { return false }
-                current = reason
-                return true
-            }
-            guard first else { return }
-            // SIGKILL to `runsc run` and its group takes the sandbox and its file proxy down at once,
-            // with no runsc process to start first; `destroy` below removes what is left.
-            group.kill()
+        // SIGKILL to `runsc run` and its group takes the sandbox and its file proxy down at once,
+        // with no runsc process to start first; `destroy` below removes what is left.
+        let process = SupervisedProcess(
+            executable: command.executable, arguments: command.arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+            workingDirectory: nil, stdout: stdoutURL, stderr: stderrURL, timeout: job.limits.timeout,
+            outputLimit: job.limits.maxFileBytes)
+        let ending: SupervisedProcess.Ending
+        do {
+            ending = try await process.run()
+        } catch {
+            await Self.destroy(id, runsc: runsc, stateDirectory: stateDirectory)
+            Self.removeBundle(bundle)
+            throw error
         }
+        return try await finish(job, id: id, bundle: bundle, ending: ending, started: started)
+    }
 
-        let exitCode: Int32? = try await withThrowingTaskGroup(of: Int32?.self) { tasks in
-            tasks.addTask {
-                let result = try await Subprocess.run(
-                    .path(FilePath(command.executable)), arguments: Arguments(command.arguments),
-                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: options,
-                    input: .none,
-                    output: .fileDescriptor(stdoutFD, closeAfterSpawningProcess: true),
-                    error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
-                ) { execution in
-                    group.started(execution.processIdentifier.value)
-                }
-                switch result.terminationStatus {
-                case .exited(let code): return code
-                case .signaled(let signal): return 128 + signal
-                }
-            }
-            tasks.addTask {
-                // The watchdog: the wall clock, and the output that lands in files on the host.
-                let deadline = ContinuousClock.now + .milliseconds(Int64(limits.timeout * 1000))
-                do {
-                    while true {
-                        try await Task.sleep(for: .milliseconds(50))
-                        if ContinuousClock.now >= deadline {
-                            kill(.timeout)
-                            return nil
-                        }
-                        let written = Self.size(of: stdoutURL) + Self.size(of: stderrURL)
-                        if written > limits.maxFileBytes {
-                            kill(.outputTooLarge)
-                            return nil
-                        }
-                    }
-                } catch {
-                    return nil
-                }
-            }
-            var code: Int32?
-            do {
-                while let next = try await tasks.next() {
-                    if let value = next {
-                        code = value
-                        tasks.cancelAll()
-                    }
-                }
-            } catch {
-                tasks.cancelAll()
-            }
-            return code
-        }
-        let cancelled = Task.isCancelled
-        if cancelled { kill(.cancelled) }
-        let reason = stopped.withLock { $0 }
+    /// Removes the sandbox of a fresh run (whatever ended it) and reads what it left.
+    private func finish(
+        _ job: SandboxJob, id: String, bundle: URL, ending: SupervisedProcess.Ending, started: ContinuousClock.Instant
+    ) async throws -> SandboxOutcome {
+        let cancelled = Task.isCancelled || ending.stopped == .cancelled
         // Clean-up must finish even when the caller was cancelled: run it outside this task.
-        let stateDirectory = self.stateDirectory
+        let (runsc, stateDirectory) = (self.runsc, self.stateDirectory)
         await Task.detached {
-            if reason != nil || exitCode == nil {
+            if ending.stopped != nil || ending.exit == nil {
                 await Self.destroy(id, runsc: runsc, stateDirectory: stateDirectory)
             } else {
                 Self.removeCgroups(of: id)
@@ -243,16 +187,17 @@ public final class GVisorSandbox: Sandbox {
         defer { Self.removeBundle(bundle) }
         if cancelled { throw CancellationError() }
 
-        let output = readTail(of: stdoutURL, limit: limits.outputBytes)
-        let stderr = readTail(of: stderrURL, limit: limits.outputBytes)
-        if reason == nil, let code = exitCode, let failure = Self.runscFailure(code: code, stderr: stderr.text) {
+        let limits = job.limits
+        let output = readTail(of: bundle.appendingPathComponent("stdout"), limit: limits.outputBytes)
+        let stderr = readTail(of: bundle.appendingPathComponent("stderr"), limit: limits.outputBytes)
+        if ending.stopped == nil, let code = ending.exit?.code, let failure = Self.runscFailure(code: code, stderr: stderr.text) {
             throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
         }
         let termination: SandboxOutcome.Termination
-        switch (reason, exitCode) {
+        switch (ending.stopped, ending.exit) {
         case (.timeout?, _): termination = .timedOut
         case (.outputTooLarge?, _): termination = .signaled(SIGXFSZ)
-        case (_, let code?): termination = ContainerCommand.termination(exitCode: code)
+        case (_, let exit?): termination = ContainerCommand.termination(exitCode: exit.code)
         default: termination = .signaled(SIGKILL)
         }
         return SandboxOutcome(
@@ -278,69 +223,48 @@ public final class GVisorSandbox: Sandbox {
     }
 
     /// The OCI runtime configuration of one evaluation.
-    func configuration(for job: SandboxJob, id: String, bundle: URL) -> [String: Any] {
+    func configuration(for job: SandboxJob, id: String, bundle: URL) -> OCIRuntimeSpec {
         let limits = job.limits
         // The command runs as the container's first process, with no wrapper: /tmp/eval is a
         // size-limited tmpfs mounted on the host, so result.json is read after the sandbox is gone.
-        let argv = ContainerCommand.command(for: job)
-        func bind(_ destination: String, _ source: String) -> [String: Any] {
-            ["destination": destination, "type": "bind", "source": source, "options": ["rbind", "ro", "nosuid", "nodev"]]
-        }
-        func tmpfs(_ destination: String, _ size: String, _ mode: String) -> [String: Any] {
-            ["destination": destination, "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "size=\(size)", "mode=\(mode)"]]
-        }
-        var mounts: [[String: Any]] = [
-            ["destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]],
-            tmpfs("/dev", "1m", "755"),
-            bind("/usr", "/usr"),
-            bind("/etc", etc.path),
-            bind("/problem", job.problemDirectory.path),
-            bind("/candidate", bundle.appendingPathComponent("candidate").path),
-            ["destination": ContainerCommand.evalDirectory, "type": "bind", "source": bundle.appendingPathComponent("eval").path, "options": ["rbind", "rw", "nosuid", "nodev"]],
+        var mounts: [OCIRuntimeSpec.Mount] = [
+            .proc,
+            .tmpfs("/dev", size: "1m", mode: "755"),
+            .bind("/usr", "/usr"),
+            .bind("/etc", etc.path),
+            .bind("/problem", job.problemDirectory.path),
+            .bind("/candidate", bundle.appendingPathComponent("candidate").path),
+            .writableBind(ContainerCommand.evalDirectory, bundle.appendingPathComponent("eval").path),
         ]
         // What a candidate must not read (runs/, dot-files, sandbox.hide): masked, and the
         // evaluator environment bound read-only at its host path (see GVisorSandbox+Environment.swift).
-        mounts += hiddenMounts(for: job, tmpfs: { tmpfs($0, "16k", "755") }, bind: bind)
-        mounts += environmentMounts(for: job, bind: bind)
-        func rlimit(_ type: String, _ soft: Int, _ hard: Int) -> [String: Any] { ["type": type, "soft": soft, "hard": hard] }
+        mounts += hiddenMounts(for: job) + environmentMounts(for: job)
         let period = 100_000
-        return [
-            "ociVersion": "1.0.2",
-            "process": [
-                "terminal": false,
-                "user": ["uid": 65534, "gid": 65534],
-                "args": argv,
-                "cwd": "/problem",
-                "env": ContainerCommand.environment(for: job),
-                "capabilities": ["bounding": [], "effective": [], "inheritable": [], "permitted": [], "ambient": []],
-                "rlimits": [
-                    rlimit("RLIMIT_NOFILE", 256, 256),
-                    rlimit("RLIMIT_CORE", 0, 0),
-                    rlimit("RLIMIT_CPU", limits.cpuSeconds, limits.cpuSeconds + 1),
-                    rlimit("RLIMIT_FSIZE", limits.maxFileBytes, limits.maxFileBytes),
-                    rlimit("RLIMIT_AS", limits.memoryBytes, limits.memoryBytes),
-                    // gVisor enforces the guest's process count itself; the cgroup's pids limit also
-                    // counts the sandbox's own threads, so it is only a generous backstop below.
-                    rlimit("RLIMIT_NPROC", limits.maxProcesses, limits.maxProcesses),
-                ],
-                "noNewPrivileges": true,
+        let process = OCIRuntimeSpec.Process(
+            user: .init(uid: 65534, gid: 65534), args: ContainerCommand.command(for: job), cwd: "/problem",
+            env: ContainerCommand.environment(for: job), capabilities: .init([]),
+            rlimits: [
+                .init(type: "RLIMIT_NOFILE", soft: 256, hard: 256),
+                .init(type: "RLIMIT_CORE", soft: 0, hard: 0),
+                .init(type: "RLIMIT_CPU", soft: limits.cpuSeconds, hard: limits.cpuSeconds + 1),
+                .init(type: "RLIMIT_FSIZE", soft: limits.maxFileBytes, hard: limits.maxFileBytes),
+                .init(type: "RLIMIT_AS", soft: limits.memoryBytes, hard: limits.memoryBytes),
+                // gVisor enforces the guest's process count itself; the cgroup's pids limit also
+                // counts the sandbox's own threads, so it is only a generous backstop below.
+                .init(type: "RLIMIT_NPROC", soft: limits.maxProcesses, hard: limits.maxProcesses),
             ],
-            "root": ["path": rootfs.path, "readonly": true],
-            "hostname": "evolve",
-            "mounts": mounts,
-            "linux": [
-                "namespaces": ["pid", "network", "ipc", "uts", "mount"].map { ["type": $0] },
-                "cgroupsPath": "/evolve/\(id)",
-                "resources": [
-                    // The sandbox's own kernel lives in the same cgroup: allow it room beyond the candidate's share.
-                    "memory": ["limit": limits.memoryBytes + (256 << 20)],
-                    "pids": ["limit": max(1024, limits.maxProcesses * 4)],
-                    "cpu": ["quota": Int(cpus * Double(period)), "period": period],
-                ],
-                "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
-                "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"],
-            ],
-        ]
+            noNewPrivileges: true)
+        let linux = OCIRuntimeSpec.Linux(
+            namespaces: ["pid", "network", "ipc", "uts", "mount"].map { .init(type: $0) },
+            cgroupsPath: "/evolve/\(id)",
+            resources: .init(
+                // The sandbox's own kernel lives in the same cgroup: allow it room beyond the candidate's share.
+                memory: .init(limit: limits.memoryBytes + (256 << 20)),
+                pids: .init(limit: max(1024, limits.maxProcesses * 4)),
+                cpu: .init(quota: Int(cpus * Double(period)), period: period)),
+            maskedPaths: ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
+            readonlyPaths: ["/proc/sys", "/proc/sysrq-trigger"])
+        return OCIRuntimeSpec(process: process, root: .init(path: rootfs.path, readonly: true), hostname: "evolve", mounts: mounts, linux: linux)
     }
 
     /// Mounts the job's writable directory: a host tmpfs of `tmpfsMB`, so that its size is enforced
@@ -390,11 +314,6 @@ public final class GVisorSandbox: Sandbox {
         return stderr.split(separator: "\n").first { line in prefixes.contains { line.contains($0) } }.map(String.init)
     }
 
-    static func size(of url: URL) -> Int {
-        var info = stat()
-        return stat(url.path, &info) == 0 ? Int(info.st_size) : 0
-    }
-
     /// Runs a runsc subcommand; true when it succeeded.
     @discardableResult
     static func runsc(_ runsc: String, _ arguments: [String]) async -> Bool {
@@ -408,14 +327,6 @@ public final class GVisorSandbox: Sandbox {
     func runArguments(bundle: URL, id: String) -> [String] {
         ["--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive", "run", "--bundle", bundle.path, id]
     }
-
-    /// `runsc run` leads a process group of its own, killed whole if its task is torn down.
-    static let runOptions: PlatformOptions = {
-        var options = PlatformOptions()
-        options.processGroupID = 0
-        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
-        return options
-    }()
 
     /// Destroys a sandbox, running or not, with its cgroups. Every process of a sandbox (its
     /// kernel, its file proxy, the ptrace stubs) lives in its cgroup: SIGKILL what is there and,

@@ -111,8 +111,7 @@ public final class DockerSandbox: Sandbox {
                     + "or set `sandbox.docker.image` to an image that has /bin/sh and your evaluator's interpreter")
         }
         if !runtime.isEmpty, let info = try? await call(.GET, "/info", timeout: 10),
-            let object = try? JSONSerialization.jsonObject(with: info.body) as? [String: Any],
-            let runtimes = object["Runtimes"] as? [String: Any], runtimes[runtime] == nil
+            let runtimes = (try? JSONDecoder().decode(DockerAPI.Info.self, from: info.body))?.Runtimes, runtimes[runtime] == nil
         {
             throw SandboxError(
                 .unavailable,
@@ -179,79 +178,51 @@ public final class DockerSandbox: Sandbox {
             throw SandboxError(.launchFailed, "the Docker engine at \(host) failed: \(Self.describe(error))")
         }
 
-        let stopped = Mutex<StopReason?>(nil)
-        let kill: @Sendable (StopReason) async -> Void = { [self] reason in
-            let first = stopped.withLock { current -> Bool in
-                guard current == nil else { return false }
-                current = reason
-                return true
-            }
-            guard first else { return }
-            await Task.detached { [self] in
-                _ = try? await call(.POST, "/containers/\(id)/kill?signal=SIGKILL", timeout: 10)
-            }.value
-        }
         let output = LogTails(stdoutLimit: limits.outputBytes + (1 << 20), stderrLimit: limits.outputBytes)
-        let streamed: Bool = await withTaskGroup(of: Bool?.self) { tasks in
-            tasks.addTask { [self] in
-                // The log stream ends when the container stops.
+        let watchdog = Watchdog(timeout: limits.timeout, output: Watchdog.OutputCap(limit: limits.maxFileBytes) { output.total })
+        // The log stream ends when the container stops; a killed container's stream should end at
+        // once, and the watchdog stops waiting for it after its grace if the engine does not end it.
+        let supervised = await watchdog.supervise(
+            wait: { [self] in
                 do {
-                    try await readLogs(of: id, into: output, limit: limits.maxFileBytes) { await kill(.outputTooLarge) }
+                    try await readLogs(of: id, into: output, limit: limits.maxFileBytes)
                     return true
                 } catch {
                     if !Task.isCancelled { logger.warning("lost the log stream of \(id): \(Self.describe(error))") }
                     return false
                 }
-            }
-            tasks.addTask {
-                do {
-                    try await Task.sleep(for: .milliseconds(Int64(limits.timeout * 1000)))
-                    await kill(.timeout)
-                    // The killed container's log stream should end at once; if the engine does not
-                    // end it, stop waiting for it.
-                    try await Task.sleep(for: .seconds(10))
-                    return false
-                } catch {
-                    return nil
-                }
-            }
-            var result = false
-            while let next = await tasks.next() {
-                if let value = next {
-                    result = value
-                    tasks.cancelAll()
-                }
-            }
-            return result
-        }
-        if Task.isCancelled {
-            await kill(.cancelled)
+            },
+            stop: { [self] _ in
+                await Task.detached { [self] in
+                    _ = try? await call(.POST, "/containers/\(id)/kill?signal=SIGKILL", timeout: 10)
+                }.value
+            })
+        let streamed = (try? supervised.ended?.get()) ?? false
+        if Task.isCancelled || supervised.stopped == .cancelled {
             await cleanUp()
             throw CancellationError()
         }
         var exitCode: Int32?
         var oomKilled = false
-        if let state = try? await call(.POST, "/containers/\(id)/wait", timeout: 10),
-            let object = try? JSONSerialization.jsonObject(with: state.body) as? [String: Any],
-            let code = object["StatusCode"] as? Int, code >= 0
+        if let wait = try? await call(.POST, "/containers/\(id)/wait", timeout: 10),
+            let code = (try? JSONDecoder().decode(DockerAPI.WaitResponse.self, from: wait.body))?.StatusCode, code >= 0
         {
             exitCode = Int32(code)
         }
         if let inspect = try? await call(.GET, "/containers/\(id)/json", timeout: 10),
-            let object = try? JSONSerialization.jsonObject(with: inspect.body) as? [String: Any],
-            let state = object["State"] as? [String: Any]
+            let state = (try? JSONDecoder().decode(DockerAPI.ContainerInspect.self, from: inspect.body))?.State
         {
-            oomKilled = state["OOMKilled"] as? Bool ?? false
-            if exitCode == nil, let code = state["ExitCode"] as? Int { exitCode = Int32(code) }
+            oomKilled = state.OOMKilled ?? false
+            if exitCode == nil, let code = state.ExitCode { exitCode = Int32(code) }
         }
-        var reason = stopped.withLock { $0 }
+        var reason = supervised.stopped
         // podman's follow stream can end before the last of a container's output under load (seen
         // with two evaluations in flight): once the container has stopped, read its whole log once
         // more and keep whichever copy is longer.
         var received = output
         if reason == nil, exitCode != nil, output.total <= limits.maxFileBytes {
             let complete = LogTails(stdoutLimit: output.stdoutLimit, stderrLimit: output.stderrLimit)
-            if (try? await readLogs(of: id, into: complete, follow: false, limit: limits.maxFileBytes) {}) != nil,
+            if (try? await readLogs(of: id, into: complete, follow: false, limit: limits.maxFileBytes)) != nil,
                 complete.total > output.total
             {
                 logger.debug("the log stream of \(id) ended \(complete.total - output.total) bytes early; using the stopped container's log")
@@ -289,89 +260,69 @@ public final class DockerSandbox: Sandbox {
     }
 
     /// The body of `POST /containers/create`.
-    func containerConfiguration(for job: SandboxJob, id: String, candidate: URL) -> [String: Any] {
+    func containerConfiguration(for job: SandboxJob, id: String, candidate: URL) -> DockerAPI.ContainerCreate {
         let limits = job.limits
-        func ulimit(_ name: String, _ soft: Int, _ hard: Int) -> [String: Any] { ["Name": name, "Soft": soft, "Hard": hard] }
-        func bind(_ source: String, _ target: String) -> [String: Any] {
-            ["Type": "bind", "Source": source, "Target": target, "ReadOnly": true]
-        }
         var tmpfs = [ContainerCommand.evalDirectory: "size=\(tmpfsMB)m,mode=1777,nosuid,nodev"]
         // What a candidate must not read (runs/, dot-files, sandbox.hide): an empty tmpfs over a
         // folder, an empty read-only file over a file.
-        var masks: [[String: Any]] = []
+        var masks: [DockerAPI.Mount] = []
         for hidden in job.hiddenPaths {
             let destination = ContainerCommand.problemDirectory + "/" + hidden.relativePath
             if hidden.isDirectory {
                 tmpfs[destination] = "size=16k,mode=755"
             } else {
-                masks.append(bind(emptyFile.path, destination))
+                masks.append(.bind(emptyFile.path, destination))
             }
         }
         // The evaluator environment and what its interpreter needs, read-only at their host paths.
-        let environmentBinds = (job.environment?.readOnlyPaths ?? []).map { bind($0, $0) }
+        let environmentBinds = (job.environment?.readOnlyPaths ?? []).map { DockerAPI.Mount.bind($0, $0) }
         // gVisor's own kernel lives in the container's cgroup: allow it room beyond the candidate's share.
         let memory = limits.memoryBytes + (runtime == "runsc" ? 256 << 20 : 0)
-        var hostConfiguration: [String: Any] = [
-            "NetworkMode": "none",
-            "ReadonlyRootfs": true,
-            "Tmpfs": tmpfs,
-            "Memory": memory,
-            "MemorySwap": memory,
-            "NanoCpus": Int(cpus * 1e9),
-            "PidsLimit": max(1024, limits.maxProcesses * 4),
-            "CapDrop": ["ALL"],
-            "SecurityOpt": ["no-new-privileges"],
-            "Ulimits": [
-                ulimit("nofile", 256, 256),
-                ulimit("core", 0, 0),
-                ulimit("cpu", limits.cpuSeconds, limits.cpuSeconds + 1),
-                ulimit("fsize", limits.maxFileBytes, limits.maxFileBytes),
-                ulimit("nproc", limits.maxProcesses, limits.maxProcesses),
+        let hostConfiguration = DockerAPI.HostConfig(
+            NetworkMode: "none", ReadonlyRootfs: true, Tmpfs: tmpfs, Memory: memory, MemorySwap: memory,
+            NanoCpus: Int(cpus * 1e9), PidsLimit: max(1024, limits.maxProcesses * 4), CapDrop: ["ALL"],
+            SecurityOpt: ["no-new-privileges"],
+            Ulimits: [
+                .init(Name: "nofile", Soft: 256, Hard: 256),
+                .init(Name: "core", Soft: 0, Hard: 0),
+                .init(Name: "cpu", Soft: limits.cpuSeconds, Hard: limits.cpuSeconds + 1),
+                .init(Name: "fsize", Soft: limits.maxFileBytes, Hard: limits.maxFileBytes),
+                .init(Name: "nproc", Soft: limits.maxProcesses, Hard: limits.maxProcesses),
             ],
-            "Mounts": [
-                bind(job.problemDirectory.path, ContainerCommand.problemDirectory),
-                bind(candidate.path, ContainerCommand.candidateDirectory),
+            Mounts: [
+                .bind(job.problemDirectory.path, ContainerCommand.problemDirectory),
+                .bind(candidate.path, ContainerCommand.candidateDirectory),
             ] + masks + environmentBinds,
-        ]
-        if !runtime.isEmpty { hostConfiguration["Runtime"] = runtime }
-        return [
-            "Image": image,
-            "Cmd": ContainerCommand.arguments(for: job),
+            Runtime: runtime.isEmpty ? nil : runtime)
+        return DockerAPI.ContainerCreate(
+            Image: image, Cmd: ContainerCommand.arguments(for: job),
             // Docker's way to clear the image's entry point, so that Cmd runs as given.
-            "Entrypoint": [""],
-            "WorkingDir": ContainerCommand.problemDirectory,
-            "User": "65534:65534",
-            "Env": ContainerCommand.environment(for: job),
-            "Hostname": "evolve",
-            "NetworkDisabled": true,
-            "AttachStdin": false,
-            "OpenStdin": false,
-            "Tty": false,
-            "Labels": [Self.ownerLabel: Self.ownerValue(pid: getpid())],
-            "HostConfig": hostConfiguration,
-        ]
+            Entrypoint: [""], WorkingDir: ContainerCommand.problemDirectory, User: "65534:65534",
+            Env: ContainerCommand.environment(for: job), Hostname: "evolve", NetworkDisabled: true,
+            Labels: [Self.ownerLabel: Self.ownerValue(pid: getpid())], HostConfig: hostConfiguration)
     }
 
     // MARK: The engine's API
 
     /// One request to the engine; the answer's status and body.
-    func call(_ method: HTTPMethod, _ path: String, json: [String: Any]? = nil, timeout: Double) async throws -> (status: UInt, body: Data) {
+    func call(
+        _ method: HTTPMethod, _ path: String, json: (any Encodable & Sendable)? = nil, timeout: Double
+    ) async throws -> (status: UInt, body: Data) {
         var request = HTTPClientRequest(url: baseURL + "/" + Self.apiVersion + path)
         request.method = method
         request.headers.add(name: "Host", value: "docker")
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(json)))
         }
         let response = try await client.execute(request, deadline: .now() + .milliseconds(Int64(timeout * 1000)))
         let body = try await response.body.collect(upTo: 16 << 20)
         return (response.status.code, Data(body.readableBytesView))
     }
 
-    /// Reads the container's multiplexed log stream until it ends, keeping the tails; calls
-    /// `tooMuch` once more than `limit` bytes came. Without `follow`, reads the log so far and stops
-    /// past `limit`.
-    func readLogs(of id: String, into tails: LogTails, follow: Bool = true, limit: Int, tooMuch: @Sendable () async -> Void) async throws {
+    /// Reads the container's multiplexed log stream until it ends, keeping the tails (the watchdog
+    /// reads `tails.total` to stop a flood). Without `follow`, reads the log so far and stops past `limit`.
+    func readLogs(of id: String, into tails: LogTails, follow: Bool = true, limit: Int) async throws {
         var request = HTTPClientRequest(url: baseURL + "/" + Self.apiVersion + "/containers/\(id)/logs?follow=\(follow)&stdout=true&stderr=true")
         request.headers.add(name: "Host", value: "docker")
         let response = try await client.execute(request, deadline: .distantFuture)
@@ -380,14 +331,9 @@ public final class DockerSandbox: Sandbox {
             throw SandboxError(.launchFailed, "could not read the container's output: \(Self.message((response.status.code, Data(body.readableBytesView))))")
         }
         var demultiplexer = LogDemultiplexer()
-        var warned = false
         for try await chunk in response.body {
             demultiplexer.feed(chunk) { stream, bytes in tails.append(stream: stream, bytes) }
-            if !warned, tails.total > limit {
-                warned = true
-                await tooMuch()
-                if !follow { break }
-            }
+            if !follow, tails.total > limit { break }
         }
     }
 
@@ -395,12 +341,9 @@ public final class DockerSandbox: Sandbox {
     func containers(where predicate: ([String: String]) -> Bool) async -> [String] {
         let filters = #"{"label":["\#(Self.ownerLabel)"]}"#
         guard let list = try? await call(.GET, "/containers/json?all=true&filters=\(Self.pathEscaped(filters))", timeout: 10),
-            list.status == 200, let items = try? JSONSerialization.jsonObject(with: list.body) as? [[String: Any]]
+            list.status == 200, let items = try? JSONDecoder().decode([DockerAPI.ContainerSummary].self, from: list.body)
         else { return [] }
-        return items.compactMap { item in
-            guard let id = item["Id"] as? String, let labels = item["Labels"] as? [String: String], predicate(labels) else { return nil }
-            return id
-        }
+        return items.filter { predicate($0.Labels ?? [:]) }.map(\.Id)
     }
 
     /// Containers and candidate folders left by evolve processes on this machine that no longer run.
@@ -435,7 +378,7 @@ public final class DockerSandbox: Sandbox {
 
     /// The engine's error message from an answer (`{"message": ...}`), else its status.
     static func message(_ answer: (status: UInt, body: Data)) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any], let message = object["message"] as? String {
+        if let message = (try? JSONDecoder().decode(DockerAPI.ErrorResponse.self, from: answer.body))?.message {
             return "\(message.trimmingCharacters(in: .whitespacesAndNewlines)) (HTTP \(answer.status))"
         }
         let text = String(decoding: answer.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

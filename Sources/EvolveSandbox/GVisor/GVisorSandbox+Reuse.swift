@@ -60,11 +60,11 @@ extension GVisorSandbox {
         }
         switch answer {
         case .line(let line):
-            guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+            guard let reply = try? JSONDecoder().decode(SupervisorAnswer.self, from: line) else {
                 await retire(sandbox)
                 throw SandboxError(.launchFailed, "the gVisor sandbox's supervisor answered something that is not JSON")
             }
-            if let error = object["error"] as? String {
+            if let error = reply.error {
                 await retire(sandbox)
                 throw SandboxError(.launchFailed, "the gVisor sandbox's supervisor failed: \(error)")
             }
@@ -74,7 +74,7 @@ extension GVisorSandbox {
             } else {
                 await retire(sandbox)
             }
-            return Self.outcome(from: object, limits: job.limits)
+            return Self.outcome(from: reply, limits: job.limits)
         case .noAnswer:
             await retire(sandbox)
             return SandboxOutcome(
@@ -102,7 +102,7 @@ extension GVisorSandbox {
         do {
             try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
             _ = chmod(bundle.path, 0o755)
-            let config = try JSONSerialization.data(withJSONObject: reusedConfiguration(for: job, id: id), options: [.sortedKeys])
+            let config = try reusedConfiguration(for: job, id: id).json()
             try config.write(to: bundle.appendingPathComponent("config.json"))
             stderrFD = try FileDescriptor.open(
                 FilePath(bundle.appendingPathComponent("stderr").path), .writeOnly, options: [.create, .truncate],
@@ -128,7 +128,7 @@ extension GVisorSandbox {
             $0 = Task.detached {
                 _ = try? await Subprocess.run(
                     .path(FilePath(command.executable)), arguments: Arguments(command.arguments),
-                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: Self.runOptions,
+                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: SupervisedProcess.groupLeader,
                     input: .fileDescriptor(pipes.input.0, closeAfterSpawningProcess: true),
                     output: .fileDescriptor(pipes.output.1, closeAfterSpawningProcess: true),
                     error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)
@@ -167,46 +167,67 @@ extension GVisorSandbox {
     /// The OCI configuration of a reused sandbox: the fresh sandbox's, with the supervisor as its
     /// first process (root inside the sandbox, with just the capabilities it needs to make each
     /// job's namespaces and drop to uid 65534), and no per-job mounts.
-    func reusedConfiguration(for job: SandboxJob, id: String) -> [String: Any] {
+    func reusedConfiguration(for job: SandboxJob, id: String) -> OCIRuntimeSpec {
         var configuration = configuration(for: job, id: id, bundle: base.appendingPathComponent("jobs").appendingPathComponent(id))
-        var process = configuration["process"] as? [String: Any] ?? [:]
-        let capabilities = ["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL"]
-        process["args"] = ["/usr/bin/python3", "-I", "-S", "/" + GVisorSupervisor.fileName]
-        process["user"] = ["uid": 0, "gid": 0]
-        process["capabilities"] = ["bounding": capabilities, "effective": capabilities, "permitted": capabilities, "inheritable": [], "ambient": []]
-        process["noNewPrivileges"] = false
+        configuration.process.args = ["/usr/bin/python3", "-I", "-S", "/" + GVisorSupervisor.fileName]
+        configuration.process.user = .init(uid: 0, gid: 0)
+        configuration.process.capabilities = .init(["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL"])
+        configuration.process.noNewPrivileges = false
         // Each job sets its own limits; the supervisor only needs files.
-        process["rlimits"] = [["type": "RLIMIT_NOFILE", "soft": 1024, "hard": 1024], ["type": "RLIMIT_CORE", "soft": 0, "hard": 0]]
-        configuration["process"] = process
+        configuration.process.rlimits = [.init(type: "RLIMIT_NOFILE", soft: 1024, hard: 1024), .init(type: "RLIMIT_CORE", soft: 0, hard: 0)]
         let perJob: Set<String> = ["/candidate", ContainerCommand.evalDirectory]
-        configuration["mounts"] = (configuration["mounts"] as? [[String: Any]] ?? []).filter { mount in
-            !perJob.contains(mount["destination"] as? String ?? "")
-        }
+        configuration.mounts.removeAll { perJob.contains($0.destination) }
         return configuration
+    }
+
+    /// One job for the supervisor (see `GVisorSupervisor`), one JSON line.
+    struct SupervisorRequest: Encodable {
+        struct Rlimits: Encodable {
+            var cpu: Int
+            var fsize: Int
+            var `as`: Int
+            var nproc: Int
+            var nofile = 256
+            var core = 0
+        }
+
+        var argv: [String]
+        var env: [String: String]
+        var program: String
+        var program_file: String
+        var timeout: Double
+        var tmpfs_mb: Int
+        var max_output: Int
+        var output_bytes: Int
+        var rlimits: Rlimits
+    }
+
+    /// The supervisor's answer to one job.
+    struct SupervisorAnswer: Decodable {
+        var error: String?
+        var reason: String?
+        var signal: Int?
+        var code: Int?
+        var stdout: String?
+        var stderr: String?
+        var result: String?
+        var duration: Double?
+        var truncated: Bool?
     }
 
     /// One job for the supervisor, as a JSON line.
     static func request(for job: SandboxJob, tmpfsMB: Int) throws -> Data {
         let limits = job.limits
-        let object: [String: Any] = [
-            "argv": ContainerCommand.command(for: job),
-            "env": Dictionary(uniqueKeysWithValues: ContainerCommand.environment(for: job).map { entry in
-                let parts = entry.split(separator: "=", maxSplits: 1)
-                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-            }),
-            "program": job.program,
-            "program_file": job.programFileName,
-            "timeout": limits.timeout,
-            "tmpfs_mb": tmpfsMB,
-            "max_output": limits.maxFileBytes,
-            "output_bytes": limits.outputBytes,
-            "rlimits": [
-                "cpu": limits.cpuSeconds, "fsize": limits.maxFileBytes, "as": limits.memoryBytes, "nproc": limits.maxProcesses,
-                "nofile": 256, "core": 0,
-            ],
-        ]
+        let environment = Dictionary(ContainerCommand.environment(for: job).map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }, uniquingKeysWith: { $1 })
+        let request = SupervisorRequest(
+            argv: ContainerCommand.command(for: job), env: environment, program: job.program, program_file: job.programFileName,
+            timeout: limits.timeout, tmpfs_mb: tmpfsMB, max_output: limits.maxFileBytes, output_bytes: limits.outputBytes,
+            rlimits: .init(cpu: limits.cpuSeconds, fsize: limits.maxFileBytes, as: limits.memoryBytes, nproc: limits.maxProcesses))
         do {
-            var data = try JSONSerialization.data(withJSONObject: object)
+            var data = try JSONEncoder().encode(request)
             data.append(UInt8(ascii: "\n"))
             return data
         } catch {
@@ -215,22 +236,21 @@ extension GVisorSandbox {
     }
 
     /// The supervisor's answer as an outcome.
-    static func outcome(from answer: [String: Any], limits: SandboxLimits) -> SandboxOutcome {
+    static func outcome(from answer: SupervisorAnswer, limits: SandboxLimits) -> SandboxOutcome {
         let termination: SandboxOutcome.Termination
-        switch answer["reason"] as? String {
+        switch answer.reason {
         case "timeout": termination = .timedOut
         case "output": termination = .signaled(SIGXFSZ)
         default:
-            if let signal = answer["signal"] as? Int {
+            if let signal = answer.signal {
                 termination = .signaled(Int32(signal))
             } else {
-                termination = ContainerCommand.termination(exitCode: Int32(answer["code"] as? Int ?? 1))
+                termination = ContainerCommand.termination(exitCode: Int32(answer.code ?? 1))
             }
         }
         return SandboxOutcome(
-            termination: termination, stdout: answer["stdout"] as? String ?? "", stderr: answer["stderr"] as? String ?? "",
-            resultFile: answer["result"] as? String, duration: answer["duration"] as? Double ?? 0,
-            outputTruncated: answer["truncated"] as? Bool ?? false)
+            termination: termination, stdout: answer.stdout ?? "", stderr: answer.stderr ?? "", resultFile: answer.result,
+            duration: answer.duration ?? 0, outputTruncated: answer.truncated ?? false)
     }
 }
 

@@ -7,22 +7,20 @@ import Glibc
 /// The gVisor sandbox's mounts for what a candidate must not see and for the evaluator's environment.
 extension GVisorSandbox {
     /// An empty tmpfs over each hidden folder of the problem directory, the empty file over each hidden file.
-    func hiddenMounts(
-        for job: SandboxJob, tmpfs: (String) -> [String: Any], bind: (String, String) -> [String: Any]
-    ) -> [[String: Any]] {
+    func hiddenMounts(for job: SandboxJob) -> [OCIRuntimeSpec.Mount] {
         job.hiddenPaths.map { hidden in
             let destination = ContainerCommand.problemDirectory + "/" + hidden.relativePath
-            return hidden.isDirectory ? tmpfs(destination) : bind(destination, emptyFile.path)
+            return hidden.isDirectory ? .tmpfs(destination, size: "16k", mode: "755") : .bind(destination, emptyFile.path)
         }
     }
 
     /// The environment's paths, read-only at the same place as on the host. The sandbox's root
     /// already binds all of /usr, so only paths elsewhere are added; their mount points are made
     /// in the shared read-only root first.
-    func environmentMounts(for job: SandboxJob, bind: (String, String) -> [String: Any]) -> [[String: Any]] {
+    func environmentMounts(for job: SandboxJob) -> [OCIRuntimeSpec.Mount] {
         guard let environment = job.environment else { return [] }
         return environment.readOnlyPaths.filter { $0 != "/usr" && !$0.hasPrefix("/usr/") }.compactMap { path in
-            makeMountPoint(for: path) ? bind(path, path) : nil
+            makeMountPoint(for: path) ? .bind(path, path) : nil
         }
     }
 
