@@ -49,7 +49,7 @@ public struct RunSettings: Sendable {
         self.init(
             iterations: configuration.search.iterations, modelConcurrency: configuration.llm.concurrency,
             evaluationConcurrency: configuration.sandbox.concurrency, generation: GenerationOptions(configuration.llm),
-            retries: configuration.llm.retries, maxCodeLength: configuration.search.maxCodeLength,
+            retries: configuration.answerRetries, maxCodeLength: configuration.search.maxCodeLength,
             requestRetries: configuration.llm.requestRetries, costBudget: configuration.llm.costBudget)
         diffMatching = configuration.search.diffMatch
         let llm = configuration.llm

@@ -20,6 +20,8 @@ public struct PromptBuilder: Sendable {
     public var excerptLimit = 20_000
     /// How many tokens the prompt may fill: `llm.context_length` minus `llm.max_tokens`.
     public var budget: PromptBudget
+    /// `search.show_worse_programs`: show other programs that score no better than the parent.
+    public var showWorsePrograms: Bool
 
     public init(problem: Problem, mode: Mutation.Mode? = nil) {
         description = problem.configuration.description
@@ -28,6 +30,7 @@ public struct PromptBuilder: Sendable {
         self.mode = mode ?? problem.configuration.mode
         templates = PromptTemplates.defaults.merging(problem.templates) { _, override in override }
         budget = PromptBudget(contextLength: problem.configuration.llm.contextLength, answerTokens: problem.configuration.llm.maxTokens)
+        showWorsePrograms = problem.configuration.search.showWorsePrograms
     }
 
     /// The messages for one iteration, trimmed to the budget.

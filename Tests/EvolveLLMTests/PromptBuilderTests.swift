@@ -21,9 +21,10 @@ import Testing
 
     static func problem(
         goal: Goal = Goal(direction: .maximize, target: 300), mode: Mutation.Mode = .diff, program: String = "knapsack.py",
-        templates: [String: String] = [:]
+        templates: [String: String] = [:], showWorsePrograms: Bool = false
     ) -> Problem {
-        let configuration = ProblemConfiguration(description: description, program: program, goal: goal, search: SearchConfiguration(mode: mode))
+        let search = SearchConfiguration(mode: mode, showWorsePrograms: showWorsePrograms)
+        let configuration = ProblemConfiguration(description: description, program: program, goal: goal, search: search)
         return Problem(
             directory: URL(fileURLWithPath: "/tmp/knapsack"), configuration: configuration,
             initialProgram: code("def solve():\n    return 0"), templates: templates)
@@ -153,7 +154,7 @@ import Testing
             Self.program("insp1", region: "def solve():\n    return random_restarts()  # INSPIRATION-A", score: 100),
             Self.program("insp2", region: "def solve():\n    return annealing()  # INSPIRATION-B", score: 0.125),
         ]
-        let (_, user) = messages(Self.problem(), Self.selection(top: top, inspirations: inspirations))
+        let (_, user) = messages(Self.problem(showWorsePrograms: true), Self.selection(top: top, inspirations: inspirations))
         for marker in ["TOP-ONE", "TOP-TWO", "INSPIRATION-A", "INSPIRATION-B"] {
             #expect(occurrences(of: marker, in: user) == 1, "\(marker) should be shown once")
         }
@@ -173,6 +174,21 @@ import Testing
         #expect(order.count == 4 && order == order.sorted())
     }
 
+    @Test("programs that score no better than the parent are not shown, unless search.show_worse_programs")
+    func worseProgramsHidden() {
+        let top = [
+            Self.parent, Self.program("top1", region: "def solve():\n    return dp()  # BETTER", score: 300),
+            Self.program("low", region: "def solve():\n    return 1  # WORSE-TOP", score: 1),
+        ]
+        let inspirations = [Self.program("insp", region: "def solve():\n    return 2  # WORSE-INSPIRATION", score: 2)]
+        let (_, hidden) = messages(Self.problem(), Self.selection(top: top, inspirations: inspirations))
+        #expect(hidden.contains("# BETTER"))
+        #expect(!hidden.contains("WORSE-TOP") && !hidden.contains("WORSE-INSPIRATION"))
+        #expect(!hidden.contains("Different approaches"), "a section with nothing to show is left out")
+        let (_, shown) = messages(Self.problem(showWorsePrograms: true), Self.selection(top: top, inspirations: inspirations))
+        #expect(shown.contains("WORSE-TOP") && shown.contains("WORSE-INSPIRATION"))
+    }
+
     @Test("no top programs or inspirations means no empty sections")
     func noOtherPrograms() {
         let (_, user) = messages(Self.problem(), Self.selection(top: [Self.parent]))
@@ -186,7 +202,7 @@ import Testing
         let body = (0..<400).map { "    x\($0) = \($0) * 2  # padding" }.joined(separator: "\n")
         let long = Self.program("long", region: "def solve():\n" + body + "\n    return END-OF-LONG", score: 1)
         let short = Self.program("short", region: "def solve():\n    return SHORT", score: 2)
-        var builder = PromptBuilder(problem: Self.problem())
+        var builder = PromptBuilder(problem: Self.problem(showWorsePrograms: true))
         builder.excerptLimit = 3000
         let prompt = builder.prompt(for: Self.selection(top: [short, long]))
         let user = prompt.messages.last?.content ?? ""
@@ -195,7 +211,7 @@ import Testing
         #expect(user.contains("return SHORT"))
         #expect(prompt.trimmed == ["1 top program"])
         // With the default limit it fits the default context whole.
-        let whole = PromptBuilder(problem: Self.problem()).messages(for: Self.selection(top: [long])).last?.content ?? ""
+        let whole = PromptBuilder(problem: Self.problem(showWorsePrograms: true)).messages(for: Self.selection(top: [long])).last?.content ?? ""
         #expect(whole.contains("x0 = 0 * 2") && whole.contains("END-OF-LONG"))
     }
 

@@ -53,7 +53,7 @@ import Testing
     func order() throws {
         var parent = Fixture.parent
         parent.result.artifacts = ["note": .string("all items fit")]
-        let user = user(Self.full(parent: parent))
+        let user = user(Self.full(parent: parent)) { $0.showWorsePrograms = true }
         let markers = [
             "## Previous attempts on this island", "## Best programs so far", "# TOP", "## Different approaches", "# DIVERSE",
             "## Programs from other islands", "# FAR", "## Current program", "Score: 275", "## Last evaluation",
