@@ -26,7 +26,7 @@ extension Controller {
             state.used(modelCalls: failure.attempts.count, tokens: failure.attempts.reduce(0) { $0 + Self.tokens(of: $1) })
         case .evaluated(_, let result, let verification):
             state.used(evaluatorSeconds: result.duration + (verification?.duration ?? 0))
-        case .evaluationError, .abandoned:
+        case .evaluationError, .proposed, .abandoned:
             break
         }
     }

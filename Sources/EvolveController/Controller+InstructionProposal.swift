@@ -4,24 +4,39 @@ import EvolveLLM
 import Logging
 
 extension Controller {
-    /// The diagnose step: shows the model the instruction variants and recent children, and files
-    /// the new variant it proposes. A failed request or an unusable answer is recorded as a
-    /// malformed proposal and the run goes on.
-    func proposeInstruction(finished: Int, state: inout PipelineState<Candidate>) async throws {
-        guard let archive = planner.archive else { return }
+    /// Starts the due instruction proposal when a model slot is free.
+    func startProposal(_ state: inout PipelineState<Candidate>, in group: inout TaskGroup<Work>) {
+        guard let finished = proposalDue, let archive = planner.archive, state.issueModelSlot() else { return }
+        proposalDue = nil
         let messages = InstructionProposal.messages(archive: archive, recent: planner.recent, description: problem.configuration.description)
-        let saved: [InstructionVariant]
+        group.addTask { await self.propose(messages, finished: finished) }
+    }
+
+    /// The diagnose step's request: shows the model the instruction variants and recent children.
+    private nonisolated func propose(_ messages: [ChatMessage], finished: Int) async -> Work {
         do {
-            let response = try await llm.chat(messages, options: settings.generation)
-            try await spend(response.cost ?? 0, state: &state)
-            saved = file(response.text, finished: finished)
+            return .proposed(.init(finished: finished, answer: .success(try await llm.chat(messages, options: settings.generation))))
         } catch {
-            if Task.isCancelled { return }
-            saved = [planner.archive!.reject(answer: "", message: "the proposal request failed: \(error)", proposedAfter: finished)]
+            if Task.isCancelled { return .abandoned(.model) }
+            return .proposed(.init(finished: finished, answer: .failure(.init(message: "\(error)"))))
+        }
+    }
+
+    /// Files the new variant the model proposed; a failed request or an unusable answer is
+    /// recorded as a malformed proposal and the run goes on.
+    func proposed(_ proposal: InstructionProposalAnswer, state: inout PipelineState<Candidate>) async throws {
+        guard planner.archive != nil else { return }
+        let saved: [InstructionVariant]
+        switch proposal.answer {
+        case .success(let response):
+            try await spend(response.cost ?? 0, state: &state)
+            saved = file(response.text, finished: proposal.finished)
+        case .failure(let failure):
+            saved = [planner.archive!.reject(answer: "", message: "the proposal request failed: \(failure.message)", proposedAfter: proposal.finished)]
         }
         for variant in saved { try await (store as? any InstructionStore)?.saveInstruction(variant) }
         logger.info("instruction proposal", metadata: [
-            "iteration": "\(finished)", "variant": "\(saved.first?.id ?? 0)", "status": "\(saved.first?.status.rawValue ?? "")",
+            "iteration": "\(proposal.finished)", "variant": "\(saved.first?.id ?? 0)", "status": "\(saved.first?.status.rawValue ?? "")",
         ])
     }
 

@@ -20,7 +20,8 @@ extension Controller {
 
     /// After a piece of work: credits a finished iteration's instruction variant (1 when its
     /// child beat its parent, else 0), notes the outcome, and every `meta_prompt.every` finished
-    /// iterations asks the model for a new variant.
+    /// iterations has the model asked for a new variant (`proposalDue`; the proposal is work of its
+    /// own, started when a model slot is free, so generations go on while it is written).
     func noteOutcome(_ work: Work, state: inout PipelineState<Candidate>) async throws {
         guard planner.isActive, let (iteration, won, summary) = outcome(of: work, finished: state.finished),
               let plan = planner.plans.removeValue(forKey: iteration) else { return }
@@ -30,7 +31,7 @@ extension Controller {
         try await (store as? any InstructionStore)?.creditInstruction(id: id, won: won)
         let finished = state.finished.count
         guard finished.isMultiple(of: meta.every), finished < settings.iterations, state.stop == nil else { return }
-        try await proposeInstruction(finished: finished, state: &state)
+        proposalDue = finished
     }
 
     /// The iteration a piece of work finished, whether its child beat its parent, and what happened.
@@ -45,7 +46,7 @@ extension Controller {
             return (candidate.iteration, beats(result, candidate.selection.parent), summary(result, parent: candidate.selection.parent))
         case .evaluationError(let candidate, let message):
             return (candidate.iteration, false, "harness error: \(message.prefix(200))")
-        case .abandoned:
+        case .proposed, .abandoned:
             return nil
         }
     }

@@ -26,6 +26,8 @@ public actor Controller {
     var rng: SplitMix64
     /// Mutation kinds and instruction variants per iteration (`search.mutations`, `search.meta_prompt`).
     var planner: IterationPlanner
+    /// The finished-iteration count after which an instruction proposal is due and not yet started.
+    var proposalDue: Int?
     /// Code of the children waiting for or in evaluation (the filter's second check).
     var inFlightCodes: Set<String> = []
     /// The novelty check (`search.novelty`); nil when it is off.
@@ -53,7 +55,8 @@ public actor Controller {
             events.emit(.modelFault(fault))
             Counter(label: "evolve.model_faults", dimensions: [("kind", fault.kind)]).increment()
         }
-        (llm as? EnsembleClient)?.onFault(recordFault)
+        // Through any wrapper: under llm.record or llm.replay an ensemble is wrapped, not downcast-able.
+        llm.observeFaults(recordFault)
         self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1, onFault: recordFault)
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
         self.store = store
@@ -112,6 +115,7 @@ public actor Controller {
 
     /// Starts every generation and evaluation the state allows now.
     private func startWork(_ state: inout PipelineState<Candidate>, in group: inout TaskGroup<Work>) {
+        startProposal(&state, in: &group)
         while let iteration = state.issueGeneration() {
             guard var selection = database.sample(iteration: iteration) else {
                 state.release(.model)
@@ -179,6 +183,8 @@ public actor Controller {
             _ = try await commitChild(candidate, result: result)
             state.finish(candidate.iteration)
             state.fail("the sandbox failed with an unexpected error: \(message)")
+        case .proposed(let proposal):
+            try await proposed(proposal, state: &state)
         case .abandoned:
             break
         }

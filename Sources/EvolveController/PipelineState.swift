@@ -102,6 +102,13 @@ public struct PipelineState<Pending: Sendable>: Sendable {
         return cursor
     }
 
+    /// Takes a model slot for work that is not an iteration (an instruction proposal), if one is free.
+    public mutating func issueModelSlot() -> Bool {
+        guard stop == nil, modelsInFlight < limits.modelConcurrency, !limits.lockstep || isIdle else { return false }
+        modelsInFlight += 1
+        return true
+    }
+
     /// A child that passed the filter waits for an evaluation slot.
     public mutating func enqueue(_ candidate: Pending) {
         pending.append(candidate)

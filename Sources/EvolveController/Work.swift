@@ -1,5 +1,6 @@
 import EvolveCore
 import EvolveDatabase
+import EvolveLLM
 import EvolveSandbox
 
 /// A child that is ready for evaluation.
@@ -42,14 +43,25 @@ enum Work: Sendable {
     case evaluated(Candidate, EvaluationResult, Verification?)
     /// The sandbox threw something other than a `SandboxError`: a harness error.
     case evaluationError(Candidate, String)
+    /// An instruction proposal (`search.meta_prompt`) came back: the model's answer or why there is none.
+    case proposed(InstructionProposalAnswer)
     /// Cancelled because the run is stopping; nothing of it is stored.
     case abandoned(PipelineState<Candidate>.Slot)
 
     var slot: PipelineState<Candidate>.Slot {
         switch self {
-        case .generated, .failed: return .model
+        case .generated, .failed, .proposed: return .model
         case .evaluated, .evaluationError: return .evaluation
         case .abandoned(let slot): return slot
         }
     }
+}
+
+/// The answer to an instruction proposal, asked after `finished` iterations had finished.
+struct InstructionProposalAnswer: Sendable {
+    var finished: Int
+    /// The model's answer, or why the request failed.
+    var answer: Result<ChatResponse, ProposalFailure>
+
+    struct ProposalFailure: Error, Sendable { var message: String }
 }

@@ -41,7 +41,7 @@ public final class EnsembleClient: LLMClient {
     private let faultHandler = Mutex<(@Sendable (LLMFault) async -> Void)?>(nil)
 
     /// Receives each member failure that made a request fail over to another member.
-    public func onFault(_ handler: @escaping @Sendable (LLMFault) async -> Void) {
+    public func observeFaults(_ handler: @escaping @Sendable (LLMFault) async -> Void) {
         faultHandler.withLock { $0 = handler }
     }
 

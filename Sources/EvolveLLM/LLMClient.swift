@@ -74,10 +74,14 @@ public protocol LLMClient: Sendable {
     func chat(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse
     /// Learns whether a child written by `model` scored better than its parent (ensembles use it).
     func report(model: String, improved: Bool)
+    /// Hands `handler` the faults the client gets past by itself (an ensemble's failover to another
+    /// member); a wrapper (recording, replaying, retrying) passes it to the client it wraps.
+    func observeFaults(_ handler: @escaping @Sendable (LLMFault) async -> Void)
 }
 
 extension LLMClient {
     public func report(model: String, improved: Bool) {}
+    public func observeFaults(_ handler: @escaping @Sendable (LLMFault) async -> Void) {}
 }
 
 /// A model request failed (the harness, not the candidate).

@@ -22,6 +22,10 @@ public struct RecordingClient: LLMClient {
         inner.report(model: model, improved: improved)
     }
 
+    public func observeFaults(_ handler: @escaping @Sendable (LLMFault) async -> Void) {
+        inner.observeFaults(handler)
+    }
+
     public func chat(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse {
         let response = try await inner.chat(messages, options: options)
         try await store.append(RecordedAnswer(response), for: RecordedRequest(model: inner.model, messages: messages, options: options))

@@ -33,6 +33,10 @@ public final class ReplayingClient: LLMClient {
         live?.report(model: model, improved: improved)
     }
 
+    public func observeFaults(_ handler: @escaping @Sendable (LLMFault) async -> Void) {
+        live?.observeFaults(handler)
+    }
+
     public func chat(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse {
         let request = RecordedRequest(model: model, messages: messages, options: options)
         let key = request.key

@@ -38,6 +38,10 @@ public struct RetryingClient: LLMClient {
         inner.report(model: model, improved: improved)
     }
 
+    public func observeFaults(_ handler: @escaping @Sendable (LLMFault) async -> Void) {
+        inner.observeFaults(handler)
+    }
+
     public func chat(_ messages: [ChatMessage], options: GenerationOptions) async throws -> ChatResponse {
         var attempt = 1
         while true {

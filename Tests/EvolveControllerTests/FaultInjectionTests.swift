@@ -65,4 +65,35 @@ struct FaultInjectionTests {
         #expect(faultEvents.count == served)
         #expect(try await store.allPrograms().filter { $0.origin == .mutation }.count == 20, "every iteration produced a child despite the faults")
     }
+
+    @Test("an ensemble's failover under llm.record is stored and emitted (the recording wrapper passes the ensemble's faults on)")
+    func ensembleFailoverUnderRecord() async throws {
+        let directory = try TemporaryDirectory(prefix: "evolve-faults")
+        defer { directory.remove() }
+        try directory.copyContents(of: PackagePaths.knapsackExample)
+        var problem = try Problem.load(from: directory.url)
+        problem.configuration.search.iterations = 2
+        problem.configuration.goal.target = nil
+        let up = try await LoopbackLLMServer.start(models: ["up"]) { request in .answer(KnapsackAnswers.variant(request.index)) }
+        let ensemble = EnsembleClient(members: [
+            .init(client: OllamaClient(configuration: .init(endpoint: "http://127.0.0.1:9", model: "down"), logger: testLogger), weight: 10),
+            .init(client: OllamaClient(configuration: .init(endpoint: up.url, model: "up"), logger: testLogger), weight: 1),
+        ])
+        let recording = RecordingClient(ensemble, store: AnswerStore(directory: directory.url.appendingPathComponent("answers")))
+        let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
+        let controller = Controller(
+            problem: problem, llm: recording, sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store,
+            settings: RunSettings(problem.configuration), logger: testLogger)
+        let eventsStream = controller.events.subscribe()
+        let events = Task { await eventsStream.reduce(into: [EvolutionEvent.ModelFault]()) { if case .modelFault(let f) = $1 { $0.append(f) } } }
+        let summary = try await controller.run(runDirectory: directory.url.path)
+        await up.shutdown()
+        #expect(summary.iterations == 2)
+        let counts = try await store.faultCounts()
+        // One failover per request that picked the down member before it was rested (two may be in flight).
+        let stored = counts["down"]?["unreachable"] ?? 0
+        #expect(stored >= 1 && counts.keys.sorted() == ["down"], "the failover is stored: \(counts), \(up.requests.count) answered by up")
+        let emitted = await events.value
+        #expect(emitted.count == stored && emitted.allSatisfy { $0.model == "down" }, "and emitted: \(emitted)")
+    }
 }

@@ -31,7 +31,8 @@ struct ScriptedRun {
 
     /// Runs `iterations` iterations in all (one at a time), returning the server's requests.
     func run(
-        iterations: Int, proposal: @escaping @Sendable (Int) -> LoopbackLLMServer.Reply = { .answer("<instructions>Idea \($0).</instructions>") },
+        iterations: Int, lockstep: Bool = true,
+        proposal: @escaping @Sendable (Int) -> LoopbackLLMServer.Reply = { .answer("<instructions>Idea \($0).</instructions>") },
         answer: @escaping @Sendable (Int) -> String = { KnapsackAnswers.variant($0) }
     ) async throws -> [LoopbackLLMServer.Request] {
         let proposals = Mutex(0)
@@ -42,7 +43,7 @@ struct ScriptedRun {
         var problem = problem
         problem.configuration.search.iterations = iterations
         var settings = RunSettings(problem.configuration)
-        settings.lockstep = true
+        settings.lockstep = lockstep
         let controller = Controller(
             problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger),
             sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: try SQLiteProgramStore(path: storePath),
@@ -87,6 +88,33 @@ struct MetaPromptRunTests {
         #expect(!withTwo.isEmpty, "a later child used the proposed variant: \(children.map { $0.generationRecord?.instructionID ?? 0 })")
         #expect(withTwo.allSatisfy { $0.iteration > 2 && $0.generationRecord?.prompt.contains("Idea 1: add one variant line.") == true })
         #expect(children.filter { $0.iteration <= 2 }.allSatisfy { $0.generationRecord?.instructionID == 1 })
+    }
+
+    @Test("an instruction proposal is work of its own: generations go on and finish while a slow proposal is pending")
+    func proposalDoesNotBlock() async throws {
+        var run = try ScriptedRun { $0.metaPrompt = MetaPromptConfiguration(every: 2, variants: 4) }
+        defer { run.directory.remove() }
+        run.problem.configuration.llm.concurrency = 2
+        let arrivals = Mutex<(proposal: ContinuousClock.Instant?, during: Int)>((nil, 0))
+        let requests = try await run.run(
+            iterations: 8, lockstep: false,
+            proposal: { number in
+                arrivals.withLock { $0.proposal = $0.proposal ?? .now }
+                // The first proposal takes 3 s to write; the generations meanwhile answer at once.
+                return number == 1 ? .delayed(seconds: 3, .answer("<instructions>Slow idea.</instructions>")) : .answer("<instructions>Idea.</instructions>")
+            },
+            answer: { index in
+                arrivals.withLock { state in
+                    if let started = state.proposal, started.duration(to: .now) < .milliseconds(2500) { state.during += 1 }
+                }
+                return KnapsackAnswers.variant(index)
+            })
+        #expect(requests.filter(isProposal).count >= 1)
+        let during = arrivals.withLock { $0.during }
+        // With two model slots, one held by the proposal, the other kept generating: the four
+        // iterations after it (evaluated in well under 2.5 s each here) asked while it was pending.
+        // (The run may end before the slow answer comes: then the proposal is abandoned, as any work.)
+        #expect(during >= 2, "only \(during) generation requests arrived while the proposal was pending")
     }
 
     @Test("a resumed run keeps the instruction archive and its counts")

@@ -37,7 +37,7 @@ struct EnsembleClientTests {
             .init(client: OllamaClient(configuration: .init(endpoint: up.url, model: "up"), logger: testLogger), weight: 1),
         ])
         let faults = Mutex<[String]>([])
-        ensemble.onFault { fault in faults.withLock { $0.append("\(fault.model) \(fault.kind)") } }
+        ensemble.observeFaults { fault in faults.withLock { $0.append("\(fault.model) \(fault.kind)") } }
         for _ in 0..<5 {
             let response = try await ensemble.chat(Self.messages, options: GenerationOptions())
             #expect(response.model == "up")
