@@ -16,8 +16,8 @@ let package = Package(
         .library(name: "EvolveSandbox", targets: ["EvolveSandbox"]),
         .library(name: "EvolveDatabase", targets: ["EvolveDatabase"]),
         .library(name: "EvolveController", targets: ["EvolveController"]),
-        .library(name: "EvolveTesting", targets: ["EvolveTesting"]),
         .library(name: "EvolveWeb", targets: ["EvolveWeb"]),
+        .library(name: "EvolveExperiment", targets: ["EvolveExperiment"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,6 +89,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "EvolveExperiment",
+            dependencies: [
+                "EvolveCore", "EvolveLLM", "EvolveDatabase", "EvolveController",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            // The peer arms' driver, a Python file checked by py_compile in the tests.
+            resources: [.embedInCode("Peers/peer_arm.py")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "EvolveTesting",
             dependencies: [
                 "EvolveCore",
@@ -117,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "evolve",
             dependencies: [
-                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController", "EvolveWeb",
+                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController", "EvolveExperiment", "EvolveWeb",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -130,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "evolve-bench",
             dependencies: [
-                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController", "EvolveTesting",
+                "EvolveCore", "EvolveLLM", "EvolveSandbox", "EvolveDatabase", "EvolveController", "EvolveExperiment", "EvolveTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -148,6 +159,8 @@ let package = Package(
         .testTarget(
             name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], resources: [.copy("Fixtures")],
             swiftSettings: strict),
+        .testTarget(
+            name: "EvolveExperimentTests", dependencies: ["EvolveExperiment", "EvolveController", "EvolveTesting"], swiftSettings: strict),
         .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase", "EvolveController"], swiftSettings: strict),
         .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore"], swiftSettings: strict),
         .testTarget(

@@ -1,3 +1,4 @@
+import EvolveController
 import EvolveCore
 import Foundation
 
@@ -5,6 +6,14 @@ extension ExperimentReport {
     /// The report as Markdown: one section per problem, with a table per measure.
     public func markdown(title: String = "Experiment report") -> String {
         var lines = ["# \(title)", "", "\(runs.count) runs. \(method)", ""]
+        let peers = Set(runs.compactMap(\.peer)).sorted()
+        if !peers.isEmpty {
+            lines += [
+                "Peer arms (\(peers.joined(separator: ", "))) ran their own command lines with their defaults as shipped, "
+                    + "against the same model server and budget of model calls. **They run without a sandbox**: their "
+                    + "evaluators ran as plain processes on the host, while Evolve's arms ran each candidate in Evolve's sandbox.", "",
+            ]
+        }
         for problem in problems {
             lines += section(problem)
         }
@@ -20,20 +29,26 @@ extension ExperimentReport {
             let cells = budgets.map { calls in variant.bestAtCalls[String(calls)].map(Self.spread) ?? "–" }
             lines.append("| \(variant.variant) | \(variant.seeds.count) | " + cells.joined(separator: " | ") + " |")
         }
-        lines += ["", "| variant | reached target | calls to target | tokens to target | answers → children | rejections | cells | wall s | evaluator s |"]
-        lines.append("|---|---|---|---|---|---|---|---|---|")
+        lines += ["", "| variant | reached target | calls to target | tokens to target | answers → children | calls → programs | rejections | cells | wall s | evaluator s |"]
+        lines.append("|---|---|---|---|---|---|---|---|---|---|")
         for variant in problem.variants {
             let share = variant.successShare.map { "\(variant.reachedTarget)/\(variant.seeds.count) (\(Self.percent($0)))" } ?? "no target"
             let rate = variant.childRate.map { "\(variant.children)/\(variant.answers) (\(Self.percent($0)))" } ?? "–"
+            let callRate = variant.callRate.map { "\(variant.children)/\(variant.modelCalls) (\(Self.percent($0)))" } ?? "–"
             let rejections = variant.rejections.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let columns = [
                 variant.variant, share, variant.callsToTarget.map(Self.interval) ?? "–", variant.tokensToTarget.map(Self.interval) ?? "–",
-                rate, rejections.isEmpty ? "none" : rejections, variant.cells.map(Self.spread) ?? "–",
+                rate, callRate, rejections.isEmpty ? "none" : rejections, variant.cells.map(Self.spread) ?? "–",
                 variant.wallSeconds.map(Self.spread) ?? "–", variant.evaluatorSeconds.map(Self.spread) ?? "–",
             ]
             lines.append("| " + columns.joined(separator: " | ") + " |")
         }
         lines += verifierTable(problem)
+        for variant in problem.variants {
+            for (seed, error) in (variant.peerErrors ?? [:]).sorted(by: { $0.key < $1.key }) {
+                lines += ["", "\(variant.variant) \(seed) failed: \(error)"]
+            }
+        }
         if !problem.comparisons.isEmpty {
             lines += ["", "Pairwise, best score at \(problem.comparisonCalls) model calls (Mann-Whitney U, two-sided):", ""]
             lines += ["| variants | medians | better by median | U | p |", "|---|---|---|---|---|"]

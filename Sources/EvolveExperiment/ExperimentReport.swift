@@ -1,3 +1,4 @@
+import EvolveController
 import EvolveCore
 import Foundation
 
@@ -52,6 +53,12 @@ public struct ExperimentReport: Sendable, Codable {
         public var children: Int
         /// Answers that became evaluated children, over all answers.
         public var childRate: Double?
+        /// Model calls that became evaluated programs, over all calls (the measure peers are compared by).
+        public var callRate: Double?
+        /// The peer system that made these runs (`openevolve 0.4.0`); nil for Evolve's own.
+        public var peer: String?
+        /// What stopped the peer in the seeds where it failed, by seed.
+        public var peerErrors: [String: String]?
         public var rejections: [String: Int]
         public var cells: Spread?
         public var wallSeconds: Spread?
@@ -163,6 +170,8 @@ public struct ExperimentReport: Sendable, Codable {
             callsToTarget: Interval(reached.compactMap(\.callsToTarget).map(Double.init)),
             tokensToTarget: Interval(reached.compactMap(\.tokensToTarget).map(Double.init)),
             modelCalls: calls, answers: answers, children: children, childRate: answers > 0 ? Double(children) / Double(answers) : nil,
+            callRate: calls > 0 ? Double(children) / Double(calls) : nil, peer: runs.compactMap(\.peer).first,
+            peerErrors: Self.peerErrors(runs),
             rejections: runs.reduce(into: [:]) { total, run in total.merge(run.rejections, uniquingKeysWith: +) },
             cells: Spread(runs.map { Double($0.cells) }), wallSeconds: Spread(runs.map(\.wallSeconds)),
             evaluatorSeconds: Spread(runs.map(\.evaluatorSeconds)), curve: curve)
@@ -175,6 +184,11 @@ public struct ExperimentReport: Sendable, Codable {
         summary.refusedBests = verified.map(\.refused).reduce(0, +)
         summary.heldOutFailed = verified.filter(\.heldOutFailed).count
         return summary
+    }
+
+    static func peerErrors(_ runs: [RunMeasurement]) -> [String: String]? {
+        let errors = runs.compactMap { run in run.peerError.map { ("seed-\(run.seed)", $0) } }
+        return errors.isEmpty ? nil : Dictionary(errors, uniquingKeysWith: { first, _ in first })
     }
 
     public func json() throws -> Data {

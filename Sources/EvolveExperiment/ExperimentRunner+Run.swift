@@ -1,3 +1,4 @@
+import EvolveController
 import EvolveCore
 import EvolveDatabase
 import Foundation
@@ -40,6 +41,7 @@ extension ExperimentRunner {
                 guard !progress.isStopping, let run = next.next() else { return }
                 progress.started(run.label)
                 group.addTask {
+                    if let peer = run.peer { return await executePeer(run, peer: peer, progress: progress) }
                     do {
                         let summary = try await execute(run, progress: progress)
                         guard summary.reason != .interrupted else { return progress.interrupted(run.label) }
@@ -74,6 +76,50 @@ extension ExperimentRunner {
         if progress.stop() { onStop() }
     }
 
+    /// One peer run: started anew (a peer cannot resume), recorded as failed when the peer could
+    /// not run; its measurement and marker are kept like a run's.
+    func executePeer(_ planned: PlannedRun, peer: ExperimentSpec.Peer, progress: ExperimentProgress) async {
+        do {
+            var configuration = planned.problem.configuration
+            _ = runOverrides.apply(to: &configuration)
+            var problem = planned.problem
+            problem.configuration = configuration
+            guard let calls = spec.budget.modelCalls else {
+                throw PeerArmError("a peer arm needs `budget.model_calls` in the spec (the same budget of calls for every arm)")
+            }
+            try FileManager.default.createDirectory(at: planned.directory.url, withIntermediateDirectories: true)
+            let lock = try RunLock.acquire(planned.directory)
+            defer { withExtendedLifetime(lock) {} }
+            let arm = PeerArm(
+                peer: peer, problem: problem, directory: planned.directory.url, budget: calls, seed: planned.seed,
+                server: try PeerArm.server(for: configuration.llm, overrides: runOverrides, environment: environment),
+                cache: PeerArm.defaultCache(environment: environment), logger: logger)
+            let measurement = try await arm.run(label: planned.label)
+            if Task.isCancelled { return progress.interrupted(planned.label) }
+            // A peer that made no call failed to start (or its server did): the report shows why,
+            // and the run is tried again next time rather than kept as finished.
+            if let error = measurement.peerError, measurement.modelCalls == 0 { throw PeerArmError(error) }
+            let best = measurement.best.last.flatMap { $0 } ?? measurement.initialScore
+            let marker = FinishedMarker(
+                reason: "peer", iterations: measurement.modelCalls, bestScore: best, programs: measurement.children,
+                sessionSeconds: measurement.wallSeconds, finishedAt: Date())
+            try Self.writeMarker(marker, to: planned.markerURL)
+            progress.finished(planned.label, "\(peer.rawValue), \(measurement.modelCalls) calls, best \(best.map { "\($0)" } ?? "none")")
+        } catch let error as RunSetupError where error.code == .inUse {
+            progress.elsewhere(planned.label)
+        } catch {
+            if Task.isCancelled { return progress.interrupted(planned.label) }
+            progress.failed(planned.label, "\(error)")
+        }
+    }
+
+    static func writeMarker(_ marker: FinishedMarker, to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        try encoder.encode(marker).write(to: url, options: .atomic)
+    }
+
     /// One run: new, or resumed when its directory already holds a database. An interrupted run
     /// leaves no marker, so the next start resumes it; its stop signal stops the experiment.
     func execute(_ planned: PlannedRun, progress: ExperimentProgress) async throws -> RunSummary {
@@ -88,10 +134,7 @@ extension ExperimentRunner {
             let marker = FinishedMarker(
                 reason: summary.reason.rawValue, iterations: summary.iterations, bestScore: summary.best?.score,
                 programs: summary.programs, sessionSeconds: summary.elapsedSeconds, finishedAt: Date())
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            try encoder.encode(marker).write(to: planned.markerURL, options: .atomic)
+            try Self.writeMarker(marker, to: planned.markerURL)
         }
         return summary
     }
@@ -103,7 +146,7 @@ extension ExperimentRunner {
     static func report(of runs: [PlannedRun], alongside directory: URL, maxCalls: Int?) async throws -> ExperimentReport {
         let planned = Set(runs.map { $0.directory.url.standardizedFileURL.path })
         let others = try storedRuns(in: directory).filter { !planned.contains($0.directory.url.standardizedFileURL.path) }
-        let stored = runs.filter(\.directory.exists).map { StoredRun($0.problemName, $0.variant, $0.seed, $0.directory) } + others
+        let stored = runs.filter(\.hasRecord).map { StoredRun($0.problemName, $0.variant, $0.seed, $0.directory) } + others
         return ExperimentReport(runs: try await measurements(of: stored), maxCalls: maxCalls)
     }
 
@@ -117,6 +160,10 @@ extension ExperimentRunner {
     static func measurements(of runs: [StoredRun]) async throws -> [RunMeasurement] {
         var measurements: [RunMeasurement] = []
         for run in runs {
+            if let peer = PeerArm.storedMeasurement(in: run.directory.url) {
+                measurements.append(peer)
+                continue
+            }
             measurements.append(try await RunMeasurement.read(run.directory, problem: run.problem, variant: run.variant, seed: run.seed))
         }
         return measurements
@@ -136,7 +183,7 @@ extension ExperimentRunner {
                     .compactMap { name in name.hasPrefix("seed-") ? UInt64(name.dropFirst(5)) : nil }.sorted()
                 for seed in seeds {
                     let run = RunDirectory(url: variantURL.appendingPathComponent("seed-\(seed)"))
-                    if run.exists { stored.append((problem, variant, seed, run)) }
+                    if run.exists || PeerArm.storedMeasurement(in: run.url) != nil { stored.append((problem, variant, seed, run)) }
                 }
             }
         }

@@ -1,3 +1,4 @@
+import EvolveController
 import EvolveCore
 import EvolveDatabase
 import Foundation
@@ -17,9 +18,13 @@ public struct ExperimentRunner: Sendable {
         public var seed: UInt64
         public var problem: Problem
         public var directory: RunDirectory
+        /// The peer system this run is made by, if it is a peer arm's.
+        public var peer: ExperimentSpec.Peer?
         public var label: String { "\(problemName)/\(variant)/seed-\(seed)" }
         public var isFinished: Bool { FileManager.default.fileExists(atPath: markerURL.path) }
         var markerURL: URL { directory.url.appendingPathComponent(ExperimentRunner.markerName) }
+        /// The run has something to report: its database, or a peer's measurement.
+        var hasRecord: Bool { directory.exists || PeerArm.storedMeasurement(in: directory.url) != nil }
     }
 
     /// What became of an experiment.
@@ -91,7 +96,10 @@ public struct ExperimentRunner: Sendable {
                     }
                     let url = output.appendingPathComponent(Self.runsFolder).appendingPathComponent(name)
                         .appendingPathComponent(variant.name).appendingPathComponent("seed-\(seed)")
-                    runs.append(PlannedRun(problemName: name, variant: variant.name, seed: seed, problem: problem, directory: RunDirectory(url: url)))
+                    runs.append(
+                        PlannedRun(
+                            problemName: name, variant: variant.name, seed: seed, problem: problem, directory: RunDirectory(url: url),
+                            peer: variant.peer))
                 }
             }
         }
@@ -121,7 +129,7 @@ public struct ExperimentRunner: Sendable {
         let serial = runs.contains { run in
             var configuration = run.problem.configuration
             runOverrides.apply(to: &configuration)
-            return configuration.llm.provider == .bundled || configuration.sandbox.backend == .gvisor
+            return run.peer != nil || configuration.llm.provider == .bundled || configuration.sandbox.backend == .gvisor
         }
         return serial ? 1 : max(1, min(asked, ProcessInfo.processInfo.activeProcessorCount))
     }

@@ -1,3 +1,4 @@
+import EvolveController
 import EvolveCore
 import EvolveDatabase
 import Foundation
@@ -34,6 +35,10 @@ public struct RunMeasurement: Sendable, Hashable, Codable {
     public var evaluatorSeconds: Double
     /// The honest verifiers (`evaluator.final`, `evaluator.recheck`); nil for a run without them.
     public var verifiers: Verifiers?
+    /// The peer system and version that made the run (`openevolve 0.4.0`); nil for Evolve's own runs.
+    public var peer: String? = nil
+    /// What stopped the peer, when it failed (it could not start, crashed, or its server failed).
+    public var peerError: String? = nil
 
     /// What the honest verifiers found in a run.
     public struct Verifiers: Sendable, Hashable, Codable {

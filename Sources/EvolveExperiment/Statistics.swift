@@ -1,3 +1,4 @@
+import EvolveController
 import EvolveDatabase
 import Foundation
 

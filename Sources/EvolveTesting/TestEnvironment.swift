@@ -20,4 +20,8 @@ public enum TestEnvironment {
 
     /// Run the tests that need podman's Docker-compatible service (with runsc).
     public static var runsPodmanTests: Bool { isCI || PodmanService.isInstalled }
+
+    /// Run the peer arms' tests: they install OpenEvolve and ShinkaEvolve from PyPI with Debian's
+    /// python3 (python3-venv) into ~/.cache/evolve/peers, once.
+    public static var runsPeerTests: Bool { isCI || FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
 }

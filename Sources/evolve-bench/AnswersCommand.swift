@@ -1,3 +1,4 @@
+import EvolveExperiment
 import ArgumentParser
 import EvolveController
 import EvolveCore

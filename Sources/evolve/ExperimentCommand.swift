@@ -1,3 +1,4 @@
+import EvolveExperiment
 import ArgumentParser
 import EvolveController
 import EvolveCore
@@ -14,7 +15,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             Started again, the experiment skips finished runs and resumes the others. Ctrl-C (or SIGTERM) stops it \
             gracefully: the runs in progress are saved as interrupted, no other run starts, and the report is \
             written (exit 130); Ctrl-C again quits at once. The report (report.md, \
-            report.json, one SVG per problem) goes to OUT. See the README's Experiments section for the spec.
+            report.json, one SVG per problem) goes to OUT. See docs/experiments.md for the spec.
             """
     )
 

@@ -54,6 +54,25 @@ import Testing
         #expect(name.map { "\($0)".contains(":3: `variants.0.name`") } == true, "\(String(describing: name))")
     }
 
+    @Test("a variant may be a peer (openevolve, shinkaevolve); a peer takes no overrides, and an unknown peer is named")
+    func peers() throws {
+        let spec = try ExperimentSpec.parse(
+            yaml: "problems: [a]\nvariants:\n  - name: evolve\n  - name: oe\n    peer: openevolve\n  - name: se\n    peer: shinkaevolve\nbudget: {model_calls: 5}\n",
+            file: file)
+        #expect(spec.variants.map(\.peer) == [nil, .openevolve, .shinkaevolve])
+        #expect(ExperimentSpec.Peer.openevolve.package == ("openevolve", "0.4.0"))
+        let overrides = #expect(throws: ConfigurationError.self) {
+            try ExperimentSpec.parse(
+                yaml: "problems: [a]\nvariants:\n  - name: oe\n    peer: openevolve\n    overrides: {search: {strategy: random}}\nbudget: {model_calls: 5}\n",
+                file: file)
+        }
+        #expect(overrides.map { "\($0)".contains("takes no overrides") } == true, "\(String(describing: overrides))")
+        let unknown = #expect(throws: ConfigurationError.self) {
+            try ExperimentSpec.parse(yaml: "problems: [a]\nvariants:\n  - name: x\n    peer: funsearch\nbudget: {model_calls: 5}\n", file: file)
+        }
+        #expect(unknown.map { "\($0)".contains(":4:") } == true, "\(String(describing: unknown))")
+    }
+
     @Test("variant overrides merge over the problem's evolve.yaml, and the seed sets search.seed and llm.seed")
     func merges() throws {
         let spec = try ExperimentSpec.parse(

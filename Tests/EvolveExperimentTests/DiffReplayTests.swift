@@ -1,3 +1,4 @@
+import EvolveExperiment
 import EvolveController
 import EvolveCore
 import EvolveDatabase

@@ -1,9 +1,11 @@
+
 import EvolveCore
 import EvolveDatabase
 import Foundation
 import Testing
 
-@testable import EvolveController
+@testable import EvolveExperiment
+import EvolveController
 
 /// The experiment report beside the search score: the held-out score of the best at each budget,
 /// seeds whose final best failed the held-out stage, and unstable would-be bests.

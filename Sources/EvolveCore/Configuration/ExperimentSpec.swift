@@ -17,6 +17,21 @@ public struct ExperimentSpec: Sendable {
         public var name: String
         /// Line of the variant in the spec.
         public var line: Int?
+        /// A peer system run in this variant's place (`peer: openevolve`), with its own defaults.
+        public var peer: Peer?
+    }
+
+    /// Another evolution system, run as its own command line on the same problem, model and budget.
+    public enum Peer: String, Sendable, Hashable, Codable, CaseIterable {
+        case openevolve, shinkaevolve
+
+        /// The released package from PyPI that a peer arm runs, pinned.
+        public var package: (name: String, version: String) {
+            switch self {
+            case .openevolve: ("openevolve", "0.4.0")
+            case .shinkaevolve: ("shinka-evolve", "0.0.7")
+            }
+        }
     }
 
     /// One model for every run (command-line flags outrank it).
@@ -93,7 +108,7 @@ public struct ExperimentSpec: Sendable {
             (path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)).standardizedFileURL
         }
         let variants = decoded.variants.enumerated().map { index, variant in
-            Variant(name: variant.name, line: ConfigurationError.line(of: ["variants", String(index)], in: root))
+            Variant(name: variant.name, line: ConfigurationError.line(of: ["variants", String(index)], in: root), peer: variant.peer)
         }
         let spec = ExperimentSpec(
             file: file, problems: problems, variants: variants, seeds: decoded.seeds, budget: decoded.budget,
@@ -133,11 +148,16 @@ private struct SpecFile: Decodable {
 
     struct VariantEntry: Decodable {
         var name: String
-        enum CodingKeys: String, CodingKey, CaseIterable { case name, overrides }
+        var peer: ExperimentSpec.Peer?
+        enum CodingKeys: String, CodingKey, CaseIterable { case name, overrides, peer }
         init(from decoder: any Decoder) throws {
             let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             name = try c.decode(String.self, forKey: .name)
-            _ = try c.decodeIfPresent(AnyMapping.self, forKey: .overrides)
+            peer = try c.decodeIfPresent(ExperimentSpec.Peer.self, forKey: .peer)
+            let overrides = try c.decodeIfPresent(AnyMapping.self, forKey: .overrides)
+            try c.require(
+                peer == nil || overrides == nil, .overrides,
+                "a peer variant runs the peer's own defaults against the experiment's model: it takes no overrides")
         }
     }
 

@@ -1,3 +1,4 @@
+import EvolveController
 import EvolveCore
 import EvolveDatabase
 import Foundation

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs, or resumes, experiments/vs-peers.yaml into docs/experiments/vs-peers (Evolve's defaults,
+# the random baseline, OpenEvolve 0.4.0 and ShinkaEvolve 0.0.7 on circle_packing and
+# function_minimization, five seeds, 25 model calls each) and experiments/quickstart.yaml (the quick
+# start's knapsack run, five seeds) into docs/experiments/quickstart. One llama.cpp llama-server serves the
+# bundled model's file with four slots to every arm (EVOLVE_BUNDLED_URL); DRIVERS evolve
+# experiment processes (default 3) share the matrix (a run in progress belongs to the process
+# that holds its lock; the others skip it). Finished runs are kept; an interrupted Evolve run
+# resumes, an interrupted peer run starts again. Commit docs/experiments/vs-peers afterwards.
+#   bash scripts/measure-peers.sh [MINUTES]    # stop after MINUTES (default: when all is done)
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$evolve_root"
+ensure_runtime
+apt_install python3-numpy python3-scipy curl
+
+port="${EVOLVE_MEASURE_PORT:-8080}"
+minutes="${1:-0}"
+drivers="${DRIVERS:-3}"
+out=docs/experiments/vs-peers
+model=$(bash scripts/install-model.sh --file-only)
+server=$(bash scripts/llama-server.sh)
+swift build -c release --product evolve >&2
+evolve=.build/release/evolve
+
+if ! curl -fs "http://127.0.0.1:$port/v1/models" >/dev/null; then
+  "$server" -m "$model" --host 127.0.0.1 --port "$port" -c 32768 -np 4 -t "$(nproc)" -tb "$(nproc)" \
+    --cache-reuse 64 --jinja --alias qwen2.5-coder-1.5b-instruct >"${TMPDIR:-/tmp}/llama-server-$port.log" 2>&1 &
+  trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+  until curl -fs "http://127.0.0.1:$port/v1/models" >/dev/null; do sleep 1; done
+fi
+export EVOLVE_BUNDLED_URL="http://127.0.0.1:$port/v1"
+
+pids=()
+for i in $(seq 1 "$drivers"); do
+  "$evolve" experiment experiments/vs-peers.yaml --out "$out" </dev/null >"${TMPDIR:-/tmp}/measure-peers-$i.log" 2>&1 &
+  pids+=($!)
+  sleep 20  # each process takes the next run nobody holds
+done
+"$evolve" experiment experiments/quickstart.yaml --out docs/experiments/quickstart </dev/null \
+  >"${TMPDIR:-/tmp}/measure-quickstart.log" 2>&1 &
+pids+=($!)
+if [ "$minutes" -gt 0 ]; then
+  (sleep "$((minutes * 60))"; kill -INT "${pids[@]}" 2>/dev/null || true) &
+fi
+wait "${pids[@]}" || true
+"$evolve" report "$out" >/dev/null
+"$evolve" report docs/experiments/quickstart >/dev/null
+echo "reports: $out/report.md, docs/experiments/quickstart/report.md"
