@@ -20,8 +20,13 @@ drivers="${DRIVERS:-3}"
 out=docs/experiments/vs-peers
 model=$(bash scripts/install-model.sh --file-only)
 server=$(bash scripts/llama-server.sh)
-swift build -c release --product evolve >&2
-evolve=.build/release/evolve
+# EVOLVE_BIN: an evolve binary to measure (a copy pinned to a commit, so that the runs of a
+# measurement that spans sittings go on with the engine they began with); else a release build.
+evolve="${EVOLVE_BIN:-}"
+if [ -z "$evolve" ]; then
+  swift build -c release --product evolve >&2
+  evolve=.build/release/evolve
+fi
 
 if ! curl -fs "http://127.0.0.1:$port/v1/models" >/dev/null; then
   "$server" -m "$model" --host 127.0.0.1 --port "$port" -c 32768 -np 4 -t "$(nproc)" -tb "$(nproc)" \

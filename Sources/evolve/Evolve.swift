@@ -15,7 +15,8 @@ struct Evolve: AsyncParsableCommand {
             Exit codes: 0 the run finished (target reached or budget spent); 1 a harness failure stopped \
             the run (model server, sandbox or store; the message says which); 2 the problem directory or \
             evolve.yaml is invalid; 3 the model server is unreachable or lacks the model; 4 the sandbox \
-            backend is unavailable; 5 nothing to show or resume; 64 bad command-line usage; 130 interrupted \
+            backend is unavailable; 5 nothing to show or resume; 6 the run is in use by another evolve \
+            process (its lock holder is named); 64 bad command-line usage; 130 interrupted \
             (the run is saved: continue it with --resume).
             """,
         subcommands: [

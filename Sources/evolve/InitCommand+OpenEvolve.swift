@@ -25,7 +25,7 @@ extension InitCommand {
             throw ExitStatus.invalidConfiguration
         }
         let source = origin.file.map { ($0 as NSString).lastPathComponent } ?? "OpenEvolve's defaults"
-        var header = ["# Written by `evolve init --from-openevolve` from \(source); see the README's OpenEvolve section."]
+        var header = ["# Written by `evolve init --from-openevolve` from \(source); see docs/openevolve.md."]
         if !origin.ignoredKeys.isEmpty {
             header.append("# Not carried over (Evolve does not act on them): \(origin.ignoredKeys.joined(separator: ", "))")
         }
