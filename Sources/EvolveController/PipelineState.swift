@@ -17,16 +17,17 @@ public struct PipelineState<Pending: Sendable>: Sendable {
         public var evaluationConcurrency: Int
         /// Consecutive model errors, or consecutive sandbox errors, that stop the run.
         public var maxConsecutiveHarnessFailures: Int
-        public var costBudget: Double?
         /// Limits on model calls, tokens, cost, evaluator seconds and wall clock (see PipelineState+Budget.swift).
+        /// The cost limit (`budget.cost`, or `llm.cost_budget`) stops the run at once, as `costBudgetSpent`;
+        /// the others let the work in flight finish and stop it as `budgetSpent`.
         public var budget: RunBudget
         /// One iteration at a time: the next is sampled only after the last is committed, so the
         /// archive each sample sees depends on the answers alone, not on timing (record and replay).
         public var lockstep: Bool
 
         public init(
-            iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, maxConsecutiveHarnessFailures: Int = 5,
-            costBudget: Double? = nil, budget: RunBudget = RunBudget(), lockstep: Bool = false
+            iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, maxConsecutiveHarnessFailures: Int,
+            budget: RunBudget = RunBudget(), lockstep: Bool = false
         ) {
             self.budget = budget
             self.lockstep = lockstep
@@ -34,7 +35,6 @@ public struct PipelineState<Pending: Sendable>: Sendable {
             self.modelConcurrency = modelConcurrency
             self.evaluationConcurrency = evaluationConcurrency
             self.maxConsecutiveHarnessFailures = maxConsecutiveHarnessFailures
-            self.costBudget = costBudget
         }
     }
 
@@ -202,7 +202,7 @@ public struct PipelineState<Pending: Sendable>: Sendable {
     }
 
     private mutating func checkCostBudget() {
-        if stop == nil, let costBudget = limits.costBudget, spent >= costBudget {
+        if stop == nil, let cost = limits.budget.cost, spent >= cost {
             requestStop(.costBudgetSpent)
         }
     }

@@ -115,7 +115,7 @@ public struct RunBuilder: Sendable {
         let directory = try locateRun()
         let (store, eventLog, lock) = try await open(directory, llm: llm)
         var settings = RunSettings(problem.configuration)
-        if let budget = overrides.budget { settings.budget = budget }
+        if let budget = overrides.budget { settings.budget = settings.budget.tightened(by: budget) }
         let controller = Controller(
             problem: problem, llm: llm, sandbox: sandbox, store: store, settings: settings, logger: logger, environment: environment)
         return Run(

@@ -6,7 +6,8 @@ import Foundation
 import Logging
 import Metrics
 
-/// Settings of one run that do not come from evolve.yaml alone (flags may override them).
+/// Settings of one run that do not come from evolve.yaml alone (flags may override them). Each
+/// is read from the decoded configuration, whose structs hold every default, written once.
 public struct RunSettings: Sendable {
     /// Iterations in the whole run, counting those finished before a resume.
     public var iterations: Int
@@ -16,43 +17,30 @@ public struct RunSettings: Sendable {
     /// More model calls allowed per iteration after a rejected answer.
     public var retries: Int
     /// Consecutive harness failures (model errors or sandbox errors) that stop the run.
-    public var maxConsecutiveHarnessFailures: Int
+    public var maxConsecutiveHarnessFailures = 5
     /// More requests after a transient model failure (see `RetryingClient`).
     public var requestRetries: Int
-    /// Stop once the model answers have cost this much (needs prices in `llm.models`).
-    public var costBudget: Double?
-    /// Limits on model calls, tokens, cost, evaluator seconds and wall clock; the first reached stops the run.
-    public var budget = RunBudget()
+    /// Limits on model calls, tokens, cost, evaluator seconds and wall clock; the first reached
+    /// stops the run. `llm.cost_budget` is its cost limit unless the budget sets a smaller one.
+    public var budget: RunBudget
     public var maxCodeLength: Int
     /// How a SEARCH part that is not found exactly may still be placed (`search.diff_match`).
-    public var diffMatching = DiffMatching()
+    public var diffMatching: DiffMatching
     /// One iteration at a time (see `PipelineState.Limits.lockstep`): set when answers are
     /// recorded or replayed with one model request and one evaluation at a time.
-    public var lockstep = false
-
-    public init(
-        iterations: Int, modelConcurrency: Int, evaluationConcurrency: Int, generation: GenerationOptions, retries: Int,
-        maxConsecutiveHarnessFailures: Int = 5, maxCodeLength: Int = 40_000, requestRetries: Int = 3, costBudget: Double? = nil
-    ) {
-        self.requestRetries = requestRetries
-        self.costBudget = costBudget
-        self.iterations = iterations
-        self.modelConcurrency = modelConcurrency
-        self.evaluationConcurrency = evaluationConcurrency
-        self.generation = generation
-        self.retries = retries
-        self.maxConsecutiveHarnessFailures = maxConsecutiveHarnessFailures
-        self.maxCodeLength = maxCodeLength
-    }
+    public var lockstep: Bool
 
     public init(_ configuration: ProblemConfiguration) {
-        self.init(
-            iterations: configuration.search.iterations, modelConcurrency: configuration.llm.concurrency,
-            evaluationConcurrency: configuration.sandbox.concurrency, generation: GenerationOptions(configuration.llm),
-            retries: configuration.answerRetries, maxCodeLength: configuration.search.maxCodeLength,
-            requestRetries: configuration.llm.requestRetries, costBudget: configuration.llm.costBudget)
-        diffMatching = configuration.search.diffMatch
         let llm = configuration.llm
+        iterations = configuration.search.iterations
+        modelConcurrency = llm.concurrency
+        evaluationConcurrency = configuration.sandbox.concurrency
+        generation = GenerationOptions(llm)
+        retries = configuration.answerRetries
+        requestRetries = llm.requestRetries
+        budget = RunBudget(cost: llm.costBudget)
+        maxCodeLength = configuration.search.maxCodeLength
+        diffMatching = configuration.search.diffMatch
         lockstep = (llm.record != nil || llm.replay != nil) && llm.concurrency == 1 && configuration.sandbox.concurrency == 1
     }
 }
@@ -83,6 +71,6 @@ extension RunSettings {
     var limits: PipelineState<Candidate>.Limits {
         .init(
             iterations: iterations, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency,
-            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, costBudget: costBudget, budget: budget, lockstep: lockstep)
+            maxConsecutiveHarnessFailures: maxConsecutiveHarnessFailures, budget: budget, lockstep: lockstep)
     }
 }

@@ -4,65 +4,40 @@ import Foundation
 /// Settings of the archive, taken from `search` and `goal` in evolve.yaml.
 public struct ArchiveConfiguration: Sendable, Hashable {
     public var goal: Goal
-    public var islands: Int
-    public var features: [String]
-    public var bins: Int
-    public var featureRanges: [String: ClosedRange<Double>]
-    public var exploitation: Double
-    public var fitnessProportional: Double
-    public var topPrograms: Int
-    public var inspirations: Int
-    public var migrationInterval: Int
-    public var seed: UInt64
-    public var strategy: SearchConfiguration.Strategy
-    public var weighted: SearchConfiguration.Weighted
-    public var funsearch: SearchConfiguration.FunSearch
-    /// Children without a new best after which an island strategy gains an island; nil: never.
-    public var spawnAfter: Int?
-    public var maxIslands: Int
-    /// How much a child must beat its parent by to become a parent candidate; nil: any scored child.
-    public var acceptDelta: Double?
+    /// The search settings as decoded: every default is written once, in `SearchConfiguration`.
+    public var search: SearchConfiguration
 
-    public init(
-        goal: Goal = Goal(), islands: Int = 2, features: [String] = ["length", "nesting"], bins: Int = 8,
-        featureRanges: [String: ClosedRange<Double>] = [:], exploitation: Double = 0.6, fitnessProportional: Double = 0.25,
-        topPrograms: Int = 3, inspirations: Int = 2, migrationInterval: Int = 25, seed: UInt64 = 42,
-        strategy: SearchConfiguration.Strategy = .mapElites, weighted: SearchConfiguration.Weighted = .init(),
-        funsearch: SearchConfiguration.FunSearch = .init(), spawnAfter: Int? = nil, maxIslands: Int = SearchConfiguration().maxIslands,
-        acceptDelta: Double? = nil
-    ) {
-        self.weighted = weighted
-        self.funsearch = funsearch
-        self.spawnAfter = spawnAfter
-        self.maxIslands = maxIslands
-        self.acceptDelta = acceptDelta
-        self.strategy = strategy
+    public init(goal: Goal = Goal(), search: SearchConfiguration = SearchConfiguration()) {
         self.goal = goal
-        self.islands = islands
-        self.features = features
-        self.bins = bins
-        self.featureRanges = featureRanges
-        self.exploitation = exploitation
-        self.fitnessProportional = fitnessProportional
-        self.topPrograms = topPrograms
-        self.inspirations = inspirations
-        self.migrationInterval = migrationInterval
-        self.seed = seed
+        self.search = search
     }
 
     public init(_ configuration: ProblemConfiguration) {
-        let search = configuration.search
-        self.init(
-            goal: configuration.goal, islands: search.islands, features: search.features, bins: search.bins,
-            featureRanges: search.featureRanges.compactMapValues { $0.count == 2 ? $0[0]...$0[1] : nil },
-            exploitation: search.exploitation, fitnessProportional: search.fitnessProportional,
-            topPrograms: search.topPrograms, inspirations: search.inspirations,
-            migrationInterval: search.migrationInterval, seed: search.seed, strategy: search.strategy,
-            weighted: search.weighted, funsearch: search.funsearch, spawnAfter: search.spawnAfter, maxIslands: search.maxIslands,
-            acceptDelta: search.acceptDelta)
+        self.init(goal: configuration.goal, search: configuration.search)
     }
-}
 
+    public var islands: Int { search.islands }
+    public var features: [String] { search.features }
+    public var bins: Int { search.bins }
+    /// `search.feature_ranges` as ranges; an entry that is not `[low, high]` is left out.
+    public var featureRanges: [String: ClosedRange<Double>] {
+        search.featureRanges.compactMapValues { $0.count == 2 ? $0[0]...$0[1] : nil }
+    }
+    public var exploitation: Double { search.exploitation }
+    public var fitnessProportional: Double { search.fitnessProportional }
+    public var topPrograms: Int { search.topPrograms }
+    public var inspirations: Int { search.inspirations }
+    public var migrationInterval: Int { search.migrationInterval }
+    public var seed: UInt64 { search.seed }
+    public var strategy: SearchConfiguration.Strategy { search.strategy }
+    public var weighted: SearchConfiguration.Weighted { search.weighted }
+    public var funsearch: SearchConfiguration.FunSearch { search.funsearch }
+    /// Children without a new best after which an island strategy gains an island; nil: never.
+    public var spawnAfter: Int? { search.spawnAfter }
+    public var maxIslands: Int { search.maxIslands }
+    /// How much a child must beat its parent by to become a parent candidate; nil: any scored child.
+    public var acceptDelta: Double? { search.acceptDelta }
+}
 
 /// The archive: one `SearchStrategy` (chosen by `search.strategy`) and, around it, what every
 /// strategy shares: duplicate detection by code, the memory of each parent's failed children, the

@@ -254,7 +254,7 @@ struct Bench: AsyncParsableCommand {
         print("|---:|---:|---:|---:|---:|")
         for size in sizes {
             var rng = SplitMix64(seed: 7)
-            var database = ProgramDatabase(configuration: ArchiveConfiguration(islands: 2, features: ["length", "nesting"], bins: 8))
+            var database = ProgramDatabase(configuration: ArchiveConfiguration(search: SearchConfiguration(islands: 2, features: ["length", "nesting"], bins: 8)))
             let code = String(repeating: "x = 1\n", count: 40)
             func program(_ index: Int, island: Int) -> Program {
                 let score = Double.random(in: 0...1000, using: &rng)

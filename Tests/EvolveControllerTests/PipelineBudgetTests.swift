@@ -8,7 +8,7 @@ import Testing
     typealias State = PipelineState<String>
 
     func limits(_ budget: RunBudget, models: Int = 2) -> State.Limits {
-        .init(iterations: 100, modelConcurrency: models, evaluationConcurrency: 1, budget: budget)
+        .init(iterations: 100, modelConcurrency: models, evaluationConcurrency: 1, maxConsecutiveHarnessFailures: 5, budget: budget)
     }
 
     @Test("requests in flight count against the model-call limit, and the last child is still evaluated")

@@ -8,7 +8,7 @@ import Testing
 
     func limits(iterations: Int = 10, models: Int = 2, evaluations: Int = 1, failures: Int = 3, cost: Double? = nil) -> State.Limits {
         .init(iterations: iterations, modelConcurrency: models, evaluationConcurrency: evaluations,
-              maxConsecutiveHarnessFailures: failures, costBudget: cost)
+              maxConsecutiveHarnessFailures: failures, budget: RunBudget(cost: cost))
     }
 
     @Test("model requests never exceed their limit, and children wait for an evaluation slot")

@@ -6,7 +6,7 @@ import Testing
 @Suite struct BaselineStrategyTests {
     func database(_ strategy: SearchConfiguration.Strategy) -> ProgramDatabase {
         var configuration = Grid.configuration(islands: 3)
-        configuration.strategy = strategy
+        configuration.search.strategy = strategy
         return ProgramDatabase(configuration: configuration)
     }
 
@@ -37,7 +37,7 @@ import Testing
 
     @Test func greedyFollowsTheGoalsDirection() {
         var configuration = Grid.configuration(goal: Goal(direction: .minimize))
-        configuration.strategy = .greedy
+        configuration.search.strategy = .greedy
         var database = ProgramDatabase(configuration: configuration)
         database.add(Grid.program("root", score: 10, origin: .initial))
         database.add(Grid.program("lower", score: 2, x: 1))

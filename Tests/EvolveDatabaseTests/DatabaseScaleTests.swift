@@ -55,8 +55,10 @@ import Testing
 
     @Test func adaptiveRangesOverManyProgramsKeepTheGridBounded() async {
         let configuration = ArchiveConfiguration(
-            goal: Goal(direction: .minimize), islands: 2, features: ["x", "y", "z"], bins: 5, featureRanges: [:],
-            exploitation: 0.2, fitnessProportional: 0.4, topPrograms: 3, inspirations: 2, seed: 5)
+            goal: Goal(direction: .minimize),
+            search: SearchConfiguration(
+                islands: 2, exploitation: 0.2, fitnessProportional: 0.4, features: ["x", "y", "z"], bins: 5, featureRanges: [:],
+                topPrograms: 3, inspirations: 2, seed: 5))
         var database = ProgramDatabase(configuration: configuration)
         var generator = SplitMix64(seed: 77)
         for index in 0..<20_000 {

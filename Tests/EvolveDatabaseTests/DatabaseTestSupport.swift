@@ -13,10 +13,11 @@ enum Grid {
         topPrograms: Int = 3, inspirations: Int = 2, fixedRanges: Bool = true, seed: UInt64 = 7
     ) -> ArchiveConfiguration {
         ArchiveConfiguration(
-            goal: goal, islands: islands, features: features, bins: 4,
-            featureRanges: fixedRanges ? ["x": 0...4, "y": 0...4] : [:], exploitation: exploitation,
-            fitnessProportional: fitnessProportional, topPrograms: topPrograms, inspirations: inspirations,
-            migrationInterval: 10, seed: seed)
+            goal: goal,
+            search: SearchConfiguration(
+                islands: islands, migrationInterval: 10, exploitation: exploitation, fitnessProportional: fitnessProportional,
+                features: features, bins: 4, featureRanges: fixedRanges ? ["x": [0, 4], "y": [0, 4]] : [:], topPrograms: topPrograms,
+                inspirations: inspirations, seed: seed))
     }
 
     /// A successfully evaluated program whose evaluator reported features x and y.

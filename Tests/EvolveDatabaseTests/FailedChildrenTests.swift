@@ -4,7 +4,7 @@ import Testing
 
 @Test("a parent's recent failed children come back with it, newest first, so their errors reach the model")
 func failedChildrenFollowTheirParent() {
-    var database = ProgramDatabase(configuration: ArchiveConfiguration(islands: 1, exploitation: 1, fitnessProportional: 0))
+    var database = ProgramDatabase(configuration: ArchiveConfiguration(search: SearchConfiguration(islands: 1, exploitation: 1, fitnessProportional: 0)))
     let parent = Program(
         id: ProgramID("parent"), parentID: nil, origin: .initial, iteration: 0, island: 0, generation: 0, code: "x = 1\n",
         result: EvaluationResult(status: .success, score: 1), features: ["length": 6, "nesting": 0])

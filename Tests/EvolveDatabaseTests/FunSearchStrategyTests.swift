@@ -92,8 +92,8 @@ import Testing
 
     @Test func theTemperatureFollowsTheSchedule() {
         var configuration = Grid.configuration(islands: 2)
-        configuration.funsearch.temperature = 0.5
-        configuration.funsearch.temperaturePeriod = 4
+        configuration.search.funsearch.temperature = 0.5
+        configuration.search.funsearch.temperaturePeriod = 4
         var strategy = FunSearchStrategy(configuration: configuration)
         var temperatures: [Double] = []
         for index in 0..<6 {

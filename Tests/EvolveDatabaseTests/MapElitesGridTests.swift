@@ -56,8 +56,9 @@ import Testing
     @Test func adaptiveRangesWidenAndReBinEveryProgram() {
         // One dimension `x`, 4 bins, no fixed range.
         let configuration = ArchiveConfiguration(
-            goal: Goal(), islands: 1, features: ["x"], bins: 4, featureRanges: [:], exploitation: 0, fitnessProportional: 1,
-            topPrograms: 3, inspirations: 0, seed: 3)
+            search: SearchConfiguration(
+                islands: 1, exploitation: 0, fitnessProportional: 1, features: ["x"], bins: 4, featureRanges: [:], topPrograms: 3,
+                inspirations: 0, seed: 3))
         var database = ProgramDatabase(configuration: configuration)
         // First value 10: the range starts as 10 ± 2.5, i.e. 7.5...12.5 (bins 1.25 wide).
         let ten = database.add(Grid.program("ten", score: 5, x: 10))
@@ -98,9 +99,9 @@ import Testing
 
     @Test func evaluatorFeatureIsAGridDimension() {
         let configuration = ArchiveConfiguration(
-            goal: Goal(), islands: 1, features: ["length", "quality"], bins: 2,
-            featureRanges: ["quality": 0...1, "length": 0...1_000], exploitation: 0, fitnessProportional: 1,
-            topPrograms: 1, inspirations: 0, seed: 1)
+            search: SearchConfiguration(
+                islands: 1, exploitation: 0, fitnessProportional: 1, features: ["length", "quality"], bins: 2,
+                featureRanges: ["quality": [0, 1], "length": [0, 1_000]], topPrograms: 1, inspirations: 0, seed: 1))
         var database = ProgramDatabase(configuration: configuration)
         func program(_ id: String, score: Double, quality: Double?) -> Program {
             let code = "x = '\(id)'\n"

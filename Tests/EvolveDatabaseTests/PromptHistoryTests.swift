@@ -83,7 +83,7 @@ import Testing
     @Test("funsearch keeps its islands apart: no programs from other islands")
     func funSearchIsolation() throws {
         var configuration = Grid.configuration(islands: 2)
-        configuration.strategy = .funsearch
+        configuration.search.strategy = .funsearch
         var database = ProgramDatabase(configuration: configuration)
         database.add(Grid.program("root", score: 1, origin: .initial))
         database.add(Grid.program("one", score: 10, island: 1))

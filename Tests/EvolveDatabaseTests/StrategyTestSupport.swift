@@ -20,11 +20,11 @@ extension Grid {
     /// An archive of `strategy` on `islands` islands, changed by `configure`.
     static func archive(
         _ strategy: SearchConfiguration.Strategy, islands: Int = 1, goal: Goal = Goal(), seed: UInt64 = 7,
-        _ configure: (inout ArchiveConfiguration) -> Void = { _ in }
+        _ configure: (inout SearchConfiguration) -> Void = { _ in }
     ) -> ProgramDatabase {
         var configuration = Grid.configuration(goal: goal, islands: islands, seed: seed)
-        configuration.strategy = strategy
-        configure(&configuration)
+        configuration.search.strategy = strategy
+        configure(&configuration.search)
         return ProgramDatabase(configuration: configuration)
     }
 }

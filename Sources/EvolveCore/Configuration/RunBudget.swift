@@ -25,6 +25,14 @@ public struct RunBudget: Sendable, Hashable, Codable {
         self.wallClockSeconds = wallClockSeconds
     }
 
+    /// Both budgets at once: each limit the smaller of the two that are set.
+    public func tightened(by other: RunBudget) -> RunBudget {
+        func least<T: Comparable>(_ a: T?, _ b: T?) -> T? { [a, b].compactMap { $0 }.min() }
+        return RunBudget(
+            modelCalls: least(modelCalls, other.modelCalls), tokens: least(tokens, other.tokens), cost: least(cost, other.cost),
+            evaluatorSeconds: least(evaluatorSeconds, other.evaluatorSeconds), wallClockSeconds: least(wallClockSeconds, other.wallClockSeconds))
+    }
+
     /// True when no limit is set.
     public var isUnlimited: Bool { self == RunBudget() }
 
