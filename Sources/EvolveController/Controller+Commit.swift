@@ -45,7 +45,7 @@ extension Controller {
             id: mintID(), parentID: parent.id, origin: .mutation, iteration: candidate.iteration,
             island: candidate.selection.island, generation: parent.generation + 1, code: candidate.code, result: result,
             features: featureValues(for: problem.configuration.search.features, code: candidate.code, result: result),
-            generationRecord: annotated(candidate.record, iteration: candidate.iteration), verification: verification)
+            generationRecord: candidate.record, verification: verification)
         let attempts = candidate.attempts.map { attempt -> AttemptRecord in
             var attempt = attempt
             // The id first; then the note of a SEARCH part that was not found exactly, if any.

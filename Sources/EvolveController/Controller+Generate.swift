@@ -14,7 +14,7 @@ extension Controller {
         // The iteration's own prompt builder (its answer form), so that feedback asks for the same form.
         let (prompts, prompt) = prompts.planned(plan, selection: selection)
         noteTrimming(prompt, iteration: iteration)
-        var session = GenerationSession(iteration: iteration, selection: selection, messages: prompt.messages)
+        var session = GenerationSession(iteration: iteration, selection: selection, plan: plan, messages: prompt.messages)
         for attempt in 1...(1 + settings.retries) {
             let transcript = PromptBuilder.transcript(session.messages)
             let response: ChatResponse

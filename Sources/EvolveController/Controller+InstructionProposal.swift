@@ -34,7 +34,7 @@ extension Controller {
         case .failure(let failure):
             saved = [planner.archive!.reject(answer: "", message: "the proposal request failed: \(failure.message)", proposedAfter: proposal.finished)]
         }
-        for variant in saved { try await (store as? any InstructionStore)?.saveInstruction(variant) }
+        for variant in saved { try await instructionStore?.saveInstruction(variant) }
         logger.info("instruction proposal", metadata: [
             "iteration": "\(proposal.finished)", "variant": "\(saved.first?.id ?? 0)", "status": "\(saved.first?.status.rawValue ?? "")",
         ])

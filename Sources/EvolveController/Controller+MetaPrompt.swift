@@ -8,7 +8,7 @@ extension Controller {
     /// variants and counts), or stores the default text as variant 1 in a new run.
     func resumeInstructions() async throws {
         guard let meta = planner.meta else { return }
-        guard let store = store as? any InstructionStore else {
+        guard let store = instructionStore else {
             logger.warning("search.meta_prompt needs a store that keeps instructions (the SQLite store does); it is off for this run")
             return
         }
@@ -23,29 +23,30 @@ extension Controller {
     /// iterations has the model asked for a new variant (`proposalDue`; the proposal is work of its
     /// own, started when a model slot is free, so generations go on while it is written).
     func noteOutcome(_ work: Work, state: inout PipelineState<Candidate>) async throws {
-        guard planner.isActive, let (iteration, won, summary) = outcome(of: work, finished: state.finished),
-              let plan = planner.plans.removeValue(forKey: iteration) else { return }
+        guard planner.isActive, let (iteration, plan, won, summary) = outcome(of: work, finished: state.finished) else { return }
         planner.note(OutcomeNote(iteration: iteration, plan: plan, won: won, summary: summary))
         guard let meta = planner.meta, let id = plan.instruction?.id, planner.archive != nil else { return }
         planner.archive?.credit(id, won: won)
-        try await (store as? any InstructionStore)?.creditInstruction(id: id, won: won)
+        try await instructionStore?.creditInstruction(id: id, won: won)
         let finished = state.finished.count
         guard finished.isMultiple(of: meta.every), finished < settings.iterations, state.stop == nil else { return }
         proposalDue = finished
     }
 
-    /// The iteration a piece of work finished, whether its child beat its parent, and what happened.
-    private func outcome(of work: Work, finished: Set<Int>) -> (Int, Bool, String)? {
+    /// The iteration a piece of work finished, its plan, whether its child beat its parent, and what happened.
+    private func outcome(of work: Work, finished: Set<Int>) -> (Int, IterationPlan, Bool, String)? {
         switch work {
         case .generated(let candidate):
             // Still on its way to evaluation, unless the filter refused it.
-            return finished.contains(candidate.iteration) ? (candidate.iteration, false, "a duplicate of an earlier program") : nil
+            guard finished.contains(candidate.iteration) else { return nil }
+            return (candidate.iteration, candidate.plan, false, "a duplicate of an earlier program")
         case .failed(let failure):
-            return (failure.iteration, false, "no child: \(failure.reason.code): \(failure.message.prefix(200))")
+            return (failure.iteration, failure.plan, false, "no child: \(failure.reason.code): \(failure.message.prefix(200))")
         case .evaluated(let candidate, let result, _):
-            return (candidate.iteration, beats(result, candidate.selection.parent), summary(result, parent: candidate.selection.parent))
+            let parent = candidate.selection.parent
+            return (candidate.iteration, candidate.plan, beats(result, parent), summary(result, parent: parent))
         case .evaluationError(let candidate, let message):
-            return (candidate.iteration, false, "harness error: \(message.prefix(200))")
+            return (candidate.iteration, candidate.plan, false, "harness error: \(message.prefix(200))")
         case .proposed, .abandoned:
             return nil
         }

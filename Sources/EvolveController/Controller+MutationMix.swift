@@ -14,17 +14,7 @@ extension Controller {
             // With no other program to cross with yet, the iteration asks in the run's own form.
             if selection.secondParent == nil { plan.kind = MutationKind(rawValue: problem.configuration.mode.rawValue) }
         }
-        planner.plans[iteration] = plan
         return plan
-    }
-
-    /// `record` with the kind and instruction variant its iteration used.
-    func annotated(_ record: GenerationRecord, iteration: Int) -> GenerationRecord {
-        var record = record
-        let plan = planner.plans[iteration]
-        record.mutationKind = plan?.kind
-        record.instructionID = plan?.instruction?.id
-        return record
     }
 }
 

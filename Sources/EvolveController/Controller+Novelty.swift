@@ -3,16 +3,14 @@ import EvolveDatabase
 import EvolveLLM
 
 extension Controller {
-    /// Why a child would be a duplicate (its code was evaluated before or is being evaluated), or
-    /// nil. Asked by the generate stage, so that the model can try again.
+    /// Why a child would be a duplicate, worded for the model, which is asked to try again.
     func duplicateMessage(for code: String) -> String? {
-        if let duplicate = database.program(withCode: code) {
-            return "your change gives a program identical to program \(duplicate.id), which was already tried; try something different"
+        switch duplicate(of: code) {
+        case .evaluated(let id)?: "your change gives a program identical to program \(id), which was already tried; try something different"
+        case .inEvaluation?:
+            "your change gives a program identical to another child, which was already tried and is being evaluated; try something different"
+        case nil: nil
         }
-        if inFlightCodes.contains(code) {
-            return "your change gives a program identical to another child, which was already tried and is being evaluated; try something different"
-        }
-        return nil
     }
 
     /// The programs a child on `island` must differ from (`search.novelty`).

@@ -19,11 +19,12 @@ public actor Controller {
     let llm: any LLMClient
     let evaluator: Evaluator
     let store: any ProgramStore
+    /// The store's instruction archive (`search.meta_prompt`), when the store keeps one (SQLite does).
+    let instructionStore: (any InstructionStore)?
     let settings: RunSettings
     let prompts: PromptBuilder
     let logger: Logger
     var database: ProgramDatabase
-    var rng: SplitMix64
     /// Mutation kinds and instruction variants per iteration (`search.mutations`, `search.meta_prompt`).
     var planner: IterationPlanner
     /// The finished-iteration count after which an instruction proposal is due and not yet started.
@@ -60,6 +61,7 @@ public actor Controller {
         self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1, onFault: recordFault)
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
         self.store = store
+        self.instructionStore = store as? any InstructionStore
         self.settings = settings
         self.prompts = PromptBuilder(problem: problem)
         self.novelty = NoveltyFilter(
@@ -67,7 +69,6 @@ public actor Controller {
             logger: logger)
         self.logger = logger
         self.database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
-        self.rng = SplitMix64(seed: problem.configuration.search.seed ^ 0x5EED)
         self.planner = IterationPlanner(problem.configuration.search)
     }
 
@@ -78,7 +79,6 @@ public actor Controller {
         let started = ContinuousClock.now
         let previous = try await store.allPrograms()
         for program in previous { database.add(program) }
-        rng = SplitMix64(seed: problem.configuration.search.seed ^ UInt64(previous.count) ^ 0x5EED)
         let finished = try await store.finishedIterations()
         emit(.runStarted(.init(
             runDirectory: runDirectory, model: llm.model, backend: evaluator.sandbox.name, iterations: settings.iterations,

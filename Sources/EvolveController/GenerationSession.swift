@@ -8,13 +8,16 @@ import Metrics
 struct GenerationSession: Sendable {
     var iteration: Int
     var selection: Selection
+    /// How the iteration asks (its mutation kind and instruction variant); it travels with the child.
+    var plan: IterationPlan
     var messages: [ChatMessage]
     var attempts: [AttemptRecord] = []
     var tally = AnswerTally()
 
-    init(iteration: Int, selection: Selection, messages: [ChatMessage]) {
+    init(iteration: Int, selection: Selection, plan: IterationPlan, messages: [ChatMessage]) {
         self.iteration = iteration
         self.selection = selection
+        self.plan = plan
         self.messages = messages
     }
 
@@ -29,17 +32,21 @@ struct GenerationSession: Sendable {
         attempts.append(AttemptRecord(
             iteration: iteration, attempt: attempt, parentID: parentID, model: model, prompt: prompt,
             answer: "", outcome: .modelError, kind: code, message: message))
-        return GenerationFailure(iteration: iteration, attempts: attempts, reason: .modelError(code: code), message: message, cost: tally.cost)
+        return GenerationFailure(
+            iteration: iteration, plan: plan, attempts: attempts, reason: .modelError(code: code), message: message, cost: tally.cost)
     }
 
     /// The answer made a child to evaluate.
     /// The answer applied (the note says where a SEARCH part matched only similar lines).
     mutating func accepted(_ response: ChatResponse, attempt: Int, prompt: String, applied: AppliedMutation, mutation: Mutation) -> Candidate {
         attempts.append(record(response, attempt: attempt, prompt: prompt, outcome: .accepted, message: applied.note))
-        let generation = GenerationRecord(
+        var generation = GenerationRecord(
             model: response.model, prompt: prompt, answer: response.text, diff: applied.rendered(mutation), attempts: attempt,
             promptTokens: tally.promptTokens, completionTokens: tally.completionTokens, modelSeconds: tally.modelSeconds)
-        return Candidate(iteration: iteration, selection: selection, code: applied.code, record: generation, attempts: attempts, cost: tally.cost)
+        generation.mutationKind = plan.kind
+        generation.instructionID = plan.instruction?.id
+        return Candidate(
+            iteration: iteration, selection: selection, plan: plan, code: applied.code, record: generation, attempts: attempts, cost: tally.cost)
     }
 
     /// The answer was rejected: recorded with its reason, which goes back to the model in `feedback`.
@@ -58,7 +65,7 @@ struct GenerationSession: Sendable {
     func exhausted() -> GenerationFailure {
         let last = attempts.last
         return GenerationFailure(
-            iteration: iteration, attempts: attempts,
+            iteration: iteration, plan: plan, attempts: attempts,
             reason: last.flatMap { $0.kind.map(FailureReason.init(code:)) } ?? .rejected(.malformedBlock),
             message: last?.message ?? "every answer was rejected", cost: tally.cost)
     }

@@ -18,12 +18,12 @@ struct OutcomeNote: Sendable, Hashable {
 }
 
 /// The per-iteration choices of `search.mutations` and `search.meta_prompt`, and what they need
-/// to remember: the plan of each iteration in flight, the instruction archive and recent outcomes.
+/// to remember: the instruction archive and recent outcomes (each iteration's plan travels with its
+/// candidate).
 struct IterationPlanner: Sendable {
     var mix: MutationMix?
     var meta: MetaPromptConfiguration?
     let seed: UInt64
-    var plans: [Int: IterationPlan] = [:]
     var archive: InstructionArchive?
     var recent: [OutcomeNote] = []
     static let notesKept = 12

@@ -7,6 +7,7 @@ import EvolveSandbox
 struct Candidate: Sendable {
     var iteration: Int
     var selection: Selection
+    var plan: IterationPlan
     var code: String
     var record: GenerationRecord
     var attempts: [AttemptRecord]
@@ -27,6 +28,7 @@ struct Candidate: Sendable {
 /// An iteration that ended without a child to evaluate.
 struct GenerationFailure: Sendable {
     var iteration: Int
+    var plan: IterationPlan
     var attempts: [AttemptRecord]
     var reason: FailureReason
     var message: String
