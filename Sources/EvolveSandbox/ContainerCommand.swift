@@ -21,10 +21,10 @@ enum ContainerCommand {
     /// The container's environment for one job: with an evaluator environment, its `bin` comes
     /// first on `PATH` and its variables (`VIRTUAL_ENV`) are set.
     static func environment(for job: SandboxJob) -> [String] {
-        guard let environment = job.environment else { return Self.environment }
-        let path = environment.searchPath(before: "/usr/local/bin:/usr/bin:/bin")
+        guard job.environment != nil || !job.toolchains.isEmpty else { return Self.environment }
+        let path = job.searchPath(before: "/usr/local/bin:/usr/bin:/bin")
         return Self.environment.map { $0.hasPrefix("PATH=") ? "PATH=" + path : $0 }
-            + environment.variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            + job.variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// The evaluator's command as it runs inside a container, placeholders filled in.

@@ -19,6 +19,8 @@ public struct Evaluator: Sendable {
     public var environment: EvaluatorEnvironment?
     /// What of the problem directory a candidate may read.
     public var visibility: ProblemVisibility
+    /// `sandbox.toolchains`: bound read-only into the sandbox, their `bin/` on PATH.
+    public var toolchains: [Toolchain]
     /// Takes every API key value out of each result before anyone sees it.
     public var scrubber: SecretScrubber
     /// How a new best is evaluated again (`evaluator.recheck`, `evaluator.final`): see Evaluator+Verification.swift.
@@ -35,6 +37,7 @@ public struct Evaluator: Sendable {
         self.heldOutTimeoutKey = problem.heldOutTimeoutKey
         self.environment = environment
         self.visibility = ProblemVisibility(hide: problem.configuration.sandbox.hide, expose: problem.configuration.sandbox.expose)
+        self.toolchains = problem.configuration.sandbox.toolchains
         self.scrubber = scrubber ?? SecretScrubber(llm: problem.configuration.llm)
         self.goal = problem.configuration.goal
         self.limits = SandboxLimits(problem.configuration.sandbox)
@@ -61,7 +64,8 @@ public struct Evaluator: Sendable {
             if let timeout = stage.timeout { stageLimits.timeout = timeout }
             let job = SandboxJob(
                 command: stage.command, program: program, programFileName: programFileName,
-                problemDirectory: problemDirectory, limits: stageLimits, environment: environment, visibility: visibility)
+                problemDirectory: problemDirectory, limits: stageLimits, environment: environment, visibility: visibility,
+                toolchains: toolchains)
             let outcome: SandboxOutcome
             do {
                 outcome = try await sandbox.run(job)

@@ -47,11 +47,14 @@ public struct SandboxJob: Sendable, Hashable {
     public var environment: EvaluatorEnvironment?
     /// What of the problem directory the command may read (dot-files and `runs/` are always hidden).
     public var visibility: ProblemVisibility
+    /// Toolchains outside /usr, bound read-only at their host paths, their `bin/` on PATH.
+    public var toolchains: [Toolchain]
 
     public init(
         command: CommandLineSpec, program: String, programFileName: String, problemDirectory: URL, limits: SandboxLimits,
-        environment: EvaluatorEnvironment? = nil, visibility: ProblemVisibility = .default
+        environment: EvaluatorEnvironment? = nil, visibility: ProblemVisibility = .default, toolchains: [Toolchain] = []
     ) {
+        self.toolchains = toolchains
         self.command = command
         self.program = program
         self.programFileName = programFileName
@@ -59,6 +62,22 @@ public struct SandboxJob: Sendable, Hashable {
         self.limits = limits
         self.environment = environment
         self.visibility = visibility
+    }
+
+    /// PATH inside the sandbox: the evaluator environment's `bin`, the toolchains' `bin/`s, then `rest`.
+    public func searchPath(before rest: String) -> String {
+        let tail = toolchains.searchPath(before: rest)
+        return environment?.searchPath(before: tail) ?? tail
+    }
+
+    /// The evaluator environment's and the toolchains' variables.
+    public var variables: [String: String] {
+        toolchains.variables.merging(environment?.variables ?? [:]) { _, environment in environment }
+    }
+
+    /// Host paths bound read-only at the same place: the evaluator environment's and the toolchains' folders that exist.
+    public var readOnlyPaths: [String] {
+        (environment?.readOnlyPaths ?? []) + toolchains.map(\.resolvedPath).filter { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// The problem directory's paths the sandbox masks, found now (the directory may have changed).

@@ -27,6 +27,8 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public var hide: [String]
     /// When not empty, only these glob patterns of the problem directory are visible to a candidate.
     public var expose: [String]
+    /// Toolchains outside /usr bound read-only into the sandbox, their `bin/` first on PATH.
+    public var toolchains: [Toolchain]
 
     /// `sandbox.gvisor`: settings only the gVisor backend reads.
     public struct GVisor: Sendable, Hashable, Codable {
@@ -58,8 +60,10 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public init(
         backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
         maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
-        cpus: Double = 1, gvisor: GVisor = GVisor(), docker: Docker = Docker(), hide: [String] = [], expose: [String] = []
+        cpus: Double = 1, gvisor: GVisor = GVisor(), docker: Docker = Docker(), hide: [String] = [], expose: [String] = [],
+        toolchains: [Toolchain] = []
     ) {
+        self.toolchains = toolchains
         self.hide = hide
         self.expose = expose
         self.backend = backend
@@ -77,7 +81,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus, gvisor, docker, hide, expose
+        case backend, timeout, concurrency, cpus, gvisor, docker, hide, expose, toolchains
         case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
         case cpuSeconds = "cpu_seconds"
@@ -129,7 +133,8 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             gvisor: gvisor,
             docker: docker,
             hide: try c.value(.hide, default: []),
-            expose: try c.value(.expose, default: [])
+            expose: try c.value(.expose, default: []),
+            toolchains: try c.value(.toolchains, default: [])
         )
         try c.require(!hide.contains(where: \.isEmpty), .hide, "a hide pattern is empty")
         try c.require(!expose.contains(where: \.isEmpty), .expose, "an expose pattern is empty")

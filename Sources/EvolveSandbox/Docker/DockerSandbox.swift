@@ -275,7 +275,7 @@ public final class DockerSandbox: Sandbox {
             }
         }
         // The evaluator environment and what its interpreter needs, read-only at their host paths.
-        let environmentBinds = (job.environment?.readOnlyPaths ?? []).map { DockerAPI.Mount.bind($0, $0) }
+        let environmentBinds = job.readOnlyPaths.map { DockerAPI.Mount.bind($0, $0) }
         // gVisor's own kernel lives in the container's cgroup: allow it room beyond the candidate's share.
         let memory = limits.memoryBytes + (runtime == "runsc" ? 256 << 20 : 0)
         let hostConfiguration = DockerAPI.HostConfig(

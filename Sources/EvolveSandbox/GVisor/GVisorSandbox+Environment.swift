@@ -18,8 +18,7 @@ extension GVisorSandbox {
     /// already binds all of /usr, so only paths elsewhere are added; their mount points are made
     /// in the shared read-only root first.
     func environmentMounts(for job: SandboxJob) -> [OCIRuntimeSpec.Mount] {
-        guard let environment = job.environment else { return [] }
-        return environment.readOnlyPaths.filter { $0 != "/usr" && !$0.hasPrefix("/usr/") }.compactMap { path in
+        job.readOnlyPaths.filter { $0 != "/usr" && !$0.hasPrefix("/usr/") }.compactMap { path in
             makeMountPoint(for: path) ? .bind(path, path) : nil
         }
     }

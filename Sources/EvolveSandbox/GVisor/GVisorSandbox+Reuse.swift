@@ -32,13 +32,14 @@ extension GVisorSandbox {
         var maxProcesses: Int
         var hidden: [HiddenPath]
         var environment: EvaluatorEnvironment?
+        var toolchains: [Toolchain]
     }
 
     func runReused(_ job: SandboxJob) async throws -> SandboxOutcome {
         try await prepare()
         let key = ReuseKey(
             problemDirectory: job.problemDirectory.path, memoryBytes: job.limits.memoryBytes, maxProcesses: job.limits.maxProcesses,
-            hidden: job.hiddenPaths, environment: job.environment)
+            hidden: job.hiddenPaths, environment: job.environment, toolchains: job.toolchains)
         let sandbox = try idle.withLock { pool in
             if let index = pool.firstIndex(where: { $0.key == key }) { return pool.remove(at: index) }
             return nil

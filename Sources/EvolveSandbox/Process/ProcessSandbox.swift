@@ -91,7 +91,7 @@ public struct ProcessSandbox: Sandbox {
     /// environment needs no binding here, only its `bin` first on `PATH` and its variables.
     func environment(for job: SandboxJob, in workspace: Workspace) -> [String: String] {
         var variables = [
-            "PATH": job.environment?.searchPath(before: searchPath) ?? searchPath,
+            "PATH": job.searchPath(before: searchPath),
             "HOME": workspace.evalDirectory.path,
             "TMPDIR": workspace.evalDirectory.path,
             "LANG": "C.UTF-8",
@@ -99,7 +99,7 @@ public struct ProcessSandbox: Sandbox {
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
         ]
-        for (name, value) in job.environment?.variables ?? [:] { variables[name] = value }
+        for (name, value) in job.variables { variables[name] = value }
         return variables
     }
 }

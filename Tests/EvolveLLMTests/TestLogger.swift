@@ -1,4 +1,0 @@
-import Logging
-
-/// The logger the tests hand to components (libraries take a logger; they never make one).
-let testLogger = Logger(label: "evolve.test")
