@@ -66,6 +66,8 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // Python run in the sandbox: the reused gVisor sandbox's supervisor, the OpenEvolve bridge.
+            resources: [.embedInCode("GVisor/evolve-supervisor.py"), .embedInCode("openevolve-bridge.py")],
             swiftSettings: strict
         ),
         .target(
@@ -122,6 +124,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // The page's files, served from the binary.
+            resources: [
+                .embedInCode("Page/page.html"), .embedInCode("Page/page.js"), .embedInCode("Page/page.css"),
+                .embedInCode("Page/token-form.html"),
             ],
             swiftSettings: strict
         ),

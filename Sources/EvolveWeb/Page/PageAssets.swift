@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The page's files, compiled into the binary: nothing is fetched from anywhere else.
+/// The page's files (beside this one, embedded in the binary at build time): nothing is fetched from anywhere else.
 enum PageAssets {
     /// Scripts and styles only from this server, no inline script, no framing, no sniffing.
     static var securityHeaders: HTTPFields {
@@ -21,14 +21,11 @@ enum PageAssets {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// What a request without the token gets: a form that asks for it (no script, no run data).
-    static let tokenForm = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>Evolve: token needed</title></head>
-        <body style="font: 15px system-ui, sans-serif; margin: 40px">
-        <h1>Evolve</h1>
-        <p>This server needs its access token (printed when it started).</p>
-        <form method="get" action="/"><input name="token" type="password" autofocus aria-label="token"> <button>Open</button></form>
-        </body></html>
-        """
+    /// The page: page.html (served as index.html), page.js (app.js) and page.css (app.css).
+    static let html = String(decoding: PackageResources.page_html, as: UTF8.self)
+    static let script = String(decoding: PackageResources.page_js, as: UTF8.self)
+    static let style = String(decoding: PackageResources.page_css, as: UTF8.self)
+
+    /// What a request without the token gets: token-form.html, a form that asks for it (no script, no run data).
+    static let tokenForm = String(decoding: PackageResources.token_form_html, as: UTF8.self)
 }
