@@ -162,7 +162,7 @@ let package = Package(
         .testTarget(name: "EvolveLLMTests", dependencies: ["EvolveLLM", "EvolveTesting"], swiftSettings: strict),
         .testTarget(name: "EvolveSandboxTests", dependencies: ["EvolveSandbox", "EvolveTesting"], swiftSettings: strict),
         .testTarget(
-            name: "EvolveDatabaseTests", dependencies: ["EvolveDatabase"], resources: [.copy("Fixtures")], swiftSettings: strict),
+            name: "EvolveDatabaseTests", dependencies: ["EvolveDatabase", "EvolveTesting"], resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(
             name: "EvolveControllerTests", dependencies: ["EvolveController", "EvolveTesting"], resources: [.copy("Fixtures")],
             swiftSettings: strict),

@@ -113,9 +113,44 @@ public final class LoopbackLLMServer: Sendable {
         models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil,
         embeddings: Embeddings = .bagOfWords, replies: [Reply]
     ) async throws -> LoopbackLLMServer {
-        try await start(models: models, usage: usage, tokenizer: tokenizer, embeddings: embeddings) { request in
-            replies.isEmpty ? .empty : replies[min(request.index, replies.count - 1)]
+        try await start(models: models, usage: usage, tokenizer: tokenizer, embeddings: embeddings, script: script(replies))
+    }
+
+    /// The next reply of `replies` for each request, repeating the last one.
+    private static func script(_ replies: [Reply]) -> @Sendable (Request) -> Reply {
+        { request in replies.isEmpty ? .empty : replies[min(request.index, replies.count - 1)] }
+    }
+
+    /// Runs `body` with a server started as `start(models:usage:tokenizer:embeddings:script:)`
+    /// starts one, and awaits its shutdown when `body` returns or throws (the scoped style of
+    /// async-http-client's `HTTPClient.withHTTPClient` and swift-subprocess's `run(body:)`).
+    /// `requests` still reads after the shutdown, but only inside `body` is the server at hand:
+    /// read it there, or return what a test needs.
+    public static func with<Value>(
+        models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil,
+        embeddings: Embeddings = .bagOfWords, isolation: isolated (any Actor)? = #isolation,
+        script: @escaping @Sendable (Request) -> Reply, _ body: (LoopbackLLMServer) async throws -> Value
+    ) async throws -> Value {
+        let server = try await start(models: models, usage: usage, tokenizer: tokenizer, embeddings: embeddings, script: script)
+        let value: Value
+        do {
+            value = try await body(server)
+        } catch {
+            await server.shutdown()
+            throw error
         }
+        await server.shutdown()
+        return value
+    }
+
+    /// As `with(models:usage:tokenizer:embeddings:script:_:)`, the server answering each request
+    /// with the next reply of `replies`, repeating the last one.
+    public static func with<Value>(
+        models: [String] = [LLMConfiguration.defaultModel], usage: Usage = .whenAsked, tokenizer: Tokenizer? = nil,
+        embeddings: Embeddings = .bagOfWords, isolation: isolated (any Actor)? = #isolation, replies: [Reply],
+        _ body: (LoopbackLLMServer) async throws -> Value
+    ) async throws -> Value {
+        try await with(models: models, usage: usage, tokenizer: tokenizer, embeddings: embeddings, script: Self.script(replies), body)
     }
 
     private init(

@@ -22,15 +22,15 @@ struct DockerEndToEndTests {
         defer { service.stop() }
         let problem = try dockerKnapsack()
         defer { problem.remove() }
-        let server = try await LoopbackLLMServer.start { request in
+        try await LoopbackLLMServer.with(script: { request in
             request.index == 0 ? .answer(KnapsackAnswers.dynamicProgramming) : .answer("No further ideas.")
+        }) { server in
+            let run = try runEvolve(
+                ["run", problem.url.path, "--ollama-url", server.url, "--iterations", "4"], environment: ["DOCKER_HOST": service.host])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(run.stderr.contains("in the docker sandbox"), "\(run.stderr)")
+            #expect(run.stdout.contains("best score 275.0"), "\(run.stdout)")
         }
-        defer { Task { await server.shutdown() } }
-        let run = try runEvolve(
-            ["run", problem.url.path, "--ollama-url", server.url, "--iterations", "4"], environment: ["DOCKER_HOST": service.host])
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stderr.contains("in the docker sandbox"), "\(run.stderr)")
-        #expect(run.stdout.contains("best score 275.0"), "\(run.stdout)")
     }
 
     @Test("an unreachable Docker engine stops `evolve run` with exit 4 and what to do")

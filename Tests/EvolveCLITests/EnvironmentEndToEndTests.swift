@@ -39,21 +39,21 @@ struct EnvironmentEndToEndTests {
         let original = try String(contentsOf: evaluate, encoding: .utf8)
         try ("import six  # from requirements.txt: fails on the sandbox's own python3\n" + original).write(to: evaluate, atomically: true, encoding: .utf8)
         try problem.write(["requirements.txt": "six==1.16.0\n"])
-        let server = try await LoopbackLLMServer.start { request in
+        try await LoopbackLLMServer.with(script: { request in
             request.index == 0 ? .answer(KnapsackAnswers.dynamicProgramming) : .answer("I have no further ideas.")
-        }
-        defer { Task { await server.shutdown() } }
-        let environment = ["XDG_CACHE_HOME": cache.path]
-        let first = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", "2"], environment: environment)
-        #expect(first.status == 0, "stderr: \(first.stderr)")
-        #expect(first.stdout.contains("best score 275.0"), "stdout: \(first.stdout)\nstderr: \(first.stderr)")
-        #expect(first.stderr.contains("evaluator environment: building from requirements.txt"), "stderr: \(first.stderr)")
-        #expect(first.stderr.contains("evaluator environment: pip: Successfully installed six-1.16.0"), "stderr: \(first.stderr)")
+        }) { server in
+            let environment = ["XDG_CACHE_HOME": cache.path]
+            let first = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", "2"], environment: environment)
+            #expect(first.status == 0, "stderr: \(first.stderr)")
+            #expect(first.stdout.contains("best score 275.0"), "stdout: \(first.stdout)\nstderr: \(first.stderr)")
+            #expect(first.stderr.contains("evaluator environment: building from requirements.txt"), "stderr: \(first.stderr)")
+            #expect(first.stderr.contains("evaluator environment: pip: Successfully installed six-1.16.0"), "stderr: \(first.stderr)")
 
-        let second = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", "1"], environment: environment)
-        #expect(second.status == 0, "stderr: \(second.stderr)")
-        #expect(second.stderr.contains("evaluator environment: using \(cache.path)/evolve/envs/"), "stderr: \(second.stderr)")
-        #expect(!second.stderr.contains("building"), "stderr: \(second.stderr)")
-        print("environment: first run (with the build) \(String(format: "%.1f", first.seconds)) s, second \(String(format: "%.1f", second.seconds)) s")
+            let second = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", "1"], environment: environment)
+            #expect(second.status == 0, "stderr: \(second.stderr)")
+            #expect(second.stderr.contains("evaluator environment: using \(cache.path)/evolve/envs/"), "stderr: \(second.stderr)")
+            #expect(!second.stderr.contains("building"), "stderr: \(second.stderr)")
+            print("environment: first run (with the build) \(String(format: "%.1f", first.seconds)) s, second \(String(format: "%.1f", second.seconds)) s")
+        }
     }
 }

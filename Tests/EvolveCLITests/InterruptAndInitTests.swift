@@ -15,39 +15,39 @@ struct InterruptAndInitTests {
         let yaml = problem.url.appendingPathComponent("evolve.yaml")
         try (try String(contentsOf: yaml, encoding: .utf8)).replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 \(script) {program}")
             .write(to: yaml, atomically: true, encoding: .utf8)
-        let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
-        defer { Task { await server.shutdown() } }
-        let runDirectory = problem.url.appendingPathComponent("runs/interrupted").path
-        let running = try startEvolve(["run", problem.url.path, "--ollama-url", server.url, "--run-dir", runDirectory])
-        let deadline = Date().addingTimeInterval(60)
-        // Under gVisor the evaluator is not a host process: wait for the sandbox of a child instead.
-        let sandboxMarker = "evolve-gvisor-\(running.process.processIdentifier)/"
-        func evaluating() -> Bool { ProcessTable.contains(script) || ProcessTable.contains(sandboxMarker + "jobs") }
-        // First the starting program is evaluated (quickly); wait for it to be stored, then for a child.
-        while Date() < deadline,
-            (try? await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms().isEmpty) ?? true
-        {
-            try await Task.sleep(for: .milliseconds(50))
+        try await LoopbackLLMServer.with(script: { .answer(KnapsackAnswers.variant($0.index)) }) { server in
+            let runDirectory = problem.url.appendingPathComponent("runs/interrupted").path
+            let running = try startEvolve(["run", problem.url.path, "--ollama-url", server.url, "--run-dir", runDirectory])
+            let deadline = Date().addingTimeInterval(60)
+            // Under gVisor the evaluator is not a host process: wait for the sandbox of a child instead.
+            let sandboxMarker = "evolve-gvisor-\(running.process.processIdentifier)/"
+            func evaluating() -> Bool { ProcessTable.contains(script) || ProcessTable.contains(sandboxMarker + "jobs") }
+            // First the starting program is evaluated (quickly); wait for it to be stored, then for a child.
+            while Date() < deadline,
+                (try? await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms().isEmpty) ?? true
+            {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            while !evaluating(), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(evaluating(), "a child is being evaluated when Ctrl-C arrives")
+            let interrupted = Date()
+            kill(running.process.processIdentifier, SIGINT)
+            running.process.waitUntilExit()
+            let result = running.result(seconds: Date().timeIntervalSince(interrupted))
+            #expect(result.status == 130, "stderr: \(result.stderr)")
+            #expect(result.seconds < 5)
+            #expect(result.stderr.contains("stopping"))
+            #expect(result.stdout.contains("interrupted"))
+            #expect(!ProcessTable.contains(script), "no evaluation outlives evolve")
+            #expect(!ProcessTable.contains(sandboxMarker), "no sandbox outlives evolve")
+            #expect(!FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent(String(sandboxMarker.dropLast())).path))
+            let programs = try await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms()
+            #expect(programs.contains { $0.origin == .initial && $0.score == 249 })
+            let events = try String(contentsOfFile: runDirectory + "/events.jsonl", encoding: .utf8)
+            #expect(events.contains("\"type\":\"run_finished\""))
+            #expect(events.contains("\"reason\":\"interrupted\""))
         }
-        while !evaluating(), Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(evaluating(), "a child is being evaluated when Ctrl-C arrives")
-        let interrupted = Date()
-        kill(running.process.processIdentifier, SIGINT)
-        running.process.waitUntilExit()
-        let result = running.result(seconds: Date().timeIntervalSince(interrupted))
-        #expect(result.status == 130, "stderr: \(result.stderr)")
-        #expect(result.seconds < 5)
-        #expect(result.stderr.contains("stopping"))
-        #expect(result.stdout.contains("interrupted"))
-        #expect(!ProcessTable.contains(script), "no evaluation outlives evolve")
-        #expect(!ProcessTable.contains(sandboxMarker), "no sandbox outlives evolve")
-        #expect(!FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent(String(sandboxMarker.dropLast())).path))
-        let programs = try await SQLiteProgramStore(path: runDirectory + "/evolve.sqlite", readOnly: true).allPrograms()
-        #expect(programs.contains { $0.origin == .initial && $0.score == 249 })
-        let events = try String(contentsOfFile: runDirectory + "/events.jsonl", encoding: .utf8)
-        #expect(events.contains("\"type\":\"run_finished\""))
-        #expect(events.contains("\"reason\":\"interrupted\""))
     }
 
     @Test("evolve init scaffolds a problem that loads, scores, and is not overwritten by accident")

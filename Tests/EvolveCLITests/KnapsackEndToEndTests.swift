@@ -20,40 +20,39 @@ struct KnapsackEndToEndTests {
         }
         // A SEARCH that matches nothing (rejected, reason fed back); then the DP diff; then one
         // garbage reply (a model error, recorded) and answers without any change.
-        let server = try await LoopbackLLMServer.start { request in
+        try await LoopbackLLMServer.with(script: { request in
             switch request.index {
             case 0: return .answer("<<<<<<< SEARCH\nnot in the program\n=======\nx\n>>>>>>> REPLACE")
             case 1: return .answer(KnapsackAnswers.dynamicProgramming)
             case 2: return .garbage("<html>not json</html>")
             default: return .answer("I have no further ideas.")
             }
+        }) { server in
+            let run = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--model-concurrency", "1", "--iterations", "10"])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(run.stdout.contains("target reached"))
+            #expect(run.stdout.contains("best score 275.0"))
+
+            // The rejection reason went back to the model in the second request.
+            let requests = server.requests
+            #expect(requests.count >= 2)
+            #expect(requests[1].messages.contains { $0.role == "user" && $0.content.contains("does not match the current program") })
+            #expect(requests[0].model == LLMConfiguration.defaultModel)
+            #expect(requests[0].messages.first?.role == "system")
+            #expect(requests[0].messages.first?.content.contains("0/1 knapsack") == true)
+
+            let best = try runEvolve(["best", problem.url.path])
+            #expect(best.status == 0, "stderr: \(best.stderr)")
+            #expect(best.stdout.contains("best score 275.0"))
+            #expect(best.stdout.contains("best = [[0] * (capacity + 1) for _ in range(n + 1)]"))
+            #expect(best.stdout.contains("start"))
+            // Per model: one answer became a child, and it beat its parent (249 → 275); the rest were rejected.
+            #expect(best.stdout.contains("models:\n  \(LLMConfiguration.defaultModel): "), "\(best.stdout)")
+            #expect(best.stdout.contains(" answers, 1 became children, 1 improved on their parent"), "\(best.stdout)")
+
+            let code = try runEvolve(["best", problem.url.path, "--code-only"])
+            #expect(code.stdout.hasPrefix("\"\"\"0/1 knapsack"))
         }
-        defer { Task { await server.shutdown() } }
-
-        let run = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--model-concurrency", "1", "--iterations", "10"])
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stdout.contains("target reached"))
-        #expect(run.stdout.contains("best score 275.0"))
-
-        // The rejection reason went back to the model in the second request.
-        let requests = server.requests
-        #expect(requests.count >= 2)
-        #expect(requests[1].messages.contains { $0.role == "user" && $0.content.contains("does not match the current program") })
-        #expect(requests[0].model == LLMConfiguration.defaultModel)
-        #expect(requests[0].messages.first?.role == "system")
-        #expect(requests[0].messages.first?.content.contains("0/1 knapsack") == true)
-
-        let best = try runEvolve(["best", problem.url.path])
-        #expect(best.status == 0, "stderr: \(best.stderr)")
-        #expect(best.stdout.contains("best score 275.0"))
-        #expect(best.stdout.contains("best = [[0] * (capacity + 1) for _ in range(n + 1)]"))
-        #expect(best.stdout.contains("start"))
-        // Per model: one answer became a child, and it beat its parent (249 → 275); the rest were rejected.
-        #expect(best.stdout.contains("models:\n  \(LLMConfiguration.defaultModel): "), "\(best.stdout)")
-        #expect(best.stdout.contains(" answers, 1 became children, 1 improved on their parent"), "\(best.stdout)")
-
-        let code = try runEvolve(["best", problem.url.path, "--code-only"])
-        #expect(code.stdout.hasPrefix("\"\"\"0/1 knapsack"))
     }
 
     @Test("with no model server, `evolve run` stops within 5 s with one message naming the URL, the model and the fix")
@@ -74,11 +73,11 @@ struct KnapsackEndToEndTests {
     func modelMissing() async throws {
         let problem = try knapsackProblem()
         defer { problem.remove() }
-        let server = try await LoopbackLLMServer.start(models: ["other:latest"], replies: [.empty])
-        defer { Task { await server.shutdown() } }
-        let run = try runEvolve(["run", problem.url.path, "--ollama-url", server.url], timeout: 30)
-        #expect(run.status == 3)
-        #expect(run.stderr.contains("ollama pull \(LLMConfiguration.defaultModel)"))
+        try await LoopbackLLMServer.with(models: ["other:latest"], replies: [.empty]) { server in
+            let run = try runEvolve(["run", problem.url.path, "--ollama-url", server.url], timeout: 30)
+            #expect(run.status == 3)
+            #expect(run.stderr.contains("ollama pull \(LLMConfiguration.defaultModel)"))
+        }
     }
 
     @Test("a malformed evolve.yaml stops `evolve run` with exit 2 and a one-line error")
@@ -99,52 +98,52 @@ struct KnapsackEndToEndTests {
         let problem = try knapsackProblem(extraYAML: "")
         defer { problem.remove() }
         // Every answer is a new, distinct child, slowly enough that the kill lands mid-run.
-        let server = try await LoopbackLLMServer.start { request in
+        try await LoopbackLLMServer.with(script: { request in
             .delayed(seconds: 0.25, .answer(KnapsackAnswers.variant(request.index)))
-        }
-        defer { Task { await server.shutdown() } }
-        let runDirectory = problem.url.appendingPathComponent("runs/killed").path
-        let arguments = ["run", problem.url.path, "--ollama-url", server.url, "--iterations", String(iterations), "--run-dir", runDirectory]
+        }) { server in
+            let runDirectory = problem.url.appendingPathComponent("runs/killed").path
+            let arguments = ["run", problem.url.path, "--ollama-url", server.url, "--iterations", String(iterations), "--run-dir", runDirectory]
 
-        let first = try startEvolve(arguments)
-        let database = runDirectory + "/evolve.sqlite"
-        let deadline = Date().addingTimeInterval(120)
-        var before: [Program] = []
-        while Date() < deadline {
-            if FileManager.default.fileExists(atPath: database),
-                let programs = try? await SQLiteProgramStore(path: database, readOnly: true).allPrograms(),
-                programs.filter({ $0.origin == .mutation }).count >= 4
-            {
-                break
+            let first = try startEvolve(arguments)
+            let database = runDirectory + "/evolve.sqlite"
+            let deadline = Date().addingTimeInterval(120)
+            var before: [Program] = []
+            while Date() < deadline {
+                if FileManager.default.fileExists(atPath: database),
+                    let programs = try? await SQLiteProgramStore(path: database, readOnly: true).allPrograms(),
+                    programs.filter({ $0.origin == .mutation }).count >= 4
+                {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
             }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
-        #expect(first.process.terminationReason == .uncaughtSignal)
-        before = try await SQLiteProgramStore(path: database, readOnly: true).allPrograms()
-        let finishedBefore = try await SQLiteProgramStore(path: database, readOnly: true).finishedIterations()
-        #expect(before.filter { $0.origin == .mutation }.count >= 4)
-        #expect(finishedBefore.count < iterations, "the kill must land before the run ends")
+            kill(first.process.processIdentifier, SIGKILL)
+            first.process.waitUntilExit()
+            #expect(first.process.terminationReason == .uncaughtSignal)
+            before = try await SQLiteProgramStore(path: database, readOnly: true).allPrograms()
+            let finishedBefore = try await SQLiteProgramStore(path: database, readOnly: true).finishedIterations()
+            #expect(before.filter { $0.origin == .mutation }.count >= 4)
+            #expect(finishedBefore.count < iterations, "the kill must land before the run ends")
 
-        let resumed = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", String(iterations), "--run-dir", runDirectory, "--resume"])
-        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
-        #expect(resumed.stderr.contains("resuming with \(before.count) stored programs"))
+            let resumed = try runEvolve(["run", problem.url.path, "--ollama-url", server.url, "--iterations", String(iterations), "--run-dir", runDirectory, "--resume"])
+            #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+            #expect(resumed.stderr.contains("resuming with \(before.count) stored programs"))
 
-        let store = try SQLiteProgramStore(path: database, readOnly: true)
-        let after = try await store.allPrograms()
-        // Nothing lost: every program stored before the kill is still there, unchanged.
-        let afterByID = Dictionary(uniqueKeysWithValues: after.map { ($0.id, $0) })
-        for program in before {
-            #expect(afterByID[program.id]?.code == program.code)
-            #expect(afterByID[program.id]?.result.score == program.result.score)
+            let store = try SQLiteProgramStore(path: database, readOnly: true)
+            let after = try await store.allPrograms()
+            // Nothing lost: every program stored before the kill is still there, unchanged.
+            let afterByID = Dictionary(uniqueKeysWithValues: after.map { ($0.id, $0) })
+            for program in before {
+                #expect(afterByID[program.id]?.code == program.code)
+                #expect(afterByID[program.id]?.result.score == program.result.score)
+            }
+            // Nothing evaluated twice: one starting program, distinct code for every child, one program per iteration.
+            let children = after.filter { $0.origin == .mutation }
+            #expect(after.filter { $0.origin == .initial }.count == 1)
+            #expect(Set(children.map(\.code)).count == children.count)
+            #expect(Set(children.map(\.iteration)).count == children.count)
+            #expect(try await store.finishedIterations().count == iterations)
+            #expect(children.allSatisfy { $0.result.score == 249 })
         }
-        // Nothing evaluated twice: one starting program, distinct code for every child, one program per iteration.
-        let children = after.filter { $0.origin == .mutation }
-        #expect(after.filter { $0.origin == .initial }.count == 1)
-        #expect(Set(children.map(\.code)).count == children.count)
-        #expect(Set(children.map(\.iteration)).count == children.count)
-        #expect(try await store.finishedIterations().count == iterations)
-        #expect(children.allSatisfy { $0.result.score == 249 })
     }
 }

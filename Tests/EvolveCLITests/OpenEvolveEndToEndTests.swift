@@ -62,30 +62,30 @@ struct OpenEvolveEndToEndTests {
     func run() async throws {
         let problem = try Self.directory()
         defer { problem.remove() }
-        let server = try await LoopbackLLMServer.start(models: ["local-coder"]) { request in
+        try await LoopbackLLMServer.with(models: ["local-coder"], script: { request in
             request.index == 0 ? .answer("<<<<<<< SEARCH\nVALUE = 0.5\n=======\nVALUE = 3\n>>>>>>> REPLACE") : .answer("No more ideas.")
-        }
-        defer { Task { await server.shutdown() } }
-        let run = try runEvolve([
-            "run", problem.url.path, "--provider", "openai", "--openai-url", server.url + "/v1", "--model", "local-coder",
-            "--iterations", "2", "--model-concurrency", "1",
-        ])
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stderr.contains("warning: config.yaml: Evolve does not act on these keys: checkpoint_interval, database.population_size"))
-        #expect(run.stdout.contains("best score 0.75"), "\(run.stdout)")
-        #expect(server.requests.first?.model == "local-coder")
-        #expect(server.requests.first?.messages.first?.content.contains("You tune VALUE") == true)
+        }) { server in
+            let run = try runEvolve([
+                "run", problem.url.path, "--provider", "openai", "--openai-url", server.url + "/v1", "--model", "local-coder",
+                "--iterations", "2", "--model-concurrency", "1",
+            ])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(run.stderr.contains("warning: config.yaml: Evolve does not act on these keys: checkpoint_interval, database.population_size"))
+            #expect(run.stdout.contains("best score 0.75"), "\(run.stdout)")
+            #expect(server.requests.first?.model == "local-coder")
+            #expect(server.requests.first?.messages.first?.content.contains("You tune VALUE") == true)
 
-        let runs = problem.url.appendingPathComponent("runs")
-        let runName = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
-        let programs = try await SQLiteProgramStore(path: runs.appendingPathComponent(runName).appendingPathComponent("evolve.sqlite").path, readOnly: true)
-            .allPrograms()
-        // The start: 0.5 / 4 = 0.125 is below stage 1's threshold 0.2, so stage 2 never ran.
-        let start = try #require(programs.first { $0.origin == .initial })
-        #expect(start.score == 0.125 && start.result.metrics["stage2"] == nil)
-        #expect(start.result.stderrTail.contains("stage 1 looking at"))
-        let child = try #require(programs.first { $0.origin == .mutation && $0.score != nil })
-        #expect(child.score == 0.75 && child.result.metrics["stage2"] == .number(1) && child.result.artifacts["note"] == .string("stage 2 ran"))
+            let runs = problem.url.appendingPathComponent("runs")
+            let runName = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
+            let programs = try await SQLiteProgramStore(path: runs.appendingPathComponent(runName).appendingPathComponent("evolve.sqlite").path, readOnly: true)
+                .allPrograms()
+            // The start: 0.5 / 4 = 0.125 is below stage 1's threshold 0.2, so stage 2 never ran.
+            let start = try #require(programs.first { $0.origin == .initial })
+            #expect(start.score == 0.125 && start.result.metrics["stage2"] == nil)
+            #expect(start.result.stderrTail.contains("stage 1 looking at"))
+            let child = try #require(programs.first { $0.origin == .mutation && $0.score != nil })
+            #expect(child.score == 0.75 && child.result.metrics["stage2"] == .number(1) && child.result.artifacts["note"] == .string("stage 2 ran"))
+        }
     }
 
     @Test("needs PyPI: numpy and scipy from the directory's own requirements.txt (not Debian's) score the start in the sandbox")
@@ -110,22 +110,22 @@ struct OpenEvolveEndToEndTests {
 
                 """,
         ])
-        let server = try await LoopbackLLMServer.start { _ in .answer("No ideas.") }
-        defer { Task { await server.shutdown() } }
-        let run = try runEvolve(
-            ["run", problem.url.path, "--ollama-url", server.url, "--iterations", "1"],
-            environment: ["XDG_CACHE_HOME": cache.path], timeout: 600)
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stdout.contains("best score 6.0"), "stdout: \(run.stdout)\nstderr: \(run.stderr)")
-        let runs = problem.url.appendingPathComponent("runs")
-        let runName = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
-        let programs = try await SQLiteProgramStore(path: runs.appendingPathComponent(runName).appendingPathComponent("evolve.sqlite").path, readOnly: true)
-            .allPrograms()
-        let start = try #require(programs.first { $0.origin == .initial })
-        #expect(start.score == 6)
-        #expect(start.result.metrics["numpy_version"] == .string("2.2.6"), "\(start.result.metrics)")
-        let path = start.result.metrics["numpy_path"].flatMap { if case .string(let text) = $0 { text } else { nil } } ?? ""
-        #expect(path.hasPrefix(cache.path + "/evolve/envs/"), "numpy came from \(path), not the problem's environment")
+        try await LoopbackLLMServer.with(script: { _ in .answer("No ideas.") }) { server in
+            let run = try runEvolve(
+                ["run", problem.url.path, "--ollama-url", server.url, "--iterations", "1"],
+                environment: ["XDG_CACHE_HOME": cache.path], timeout: 600)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(run.stdout.contains("best score 6.0"), "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+            let runs = problem.url.appendingPathComponent("runs")
+            let runName = try #require(try FileManager.default.contentsOfDirectory(atPath: runs.path).first)
+            let programs = try await SQLiteProgramStore(path: runs.appendingPathComponent(runName).appendingPathComponent("evolve.sqlite").path, readOnly: true)
+                .allPrograms()
+            let start = try #require(programs.first { $0.origin == .initial })
+            #expect(start.score == 6)
+            #expect(start.result.metrics["numpy_version"] == .string("2.2.6"), "\(start.result.metrics)")
+            let path = start.result.metrics["numpy_path"].flatMap { if case .string(let text) = $0 { text } else { nil } } ?? ""
+            #expect(path.hasPrefix(cache.path + "/evolve/envs/"), "numpy came from \(path), not the problem's environment")
+        }
     }
 
     @Test("init --from-openevolve writes an evolve.yaml that loads to the same problem")

@@ -23,30 +23,30 @@ struct ResumeOldRunTests {
         let oldInfo = try await old.runInfo()
         #expect(try await old.finishedIterations().count == 8)
 
-        let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant(1000 + $0.index)) }
-        defer { Task { await server.shutdown() } }
-        let resumed = try runEvolve([
-            "run", problem.url.path, "--ollama-url", server.url, "--iterations", "11", "--run-dir", runDirectory.path, "--resume",
-        ])
-        #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
-        #expect(resumed.stderr.contains("resuming with \(before.count) stored programs"), "\(resumed.stderr)")
+        try await LoopbackLLMServer.with(script: { .answer(KnapsackAnswers.variant(1000 + $0.index)) }) { server in
+            let resumed = try runEvolve([
+                "run", problem.url.path, "--ollama-url", server.url, "--iterations", "11", "--run-dir", runDirectory.path, "--resume",
+            ])
+            #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
+            #expect(resumed.stderr.contains("resuming with \(before.count) stored programs"), "\(resumed.stderr)")
 
-        let store = try SQLiteProgramStore(path: database, readOnly: true)
-        let after = try await store.allPrograms()
-        #expect(Array(after.prefix(before.count)) == before, "every old program is kept, unchanged, first")
-        let added = try await store.programs(after: .start).programs.dropFirst(before.count)
-        #expect(added.count == 3)
-        #expect(added.allSatisfy { $0.origin == .mutation && $0.id.rawValue.count == 16 }, "new ids are minted by ProgramID.unique()")
-        #expect(Set(added.map(\.iteration)) == [9, 10, 11])
-        #expect(try await store.finishedIterations() == Set(1...11))
-        let info = try await store.runInfo()
-        #expect(info.problemDirectory == problem.url.path)
-        #expect(info.configuration?.search.iterations == 11)
-        #expect(info.modelCost == oldInfo.modelCost, "the old run's cost is still counted")
+            let store = try SQLiteProgramStore(path: database, readOnly: true)
+            let after = try await store.allPrograms()
+            #expect(Array(after.prefix(before.count)) == before, "every old program is kept, unchanged, first")
+            let added = try await store.programs(after: .start).programs.dropFirst(before.count)
+            #expect(added.count == 3)
+            #expect(added.allSatisfy { $0.origin == .mutation && $0.id.rawValue.count == 16 }, "new ids are minted by ProgramID.unique()")
+            #expect(Set(added.map(\.iteration)) == [9, 10, 11])
+            #expect(try await store.finishedIterations() == Set(1...11))
+            let info = try await store.runInfo()
+            #expect(info.problemDirectory == problem.url.path)
+            #expect(info.configuration?.search.iterations == 11)
+            #expect(info.modelCost == oldInfo.modelCost, "the old run's cost is still counted")
 
-        let best = try runEvolve(["best", runDirectory.path])
-        #expect(best.status == 0, "stderr: \(best.stderr)")
-        #expect(best.stdout.contains("best score 249.0"), "\(best.stdout)")
-        #expect(best.stdout.contains("(\(after.count) programs)"))
+            let best = try runEvolve(["best", runDirectory.path])
+            #expect(best.status == 0, "stderr: \(best.stderr)")
+            #expect(best.stdout.contains("best score 249.0"), "\(best.stdout)")
+            #expect(best.stdout.contains("(\(after.count) programs)"))
+        }
     }
 }

@@ -3,7 +3,6 @@ import EvolveCore
 import EvolveDatabase
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 @Suite("The bundled model served by a server the user started")
@@ -24,8 +23,8 @@ struct BundledExternalServerTests {
         environment["EVOLVE_BUNDLED_URL"] = server.url + "/v1"
         var overrides = RunOverrides(sandbox: .process)
         overrides.runDirectory = directory.url.appendingPathComponent("run").path
-        let builder = RunBuilder(problem: problem, overrides: overrides, environment: environment, logger: Logger(label: "evolve.test"))
-        let summary = try await builder.withRun { run in try await run.execute(signals: [], logger: Logger(label: "evolve.test")) }
+        let builder = RunBuilder(problem: problem, overrides: overrides, environment: environment, logger: testLogger)
+        let summary = try await builder.withRun { run in try await run.execute(signals: [], logger: testLogger) }
 
         #expect(summary.best?.score == 275)
         let requests = server.requests

@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 /// Runs against the real bundled model; needs `scripts/install-model.sh` first and takes minutes,
@@ -28,8 +27,7 @@ struct BundledModelTests {
         problem.configuration.search.inspirations = 0
         problem.configuration.llm.concurrency = 1
 
-        let logger = Logger(label: "evolve.test")
-        let server = try await model.start(contextLength: 4096, logger: logger)
+        let server = try await model.start(contextLength: 4096, logger: testLogger)
         defer { server.stop() }
         let client = OpenAIClient(configuration: .init(endpoint: server.baseURL, model: BundledModel.name, apiKey: nil, timeout: 600), logger: testLogger)
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
@@ -39,7 +37,7 @@ struct BundledModelTests {
         if !gVisorUsable { print("note: runsc is not usable here: the real-model test evaluates with the process sandbox") }
         let controller = Controller(
             problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration),
-            logger: logger)
+            logger: testLogger)
         let drainStream = controller.events.subscribe()
         let drain = Task { for await _ in drainStream {} }
         let started = Date()

@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Synchronization
 import Testing
 
@@ -73,8 +72,6 @@ func slowKnapsack(sleep seconds: Double, iterations: Int, modelConcurrency: Int,
 
 @Suite("Controller", .serialized)
 struct ControllerTests {
-    let logger = Logger(label: "evolve.test")
-
     @Test("model requests and evaluations run under separate limits, and overlap")
     func separateLimits() async throws {
         let (directory, problem, _) = try slowKnapsack(sleep: 0.4, iterations: 10, modelConcurrency: 2, evaluationConcurrency: 1)
@@ -86,7 +83,7 @@ struct ControllerTests {
             evaluations: evaluations, overlap: overlap)
         let sandbox = CountingSandbox(inner: ProcessSandbox(configuration: .init(), logger: testLogger), evaluations: evaluations)
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
-        let controller = Controller(problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: logger)
+        let controller = Controller(problem: problem, llm: client, sandbox: sandbox, store: store, settings: RunSettings(problem.configuration), logger: testLogger)
 
         let summary = try await controller.run(runDirectory: directory.url.path)
         await server.shutdown()
@@ -107,7 +104,7 @@ struct ControllerTests {
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ProcessSandbox(configuration: .init(), logger: testLogger),
-            store: store, settings: RunSettings(problem.configuration), logger: logger)
+            store: store, settings: RunSettings(problem.configuration), logger: testLogger)
         let eventsStream = controller.events.subscribe()
         let events = Task { await eventsStream.reduce(into: [EvolutionEvent]()) { $0.append($1) } }
         let summary = try await controller.run(runDirectory: directory.url.path)
@@ -144,7 +141,7 @@ struct ControllerTests {
         let controller = Controller(
             problem: seeded, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger),
             sandbox: CountingSandbox(inner: ProcessSandbox(configuration: .init(), logger: testLogger), evaluations: evaluations), store: store,
-            settings: RunSettings(seeded.configuration), logger: logger)
+            settings: RunSettings(seeded.configuration), logger: testLogger)
         let run = Task { try await controller.run(runDirectory: directory.url.path) }
         let deadline = Date().addingTimeInterval(30)
         while evaluations.total < 3, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }

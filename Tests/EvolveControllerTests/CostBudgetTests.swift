@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 @Test("a cost budget stops the run once the priced answers have spent it")
@@ -23,7 +22,7 @@ func costBudgetStopsTheRun() async throws {
     let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
     let controller = Controller(
         problem: problem, llm: ensemble, sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store, settings: RunSettings(problem.configuration),
-        logger: Logger(label: "evolve.test"))
+        logger: testLogger)
     let subscription = controller.events.subscribe()
     let drain = Task {
         var lastCost = 0.0
@@ -54,7 +53,7 @@ func costBudgetStopsTheRun() async throws {
     let requestsBefore = server.requests.count
     let resumed = Controller(
         problem: problem, llm: ensemble, sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store, settings: RunSettings(problem.configuration),
-        logger: Logger(label: "evolve.test"))
+        logger: testLogger)
     let drainResumedStream = resumed.events.subscribe()
     let drainResumed = Task { for await _ in drainResumedStream {} }
     let again = try await resumed.run(runDirectory: directory.url.path)

@@ -3,7 +3,6 @@ import EvolveCore
 import EvolveDatabase
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 /// `search.diff_match` in a run: a misquoted SEARCH part is placed and noted in the record, or
@@ -42,9 +41,9 @@ struct DiffMatchRunTests {
         defer { runs.remove() }
         var overrides = RunOverrides(sandbox: .process)
         overrides.runDirectory = runs.url.appendingPathComponent("run").path
-        let builder = RunBuilder(problem: problem, overrides: overrides, logger: Logger(label: "evolve.test"))
+        let builder = RunBuilder(problem: problem, overrides: overrides, logger: testLogger)
         return try await builder.withRun { run in
-            _ = try await run.execute(signals: [], logger: Logger(label: "evolve.test"))
+            _ = try await run.execute(signals: [], logger: testLogger)
             return (try await run.store.allPrograms(), try await run.store.attempts(iteration: 1))
         }
     }

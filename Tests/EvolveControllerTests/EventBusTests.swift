@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 @Suite("Events to many subscribers", .serialized)
@@ -18,7 +17,7 @@ struct EventBusTests {
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: configured, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ProcessSandbox(configuration: .init(), logger: testLogger),
-            store: store, settings: RunSettings(configured.configuration), logger: Logger(label: "evolve.test"))
+            store: store, settings: RunSettings(configured.configuration), logger: testLogger)
         return (directory, controller, server)
     }
 

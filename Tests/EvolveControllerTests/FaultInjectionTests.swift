@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 @Suite("Model faults", .serialized)
@@ -45,7 +44,7 @@ struct FaultInjectionTests {
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: problem, llm: client, sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store, settings: RunSettings(problem.configuration),
-            logger: Logger(label: "evolve.test"))
+            logger: testLogger)
         let eventsStream = controller.events.subscribe()
         let events = Task { await eventsStream.reduce(into: [EvolutionEvent.ModelFault]()) { if case .modelFault(let f) = $1 { $0.append(f) } } }
         let summary = try await controller.run(runDirectory: directory.url.path)

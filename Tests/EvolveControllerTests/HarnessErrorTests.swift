@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 /// A sandbox that evaluates the starting program and then fails in a way no backend expects.
@@ -34,7 +33,7 @@ struct HarnessErrorTests {
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ThrowingSandbox(),
-            store: store, settings: RunSettings(problem.configuration), logger: Logger(label: "evolve.test"))
+            store: store, settings: RunSettings(problem.configuration), logger: testLogger)
         let subscription = controller.events.subscribe()
         let finished = Task { await subscription.reduce(into: [EvolutionEvent.RunFinished]()) { if case .runFinished(let f) = $1 { $0.append(f) } } }
         let error = await #expect(throws: RunError.self) { try await controller.run(runDirectory: directory.url.path) }

@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Synchronization
 import Testing
 

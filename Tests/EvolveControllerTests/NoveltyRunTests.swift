@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 /// The novelty check and duplicate retries in real runs: the knapsack example, the process

@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 /// The prompts a real run sends: previous attempts from the store of the run, and trimming to a
@@ -20,7 +19,7 @@ struct PromptRunTests {
         let controller = Controller(
             problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger),
             sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: store, settings: RunSettings(problem.configuration),
-            logger: Logger(label: "evolve.test"))
+            logger: testLogger)
         _ = try await controller.run(runDirectory: directory.url.path)
         await server.shutdown()
         var stored: [String] = []

@@ -4,7 +4,6 @@ import EvolveDatabase
 import EvolveLLM
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 /// What a run made, without ids (they differ from run to run): per program its origin, iteration,
@@ -35,9 +34,9 @@ func runProblem(_ problem: Problem, overrides: RunOverrides = RunOverrides(sandb
     defer { runs.remove() }
     var overrides = overrides
     overrides.runDirectory = runs.url.appendingPathComponent("run").path
-    let builder = RunBuilder(problem: problem, overrides: overrides, logger: Logger(label: "evolve.test"))
+    let builder = RunBuilder(problem: problem, overrides: overrides, logger: testLogger)
     return try await builder.withRun { run in
-        let summary = try await run.execute(signals: [], logger: Logger(label: "evolve.test"))
+        let summary = try await run.execute(signals: [], logger: testLogger)
         return (summary, try await run.store.allPrograms())
     }
 }

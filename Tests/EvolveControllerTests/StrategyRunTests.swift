@@ -5,7 +5,6 @@ import EvolveLLM
 import EvolveSandbox
 import EvolveTesting
 import Foundation
-import Logging
 import Testing
 
 /// `search.strategy` chooses the parents of a real run (process sandbox, loopback model).
@@ -33,7 +32,7 @@ struct StrategyRunTests {
         let store = try await SQLiteProgramStore(path: directory.url.appendingPathComponent("run.sqlite").path)
         let controller = Controller(
             problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger), sandbox: ProcessSandbox(configuration: .init(), logger: testLogger),
-            store: store, settings: RunSettings(problem.configuration), logger: Logger(label: "evolve.test"))
+            store: store, settings: RunSettings(problem.configuration), logger: testLogger)
         let summary = try await controller.run(runDirectory: directory.url.path)
         await server.shutdown()
         #expect(summary.reason == .budgetSpent)

@@ -4,7 +4,6 @@ import EvolveDatabase
 import EvolveTesting
 import Foundation
 import GRDB
-import Logging
 import Testing
 
 /// The honest verifiers in a run: `evaluator.recheck` evaluates each would-be best again,

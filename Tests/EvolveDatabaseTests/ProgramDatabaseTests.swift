@@ -187,7 +187,7 @@ import Testing
         #expect(parents.count > 3, "sampling should reach beyond the best program")
     }
 
-    @Test func inspirationsComeFromOtherCells() {
+    @Test func inspirationsComeFromOtherCells() throws {
         var database = ProgramDatabase(configuration: Grid.configuration(exploitation: 0.2, fitnessProportional: 0.2, topPrograms: 2))
         for index in 0..<10 {
             database.add(Grid.program("c\(index)", score: Double(index), x: Double(index % 4), y: Double(index / 4)))
@@ -197,7 +197,8 @@ import Testing
         #expect(database.occupiedCells == [10])
         var seen: Set<ProgramID> = []
         for _ in 0..<300 {
-            guard let selection = database.sample(island: 0) else { return }
+            let sampled = database.sample(island: 0)
+            let selection = try #require(sampled)
             let inspirations = selection.inspirations
             #expect(inspirations.count == 2)
             #expect(Set(inspirations.map(\.id)).count == inspirations.count)

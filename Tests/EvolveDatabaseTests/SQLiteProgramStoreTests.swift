@@ -1,5 +1,6 @@
 import EvolveCore
 import EvolveDatabase
+import EvolveTesting
 import Foundation
 import Testing
 
@@ -207,7 +208,8 @@ import Testing
         #expect(try await store.allPrograms().count == 1)
     }
 
-    @Test func sqliteCommandLineToolReadsTheRunWhileItIsOpen() async throws {
+    @Test(.enabled(if: TestEnvironment.runsSQLite3Tests, "needs the sqlite3 command-line tool"))
+    func sqliteCommandLineToolReadsTheRunWhileItIsOpen() async throws {
         let file = try StoreFile()
         defer { file.remove() }
         let store = try SQLiteProgramStore(path: file.path)
@@ -216,10 +218,8 @@ import Testing
         try await store.commit(program: Self.failed, attempts: Self.attempts(iteration: 4))
         #expect(try await store.allPrograms().count == 3)
 
-        let sqlite3 = "/usr/bin/sqlite3"
-        guard FileManager.default.isExecutableFile(atPath: sqlite3) else { return }  // optional tool; the rest is checked above
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: sqlite3)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [
             "-readonly", file.path,
             "SELECT count(*) FROM programs; SELECT score FROM programs WHERE id = 'child1'; SELECT count(*) FROM attempts;",

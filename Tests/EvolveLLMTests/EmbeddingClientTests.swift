@@ -17,29 +17,29 @@ import Testing
 
     @Test("one vector per text, in order, in each API's wire format", arguments: [EmbeddingConfiguration.Provider.ollama, .openai])
     func vectors(provider: EmbeddingConfiguration.Provider) async throws {
-        let server = try await LoopbackLLMServer.start(replies: [])
-        defer { Task { await server.shutdown() } }
-        let vectors = try await client(provider, server, key: "sk-test").embed(Self.texts)
-        #expect(vectors.count == 2)
-        #expect(vectors.allSatisfy { $0.count == 64 })
-        #expect(vectors[0] != vectors[1])
-        let request = try #require(server.embeddingRequests.first)
-        #expect(request.format == (provider == .openai ? .openai : .ollama))
-        #expect(request.model == "nomic-embed-text")
-        #expect(request.inputs == Self.texts)
-        #expect(request.authorization == (provider == .openai ? "Bearer sk-test" : nil))
-        let again = try await client(provider, server).embed([Self.texts[1]])
-        #expect(again == [vectors[1]], "the same text gives the same vector")
+        try await LoopbackLLMServer.with(replies: []) { server in
+            let vectors = try await client(provider, server, key: "sk-test").embed(Self.texts)
+            #expect(vectors.count == 2)
+            #expect(vectors.allSatisfy { $0.count == 64 })
+            #expect(vectors[0] != vectors[1])
+            let request = try #require(server.embeddingRequests.first)
+            #expect(request.format == (provider == .openai ? .openai : .ollama))
+            #expect(request.model == "nomic-embed-text")
+            #expect(request.inputs == Self.texts)
+            #expect(request.authorization == (provider == .openai ? "Bearer sk-test" : nil))
+            let again = try await client(provider, server).embed([Self.texts[1]])
+            #expect(again == [vectors[1]], "the same text gives the same vector")
+        }
     }
 
     @Test("a server error is an LLMError that names the server and its status", arguments: [EmbeddingConfiguration.Provider.ollama, .openai])
     func serverError(provider: EmbeddingConfiguration.Provider) async throws {
-        let server = try await LoopbackLLMServer.start(embeddings: .status(500, "no embedding model loaded"), replies: [])
-        defer { Task { await server.shutdown() } }
-        let error = await #expect(throws: LLMError.self) { try await client(provider, server).embed(Self.texts) }
-        #expect(error?.status == 500)
-        #expect(error?.message.contains("no embedding model loaded") == true)
-        #expect(error?.message.contains("127.0.0.1") == true)
+        try await LoopbackLLMServer.with(embeddings: .status(500, "no embedding model loaded"), replies: []) { server in
+            let error = await #expect(throws: LLMError.self) { try await client(provider, server).embed(Self.texts) }
+            #expect(error?.status == 500)
+            #expect(error?.message.contains("no embedding model loaded") == true)
+            #expect(error?.message.contains("127.0.0.1") == true)
+        }
     }
 
     @Test("a server that is not there is reported as unreachable")

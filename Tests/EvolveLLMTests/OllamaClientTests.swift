@@ -45,7 +45,7 @@ import Testing
 
     @Test("streamed and whole answers give the same full text", arguments: [true, false])
     func fullText(stream: Bool) async throws {
-        try await withServer(replies: [.answer(Self.longAnswer)]) { server in
+        try await LoopbackLLMServer.with(replies: [.answer(Self.longAnswer)]) { server in
             let response = try await client(server, stream: stream).chat(Self.messages, options: GenerationOptions())
             #expect(response.text == Self.longAnswer)
             #expect(response.model == Self.model)
@@ -56,7 +56,7 @@ import Testing
 
     @Test("the request body is Ollama's chat format", arguments: [true, false])
     func wireFormat(stream: Bool) async throws {
-        try await withServer(replies: [.answer("ok")]) { server in
+        try await LoopbackLLMServer.with(replies: [.answer("ok")]) { server in
             let options = GenerationOptions(temperature: 0.25, topP: 0.9, seed: 1234, contextLength: 16384, maxTokens: 512)
             _ = try await client(server, stream: stream).chat(Self.messages, options: options)
 
@@ -85,7 +85,7 @@ import Testing
 
     @Test("top_p and seed are left out when not set")
     func optionalOptionsOmitted() async throws {
-        try await withServer(replies: [.answer("ok")]) { server in
+        try await LoopbackLLMServer.with(replies: [.answer("ok")]) { server in
             _ = try await client(server).chat(Self.messages, options: GenerationOptions(temperature: 0.7))
 
             let request = try #require(server.requests.first)
@@ -99,7 +99,7 @@ import Testing
 
     @Test("options from evolve.yaml's llm section reach the server")
     func optionsFromConfiguration() async throws {
-        try await withServer(replies: [.answer("ok")]) { server in
+        try await LoopbackLLMServer.with(replies: [.answer("ok")]) { server in
             let configuration = LLMConfiguration(temperature: 1.1, topP: 0.5, seed: 7, contextLength: 4096, maxTokens: 300)
             _ = try await client(server).chat(Self.messages, options: GenerationOptions(configuration))
 
@@ -115,7 +115,7 @@ import Testing
     @Test("token counts and the finish reason come back with the answer", arguments: [true, false])
     func tokenCounts(stream: Bool) async throws {
         let text = String(repeating: "abcd", count: 30)  // the loopback server counts text.count / 4 tokens
-        try await withServer(replies: [.answer(text)]) { server in
+        try await LoopbackLLMServer.with(replies: [.answer(text)]) { server in
             let response = try await client(server, stream: stream).chat(Self.messages, options: GenerationOptions())
             #expect(response.promptTokens == 30)
             #expect(response.completionTokens == 30)
@@ -134,14 +134,14 @@ import Testing
             (listed: "llama3.2", asked: "llama3.2:latest"),
         ])
     func modelListed(listed: String, asked: String) async throws {
-        try await withServer(models: ["other:1b", listed], script: { _ in .answer("ok") }) { server in
+        try await LoopbackLLMServer.with(models: ["other:1b", listed], script: { _ in .answer("ok") }) { server in
             try await client(server, model: asked).checkAvailability()
         }
     }
 
     @Test("checkAvailability says to pull a model the server does not have")
     func modelNotListed() async throws {
-        try await withServer(models: ["llama3.2:latest"], script: { _ in .answer("ok") }) { server in
+        try await LoopbackLLMServer.with(models: ["llama3.2:latest"], script: { _ in .answer("ok") }) { server in
             let error = await llmError { try await client(server, model: "qwen3:8b").checkAvailability() }
             #expect(error?.code == .modelNotFound)
             #expect(error?.message.contains("ollama pull qwen3:8b") == true)
@@ -203,7 +203,7 @@ import Testing
 
     @Test("an HTTP 500 is an httpStatus error carrying the server's message", arguments: [true, false])
     func serverError(stream: Bool) async throws {
-        try await withServer(replies: [.status(500, "CUDA error: out of memory")]) { server in
+        try await LoopbackLLMServer.with(replies: [.status(500, "CUDA error: out of memory")]) { server in
             let error = await llmError { _ = try await client(server, stream: stream).chat(Self.messages, options: GenerationOptions()) }
             #expect(error?.code == .httpStatus)
             #expect(error?.status == 500)
@@ -214,7 +214,7 @@ import Testing
 
     @Test("a chat for a model the server does not have says to pull it")
     func chatModelNotFound() async throws {
-        try await withServer(models: ["llama3.2:latest"], script: { _ in .answer("ok") }) { server in
+        try await LoopbackLLMServer.with(models: ["llama3.2:latest"], script: { _ in .answer("ok") }) { server in
             let error = await llmError { _ = try await client(server, model: "qwen3:8b").chat(Self.messages, options: GenerationOptions()) }
             #expect(error?.code == .modelNotFound)
             #expect(error?.status == 404)
@@ -224,7 +224,7 @@ import Testing
 
     @Test("a scripted 404 'model not found' is modelNotFound, another 404 is httpStatus")
     func scripted404() async throws {
-        try await withServer(replies: [.status(404, "model 'x' not found"), .status(404, "no such route")]) { server in
+        try await LoopbackLLMServer.with(replies: [.status(404, "model 'x' not found"), .status(404, "no such route")]) { server in
             let notFound = await llmError { _ = try await client(server).chat(Self.messages, options: GenerationOptions()) }
             #expect(notFound?.code == .modelNotFound)
             let other = await llmError { _ = try await client(server).chat(Self.messages, options: GenerationOptions()) }
@@ -236,7 +236,7 @@ import Testing
 
     @Test("a body that is not JSON is a malformed response", arguments: [true, false])
     func garbage(stream: Bool) async throws {
-        try await withServer(replies: [.garbage("<html><body>502 Bad Gateway</body></html>")]) { server in
+        try await LoopbackLLMServer.with(replies: [.garbage("<html><body>502 Bad Gateway</body></html>")]) { server in
             let error = await llmError { _ = try await client(server, stream: stream).chat(Self.messages, options: GenerationOptions()) }
             #expect(error?.code == .malformedResponse)
             #expect(error?.message.contains("502 Bad Gateway") == true)
@@ -245,7 +245,7 @@ import Testing
 
     @Test("a stream cut off before its final chunk is a malformed response")
     func truncated() async throws {
-        try await withServer(replies: [.truncated(Self.longAnswer)]) { server in
+        try await LoopbackLLMServer.with(replies: [.truncated(Self.longAnswer)]) { server in
             let error = await llmError { _ = try await client(server, stream: true).chat(Self.messages, options: GenerationOptions()) }
             // The connection closes in the middle of the chunked body; the client maps the HTTP
             // client's error to `.unreachable` ("lost the connection ... stream ended at an
@@ -259,7 +259,7 @@ import Testing
 
     @Test("an answer with empty content is an emptyAnswer error", arguments: [true, false])
     func emptyAnswer(stream: Bool) async throws {
-        try await withServer(replies: [.empty, .answer("  \n\t\n")]) { server in
+        try await LoopbackLLMServer.with(replies: [.empty, .answer("  \n\t\n")]) { server in
             let empty = await llmError { _ = try await client(server, stream: stream).chat(Self.messages, options: GenerationOptions()) }
             #expect(empty?.code == .emptyAnswer)
             #expect(empty?.message.contains(Self.model) == true)
@@ -272,7 +272,7 @@ import Testing
 
     @Test("a server that never answers ends in a timeout error", arguments: [true, false])
     func timeout(stream: Bool) async throws {
-        try await withServer(replies: [.hang]) { server in
+        try await LoopbackLLMServer.with(replies: [.hang]) { server in
             let client = client(server, stream: stream, timeout: 1)
             let start = ContinuousClock.now
             let result = await outcome(within: 20) { try await client.chat(Self.messages, options: GenerationOptions()) }
@@ -291,7 +291,7 @@ import Testing
 
     @Test("a slow answer within the timeout succeeds")
     func slowButInTime() async throws {
-        try await withServer(replies: [.delayed(seconds: 0.3, .answer(Self.longAnswer))]) { server in
+        try await LoopbackLLMServer.with(replies: [.delayed(seconds: 0.3, .answer(Self.longAnswer))]) { server in
             let response = try await client(server, timeout: 5).chat(Self.messages, options: GenerationOptions())
             #expect(response.text == Self.longAnswer)
             #expect(response.duration >= 0.25)
@@ -323,7 +323,7 @@ import Testing
 
     @Test("cancelling a waiting chat ends it promptly and leaves the server usable")
     func cancellation() async throws {
-        try await withServer(script: { request in request.index == 0 ? .hang : .answer("after the cancel") }) { server in
+        try await LoopbackLLMServer.with(script: { request in request.index == 0 ? .hang : .answer("after the cancel") }) { server in
             let client = client(server, timeout: 120)
             let task = Task { try await client.chat(Self.messages, options: GenerationOptions()) }
 
@@ -360,7 +360,7 @@ import Testing
         let echo: @Sendable (LoopbackLLMServer.Request) -> LoopbackLLMServer.Reply = { request in
             .delayed(seconds: 0.05, .answer("echo: " + (request.messages.last?.content ?? "")))
         }
-        try await withServer(script: echo) { server in
+        try await LoopbackLLMServer.with(script: echo) { server in
             let client = client(server)
             let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 for index in 0..<8 {

@@ -1,5 +1,3 @@
-import EvolveCore
-import EvolveTesting
 import Foundation
 import Synchronization
 
@@ -47,30 +45,4 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 /// The JSON object in `text`, or an empty dictionary.
 func jsonObject(_ text: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
-}
-
-/// Runs `body` with a loopback Ollama server and shuts it down afterwards, also when `body` throws.
-func withServer<T>(
-    models: [String] = [LLMConfiguration.defaultModel],
-    script: @escaping @Sendable (LoopbackLLMServer.Request) -> LoopbackLLMServer.Reply,
-    _ body: (LoopbackLLMServer) async throws -> T
-) async throws -> T {
-    let server = try await LoopbackLLMServer.start(models: models, script: script)
-    do {
-        let result = try await body(server)
-        await server.shutdown()
-        return result
-    } catch {
-        await server.shutdown()
-        throw error
-    }
-}
-
-/// A server that answers the n-th request with `replies[n]`, repeating the last one.
-func withServer<T>(
-    models: [String] = [LLMConfiguration.defaultModel],
-    replies: [LoopbackLLMServer.Reply],
-    _ body: (LoopbackLLMServer) async throws -> T
-) async throws -> T {
-    try await withServer(models: models, script: { request in replies[min(request.index, replies.count - 1)] }, body)
 }

@@ -89,9 +89,11 @@ struct DockerSandboxTests {
         }
     }
 
-    @Test("an evaluator environment is bound read-only at its host path, with its base interpreter's standard library, and is python3", .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"))
+    @Test(
+        "an evaluator environment is bound read-only at its host path, with its base interpreter's standard library, and is python3",
+        .enabled(if: TestEnvironment.runsPodmanTests, "needs podman and runsc, as root"),
+        .enabled(if: TestEnvironment.runsVenvTests, "needs python3-venv"))
     func environment() async throws {
-        guard venvAvailable() else { return }
         try await withEngine { sandbox, _, directory in
             let environment = try await makeVirtualEnvironment(in: directory.url)
             let result = try await EvaluatorEnvironmentTests.evaluate(on: sandbox, environment: environment)

@@ -1,25 +1,10 @@
 import EvolveCore
 import EvolveTesting
 import Foundation
-import Logging
 import Synchronization
 import Testing
 
 @testable import EvolveSandbox
-
-/// True when Debian's /usr/bin/python3 can make virtual environments (python3-venv).
-func venvAvailable() -> Bool {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    process.arguments = ["-I", "-c", "import ensurepip, venv"]
-    guard (try? process.run()) != nil else { return false }
-    process.waitUntilExit()
-    if process.terminationStatus == 0 { return true }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        Issue.record("CI must run the environment tests: apt-get install python3-venv")
-    }
-    return false
-}
 
 /// A virtual environment without pip (no network needed), made with /usr/bin/python3.
 func makeVirtualEnvironment(in directory: URL) async throws -> EvaluatorEnvironment {
@@ -30,7 +15,7 @@ func makeVirtualEnvironment(in directory: URL) async throws -> EvaluatorEnvironm
     try process.run()
     process.waitUntilExit()
     try #require(process.terminationStatus == 0, "python3 -m venv failed (install python3-venv)")
-    return try await EvaluatorEnvironment.existing(at: root, origin: "test", logger: Logger(label: "test"))
+    return try await EvaluatorEnvironment.existing(at: root, origin: "test", logger: testLogger)
 }
 
 /// Collects progress lines.
@@ -54,9 +39,10 @@ struct EvaluatorEnvironmentTests {
             "virtual_env": os.environ.get("VIRTUAL_ENV", ""), "path": os.environ["PATH"]}}))
         """
 
-    @Test("an existing venv (environment.python) is bound with its base interpreter's standard library")
+    @Test(
+        "an existing venv (environment.python) is bound with its base interpreter's standard library",
+        .enabled(if: TestEnvironment.runsVenvTests, "needs python3-venv"))
     func existingEnvironment() async throws {
-        guard venvAvailable() else { return }
         let outside = try TemporaryDirectory(prefix: "evolve-env-existing")
         defer { outside.remove() }
         let environment = try await makeVirtualEnvironment(in: outside.url)
@@ -65,10 +51,10 @@ struct EvaluatorEnvironmentTests {
         #expect(environment.variables["VIRTUAL_ENV"] == environment.root.path)
         // Given as the interpreter's path, it is the same environment.
         let viaInterpreter = try await EvaluatorEnvironment.existing(
-            at: environment.root.appendingPathComponent("bin/python3"), origin: "test", logger: Logger(label: "test"))
+            at: environment.root.appendingPathComponent("bin/python3"), origin: "test", logger: testLogger)
         #expect(viaInterpreter.root == environment.root)
         await #expect(throws: EnvironmentError.self) {
-            try await EvaluatorEnvironment.existing(at: outside.url, origin: "test", logger: Logger(label: "test"))
+            try await EvaluatorEnvironment.existing(at: outside.url, origin: "test", logger: testLogger)
         }
 
         for (name, sandbox) in try Self.sandboxes(scratch: outside.url) {
@@ -80,15 +66,19 @@ struct EvaluatorEnvironmentTests {
         }
     }
 
-    @Test("a venv on an interpreter outside /usr (pyenv's) is bound with that interpreter's whole prefix")
-    func interpreterOutsideUsr() async throws {
+    /// The newest pyenv interpreter (3.10 or later) in ~/.pyenv/versions, if there is one. CI
+    /// installs no pyenv, so this test is skipped there too.
+    static var pyenvInterpreter: URL? {
         let versions = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".pyenv/versions")
         let candidates = ((try? FileManager.default.contentsOfDirectory(atPath: versions.path)) ?? []).filter { $0.hasPrefix("3.1") }.sorted()
-        guard let version = candidates.last else {
-            print("note: skipping: no pyenv interpreter (3.10 or later) under \(versions.path)")
-            return
-        }
-        let base = versions.appendingPathComponent(version)
+        return candidates.last.map { versions.appendingPathComponent($0) }
+    }
+
+    @Test(
+        "a venv on an interpreter outside /usr (pyenv's) is bound with that interpreter's whole prefix",
+        .enabled(if: EvaluatorEnvironmentTests.pyenvInterpreter != nil, "needs a pyenv interpreter (3.10 or later) under ~/.pyenv/versions"))
+    func interpreterOutsideUsr() async throws {
+        let base = try #require(Self.pyenvInterpreter)
         let outside = try TemporaryDirectory(prefix: "evolve-env-pyenv")
         defer { outside.remove() }
         let root = outside.url.appendingPathComponent("venv")
@@ -98,7 +88,7 @@ struct EvaluatorEnvironmentTests {
         try process.run()
         process.waitUntilExit()
         try #require(process.terminationStatus == 0)
-        let environment = try await EvaluatorEnvironment.existing(at: root, origin: "test", logger: Logger(label: "test"))
+        let environment = try await EvaluatorEnvironment.existing(at: root, origin: "test", logger: testLogger)
         #expect(environment.readOnlyPaths == [root.path, base.path], "\(environment.readOnlyPaths)")
         for (name, sandbox) in try Self.sandboxes(scratch: outside.url) {
             let result = try await Self.evaluate(on: sandbox, environment: environment)
@@ -108,9 +98,10 @@ struct EvaluatorEnvironmentTests {
         }
     }
 
-    @Test("needs PyPI: a package PyPI does not have stops the build with its name and the log; nothing half-built stays")
+    @Test(
+        "needs PyPI: a package PyPI does not have stops the build with its name and the log; nothing half-built stays",
+        .enabled(if: TestEnvironment.runsVenvTests, "needs python3-venv"))
     func missingPackage() async throws {
-        guard venvAvailable() else { return }
         let cache = try TemporaryDirectory(prefix: "evolve-env-cache")
         let problem = try TemporaryDirectory(prefix: "evolve-env-missing")
         defer {
@@ -131,7 +122,7 @@ struct EvaluatorEnvironmentTests {
         do {
             _ = try await EnvironmentCache(directory: cache.url).environment(
                 requirements: problem.url.appendingPathComponent("requirements.txt"), interpreter: "/usr/bin/python3",
-                progress: progress.add, logger: Logger(label: "test"))
+                progress: progress.add, logger: testLogger)
             Issue.record("the build succeeded")
         } catch {
             print("environment: missing package failed in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: \(error)")
@@ -147,9 +138,10 @@ struct EvaluatorEnvironmentTests {
         #expect(progress.all.contains { $0.contains("building from requirements.txt") }, "\(progress.all)")
     }
 
-    @Test("needs PyPI: an environment from requirements.txt is built once (two at once included), reused, and is python3 in every backend")
+    @Test(
+        "needs PyPI: an environment from requirements.txt is built once (two at once included), reused, and is python3 in every backend",
+        .enabled(if: TestEnvironment.runsVenvTests, "needs python3-venv"))
     func buildAndReuse() async throws {
-        guard venvAvailable() else { return }
         let cache = try TemporaryDirectory(prefix: "evolve-env-cache")
         let problem = try TemporaryDirectory(prefix: "evolve-env-build")
         let scratch = try TemporaryDirectory(prefix: "evolve-env-scratch")
@@ -167,8 +159,8 @@ struct EvaluatorEnvironmentTests {
         let progress = ProgressLines()
         let environmentCache = EnvironmentCache(directory: cache.url)
         let started = Date()
-        async let first = EvaluatorEnvironment.prepare(for: loaded, cache: environmentCache, progress: progress.add, logger: Logger(label: "test"))
-        async let second = EvaluatorEnvironment.prepare(for: loaded, cache: environmentCache, progress: { _ in }, logger: Logger(label: "test"))
+        async let first = EvaluatorEnvironment.prepare(for: loaded, cache: environmentCache, progress: progress.add, logger: testLogger)
+        async let second = EvaluatorEnvironment.prepare(for: loaded, cache: environmentCache, progress: { _ in }, logger: testLogger)
         let (built, twin) = try await (first, second)
         let buildSeconds = Date().timeIntervalSince(started)
         let environment = try #require(built)
@@ -181,7 +173,7 @@ struct EvaluatorEnvironmentTests {
         #expect(entries == [environment.root.lastPathComponent], "\(entries)")
 
         let again = Date()
-        let reused = try await EvaluatorEnvironment.prepare(for: loaded, cache: environmentCache, logger: Logger(label: "test"))
+        let reused = try await EvaluatorEnvironment.prepare(for: loaded, cache: environmentCache, logger: testLogger)
         let reuseSeconds = Date().timeIntervalSince(again)
         print("environment: built six in \(String(format: "%.1f", buildSeconds)) s (two at once), reused in \(String(format: "%.2f", reuseSeconds)) s")
         #expect(reused == environment)

@@ -1,5 +1,6 @@
 import EvolveCore
 import EvolveSandbox
+import EvolveTesting
 import Foundation
 import Testing
 

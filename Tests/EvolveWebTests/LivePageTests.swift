@@ -13,41 +13,41 @@ struct LivePageTests {
         defer { problem.remove() }
         try problem.copyContents(of: PackagePaths.knapsackExample)
         // Slow answers, each a new child, so the page is open while children keep coming.
-        let server = try await LoopbackLLMServer.start { request in .delayed(seconds: 0.6, .answer(noteAnswer("live \(request.index)"))) }
-        defer { Task { await server.shutdown() } }
-        let run = try EvolveProcess(runArguments(problem, server: server, iterations: 14) + ["--ui"])
-        defer { run.stop() }
-        let address = try #require(try await run.address(), "stderr: \(run.stderr)")
-        #expect(run.stderr.contains("watch the run at \(address.absoluteString)"))
+        try await LoopbackLLMServer.with(script: { request in .delayed(seconds: 0.6, .answer(noteAnswer("live \(request.index)"))) }) { server in
+            let run = try EvolveProcess(runArguments(problem, server: server, iterations: 14) + ["--ui"])
+            defer { run.stop() }
+            let address = try #require(try await run.address(), "stderr: \(run.stderr)")
+            #expect(run.stderr.contains("watch the run at \(address.absoluteString)"))
 
-        try await HeadlessChromium.with { browser in
-            try await browser.open(address.absoluteString + "#view=lineage")
-            let ready = try await browser.wait(until: "document.body.dataset.ready === 'true'")
-            let pageError = try await browser.evaluate("document.body.dataset.error")
-            #expect(ready, "page error: \(pageError)")
-            #expect(try await browser.evaluate("document.getElementById('live-badge').hidden") == "false")
-            // A marker a reload would erase.
-            _ = try await browser.evaluate("window.__sameLoad = 'yes'")
-            let before = Int(try await browser.evaluate("document.querySelectorAll('#lineage-tree g.node').length")) ?? 0
-            #expect(try await browser.wait(until: "document.querySelectorAll('#lineage-tree g.node').length > \(before) + 1", timeout: 60))
-            #expect(try await browser.evaluate("window.__sameLoad") == "yes", "the page reloaded")
-            try await browser.screenshot(to: screenshotFile("page-live-lineage"))
+            try await HeadlessChromium.with { browser in
+                try await browser.open(address.absoluteString + "#view=lineage")
+                let ready = try await browser.wait(until: "document.body.dataset.ready === 'true'")
+                let pageError = try await browser.evaluate("document.body.dataset.error")
+                #expect(ready, "page error: \(pageError)")
+                #expect(try await browser.evaluate("document.getElementById('live-badge').hidden") == "false")
+                // A marker a reload would erase.
+                _ = try await browser.evaluate("window.__sameLoad = 'yes'")
+                let before = Int(try await browser.evaluate("document.querySelectorAll('#lineage-tree g.node').length")) ?? 0
+                #expect(try await browser.wait(until: "document.querySelectorAll('#lineage-tree g.node').length > \(before) + 1", timeout: 60))
+                #expect(try await browser.evaluate("window.__sameLoad") == "yes", "the page reloaded")
+                try await browser.screenshot(to: screenshotFile("page-live-lineage"))
 
-            let metrics = try await get(address.absoluteString + "metrics")
-            #expect(metrics.status == 200)
-            for name in [
-                #"evolve_evaluations{status="success"}"#, "evolve_model_calls", "evolve_tokens{kind=\"prompt\"}",
-                "evolve_model_seconds_bucket", "evolve_evaluation_seconds_bucket", "evolve_archive_size", "evolve_best_score 249",
-            ] {
-                #expect(metrics.body.contains(name), "no \(name) in /metrics:\n\(metrics.body)")
+                let metrics = try await get(address.absoluteString + "metrics")
+                #expect(metrics.status == 200)
+                for name in [
+                    #"evolve_evaluations{status="success"}"#, "evolve_model_calls", "evolve_tokens{kind=\"prompt\"}",
+                    "evolve_model_seconds_bucket", "evolve_evaluation_seconds_bucket", "evolve_archive_size", "evolve_best_score 249",
+                ] {
+                    #expect(metrics.body.contains(name), "no \(name) in /metrics:\n\(metrics.body)")
+                }
+
+                // The run ends (its budget), and the page's server with it.
+                #expect(try await run.waitForExit(timeout: 120), "stderr: \(run.stderr)")
+                #expect(run.process.terminationStatus == 0, "stderr: \(run.stderr)")
+                let store = try SQLiteProgramStore(path: problem.url.appendingPathComponent("runs/first/evolve.sqlite").path, readOnly: true)
+                #expect(try await store.finishedIterations().count == 14)
+                await #expect(throws: (any Error).self) { _ = try await get(address.absoluteString + "api/runs") }
             }
-
-            // The run ends (its budget), and the page's server with it.
-            #expect(try await run.waitForExit(timeout: 120), "stderr: \(run.stderr)")
-            #expect(run.process.terminationStatus == 0, "stderr: \(run.stderr)")
-            let store = try SQLiteProgramStore(path: problem.url.appendingPathComponent("runs/first/evolve.sqlite").path, readOnly: true)
-            #expect(try await store.finishedIterations().count == 14)
-            await #expect(throws: (any Error).self) { _ = try await get(address.absoluteString + "api/runs") }
         }
     }
 }

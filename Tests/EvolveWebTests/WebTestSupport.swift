@@ -49,12 +49,12 @@ func finishedKnapsackRun(
         guard text.contains("\nsearch:\n") else { throw WebDriverError("the knapsack example has no search: section") }
         try text.replacingOccurrences(of: "\nsearch:\n", with: "\nsearch:\n  \(search)\n").write(to: yaml, atomically: true, encoding: .utf8)
     }
-    let server = try await LoopbackLLMServer.start { script($0.index) }
-    defer { Task { await server.shutdown() } }
-    let run = try EvolveProcess(runArguments(problem, server: server, iterations: iterations))
-    defer { run.stop() }
-    guard try await run.waitForExit(timeout: 300), run.process.terminationStatus == 0 else {
-        throw WebDriverError("evolve run failed: \(run.stderr)")
+    try await LoopbackLLMServer.with(script: { script($0.index) }) { server in
+        let run = try EvolveProcess(runArguments(problem, server: server, iterations: iterations))
+        defer { run.stop() }
+        guard try await run.waitForExit(timeout: 300), run.process.terminationStatus == 0 else {
+            throw WebDriverError("evolve run failed: \(run.stderr)")
+        }
     }
     return KnapsackRun(problem: problem, run: problem.url.appendingPathComponent("runs/first"))
 }
