@@ -94,8 +94,9 @@ extension ExperimentRunner {
                 peer: peer, problem: problem, directory: planned.directory.url, budget: calls, seed: planned.seed,
                 server: try PeerArm.server(for: configuration.llm, overrides: runOverrides, environment: environment),
                 cache: PeerArm.defaultCache(environment: environment), logger: logger)
-            let measurement = try await arm.run(label: planned.label)
-            if Task.isCancelled { return progress.interrupted(planned.label) }
+            guard let measurement = try await Self.untilStopped(progress, { try await arm.run(label: planned.label) }) else {
+                return progress.interrupted(planned.label)
+            }
             // A peer that made no call failed to start (or its server did): the report shows why,
             // and the run is tried again next time rather than kept as finished.
             if let error = measurement.peerError, measurement.modelCalls == 0 { throw PeerArmError(error) }
@@ -110,6 +111,22 @@ extension ExperimentRunner {
         } catch {
             if Task.isCancelled { return progress.interrupted(planned.label) }
             progress.failed(planned.label, "\(error)")
+        }
+    }
+
+    /// `body`'s value, or nil once the experiment is asked to stop (Ctrl-C, SIGTERM): `body` is
+    /// then cancelled. Evolve's own runs stop on the signal themselves; a peer run needs this.
+    static func untilStopped<Value: Sendable>(
+        _ progress: ExperimentProgress, _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value? {
+        try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while !progress.isStopping { try await Task.sleep(for: .milliseconds(200)) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
     }
 

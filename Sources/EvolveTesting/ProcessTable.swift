@@ -4,12 +4,17 @@ import Foundation
 public enum ProcessTable {
     /// True if a running process other than the test runner has `text` in its command line.
     public static func contains(_ text: String) -> Bool {
+        !commands(containing: text).isEmpty
+    }
+
+    /// The command lines of the running processes (the test runner's aside) that contain `text`.
+    public static func commands(containing text: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        for entry in entries where Int(entry) != nil {
-            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"), !data.isEmpty else { continue }
+        return entries.filter { Int($0) != nil }.compactMap { entry in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"), !data.isEmpty else { return nil }
             let command = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            if command.contains(text), !command.contains("EvolvePackageTests"), !command.contains("swift-test") { return true }
+            guard command.contains(text), !command.contains("EvolvePackageTests"), !command.contains("swift-test") else { return nil }
+            return "\(entry): \(command)"
         }
-        return false
     }
 }

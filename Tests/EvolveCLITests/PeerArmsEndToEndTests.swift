@@ -54,4 +54,41 @@ struct PeerArmsEndToEndTests {
         #expect(markdown.contains("run without a sandbox"), "the report says plainly that peers are not sandboxed")
         #expect(markdown.contains("| openevolve |") && markdown.contains("| shinkaevolve |"))
     }
+
+    @Test(
+        "Ctrl-C during a peer run stops the peer and its evaluators at once; the run is interrupted, not finished",
+        .enabled(if: TestEnvironment.runsPeerTests, "needs python3 with venv and PyPI to install the peers"))
+    func interruptStopsThePeer() async throws {
+        let out = try TemporaryDirectory(prefix: "evolve-peers-interrupt")
+        defer { out.remove() }
+        // Evolve's calls (Ollama's API) are answered at once, the peers' (OpenAI's) after a minute.
+        let server = try await LoopbackLLMServer.start { request in
+            let answer = LoopbackLLMServer.Reply.answer("Closer.\n<<<<<<< SEARCH\n    a = 0.0\n=======\n    a = 1.0\n>>>>>>> REPLACE")
+            return request.format == .openai ? .delayed(seconds: 60, answer) : answer
+        }
+        var arguments = ["experiment", Self.spec.path, "--out", out.url.path, "--ollama-url", server.url]
+        if !TestEnvironment.runsGVisorTests { arguments += ["--sandbox", "process"] }
+        let running = try startEvolve(arguments)
+        let deadline = Date().addingTimeInterval(600)
+        while Date() < deadline, running.process.isRunning, !server.requests.contains(where: { $0.format == .openai }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(server.requests.contains { $0.format == .openai }, "the peer never asked the model")
+        let interrupted = Date()
+        kill(running.process.processIdentifier, SIGINT)
+        running.process.waitUntilExit()
+        let result = running.result(seconds: Date().timeIntervalSince(interrupted))
+        await server.shutdown()
+        #expect(result.status == 130, "stderr: \(result.stderr)")
+        #expect(result.seconds < 30, "it does not wait for the peer's model answer")
+        #expect(result.stderr.contains("three_numbers/openevolve/seed-1: interrupted"), "\(result.stderr)")
+        let run = out.url.appendingPathComponent("runs/three_numbers/openevolve/seed-1")
+        #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("finished.json").path))
+        var left = ProcessTable.contains(run.path)
+        for _ in 0..<50 where left {  // a killed process leaves /proc a moment later
+            try await Task.sleep(for: .milliseconds(100))
+            left = ProcessTable.contains(run.path)
+        }
+        #expect(!left, "a peer process outlived the experiment: \(ProcessTable.commands(containing: run.path))")
+    }
 }

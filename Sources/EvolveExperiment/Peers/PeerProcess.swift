@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// Runs the peer driver as a child process with its output in a log file. Cancelling the calling
-/// task sends it SIGTERM (the driver then stops the peer's whole process group and exits), and
-/// SIGKILL five seconds later if it is still there.
+/// task sends it SIGTERM (the driver then stops the peer and its evaluators: SIGTERM, SIGKILL 5 s
+/// later, a sweep of up to 3 s), and SIGKILL 20 seconds later if it is still there: killing the
+/// driver during its clean-up would orphan the peer.
 enum PeerProcess {
     static func run(_ executable: String, _ arguments: [String], log: URL) async throws -> Int32 {
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -31,7 +32,7 @@ enum PeerProcess {
             guard process.isRunning else { return }
             process.terminate()
             let pid = process.processIdentifier
-            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { _ = kill(pid, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 20) { _ = kill(pid, SIGKILL) }
         }
     }
 }

@@ -1311,7 +1311,16 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def unblock_signals():
+    """Evolve starts the driver from a process whose threads block SIGINT and SIGTERM (it handles
+    them itself), and a child inherits the blocked set: unblock everything, so that a SIGTERM from
+    Evolve reaches the driver, and the peer it starts can be stopped the same way."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def main(argv=None):
+    unblock_signals()
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return cmd_ensure(args) if args.command == "ensure" else cmd_run(args)
