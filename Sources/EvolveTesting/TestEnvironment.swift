@@ -20,4 +20,7 @@ public enum TestEnvironment {
 
     /// Run the tests that need podman's Docker-compatible service (with runsc).
     public static var runsPodmanTests: Bool { isCI || PodmanService.isInstalled }
+
+    /// Run the tests that start a Slurm cluster of their own (munged, slurmctld, slurmd; as root).
+    public static var runsSlurmTests: Bool { isCI || SlurmCluster.isInstalled }
 }
