@@ -66,6 +66,8 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The launcher srun runs on a node, a Python file checked as Python.
+            resources: [.embedInCode("Slurm/evolve-slurm-launch.py")],
             swiftSettings: strict
         ),
         .target(

@@ -10,7 +10,7 @@ struct SlurmConfigurationTests {
 
     @Test("by default: jobs placement, gVisor on the nodes, one CPU, the cluster's defaults for the rest")
     func defaults() throws {
-        let slurm = try parse("sandbox:\n  slurm:\n").slurm
+        let slurm = try parse("sandbox:\n  backend: slurm\n").slurm
         #expect(slurm == SandboxConfiguration.Slurm())
         #expect(slurm.placement == .jobs && slurm.isolation == .gvisor && slurm.cpus == 1 && slurm.retries == 1)
         #expect(slurm.partition == nil && slurm.time == nil && slurm.memoryMB == nil && slurm.sharedDirectory == nil)
@@ -20,6 +20,7 @@ struct SlurmConfigurationTests {
     func everyKey() throws {
         let sandbox = try parse("""
             sandbox:
+              backend: slurm
               slurm:
                 partition: gpu
                 account: lab42
@@ -36,6 +37,7 @@ struct SlurmConfigurationTests {
                 retries: 2
                 queue_timeout: 60
             """)
+        #expect(sandbox.backend == .slurm)
         #expect(
             sandbox.slurm
                 == SandboxConfiguration.Slurm(
@@ -58,6 +60,7 @@ struct SlurmConfigurationTests {
             ("sandbox:\n  slurm:\n    shared_directory: scratch\n", 3, "sandbox.slurm.shared_directory", "absolute"),
             ("sandbox:\n  slurm:\n    retries: 11\n", 3, "sandbox.slurm.retries", "between 0 and 10"),
             ("sandbox:\n  slurm:\n    queue_timeout: 0\n", 3, "sandbox.slurm.queue_timeout", "positive"),
+            ("sandbox:\n  backend: pbs\n", 2, "sandbox.backend", "slurm"),
         ])
     func badSettings(yaml: String, line: Int, key: String, words: String) throws {
         let error = #expect(throws: ConfigurationError.self) { try parse(yaml) }

@@ -4,7 +4,7 @@ import Foundation
 /// reads are flat; a backend's own keys live under its name (`sandbox.gvisor`, `sandbox.docker`,
 /// `sandbox.slurm`).
 public struct SandboxConfiguration: Sendable, Hashable, Codable {
-    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, docker, process }
+    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, docker, process, slurm }
 
     public var backend: Backend
     /// Wall-clock seconds before an evaluation is killed.

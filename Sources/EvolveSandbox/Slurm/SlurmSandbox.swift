@@ -1,0 +1,116 @@
+import EvolveCore
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs each evaluation on a node of a Slurm cluster, through Slurm itself (never a queue of
+/// Evolve's own).
+///
+/// Each evaluation gets a folder on the shared path with the candidate and a per-evaluation nonce
+/// (`SlurmJobDirectory`), and `srun` runs the launcher (`evolve-slurm-launch.py`) on a node: in a
+/// job of its own (placement `jobs`) or as a step of an allocation held for the run (placement
+/// `steps`, `SlurmAllocation`). `srun` is a `SupervisedProcess`, so Evolve's own wall clock and the
+/// caller's cancellation stop it; Slurm's `--time` is only a backstop. A job started with srun
+/// ends when srun is killed; the job or step is cancelled by name anyway and squeue asked until it
+/// is gone. What came of the evaluation is decided by `SlurmVerdict` from the nonce-checked
+/// outcome, srun's errors and the job's state: a node failure, a preemption or a cancellation
+/// from outside is Slurm's doing, not the candidate's, and the evaluation is placed again (up to
+/// `retries` times, away from the failed node) before it becomes a sandbox error.
+public final class SlurmSandbox: Sandbox {
+    public var name: String { "slurm" }
+    /// The candidate is isolated on its node only by gVisor; `process` limits it but does not isolate it.
+    public var isolates: Bool { configuration.slurm.isolation == .gvisor }
+
+    public let configuration: Configuration
+    let logger: Logger
+    let client: SlurmClient
+    let arguments: SlurmArguments
+    let allocation: SlurmAllocation
+    /// The run's folder on the shared path, with the launcher, per problem directory.
+    private let runDirectories = Mutex<[String: URL]>([:])
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        client = SlurmClient(
+            environment: configuration.environment,
+            scratch: configuration.localRoot.appendingPathComponent("evolve-slurm-\(getpid())-\(configuration.runName)"))
+        arguments = SlurmArguments(configuration: configuration)
+        allocation = SlurmAllocation(client: client, arguments: arguments, name: configuration.runName + "-allocation")
+    }
+
+    public func checkAvailability() async throws {
+        guard configuration.slurm.isolation == .process else {
+            throw SandboxError(
+                .unavailable,
+                "isolation `gvisor` on Slurm nodes is not done yet; set `sandbox.slurm.isolation: process` for trusted programs")
+        }
+        try prepareScratch()
+        for tool in ["srun", "salloc", "squeue", "scancel", "sinfo"] where client.path(of: tool) == nil {
+            throw SandboxError(.unavailable, "Slurm's `\(tool)` is not on PATH: install Slurm's client commands (Debian: slurm-client)")
+        }
+        let partition = configuration.slurm.partition.map { ["--partition=\($0)"] } ?? []
+        let answer = try await client.run("sinfo", ["-h", "-o", "%P"] + partition)
+        guard answer.succeeded else {
+            throw SandboxError(.unavailable, "Slurm's controller does not answer (sinfo: \(answer.lastError)); check SLURM_CONF and slurmctld")
+        }
+        guard !answer.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw SandboxError(.unavailable, "Slurm has no partition \(configuration.slurm.partition ?? "") (sandbox.slurm.partition)")
+        }
+    }
+
+    public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
+        let started = ContinuousClock.now
+        try prepareScratch()
+        let run = try runDirectory(for: job.problemDirectory)
+        var avoided: Set<String> = []
+        var losses: [String] = []
+        for attempt in 0...configuration.slurm.retries {
+            switch try await place(job, in: run, avoiding: avoided) {
+            case .finished(var outcome):
+                outcome.duration = started.duration(to: .now).inSeconds
+                return outcome
+            case .lost(let reason, let node):
+                let again = attempt < configuration.slurm.retries ? "; placing it again" : ""
+                logger.warning("Slurm lost an evaluation\(again)", metadata: ["slurm.reason": "\(reason)", "slurm.node": "\(node ?? "?")"])
+                losses.append(reason + (node.map { " (\($0))" } ?? ""))
+                if let node { avoided.insert(node) }
+            }
+        }
+        throw SandboxError(.lost, "Slurm lost the evaluation \(losses.count) times: \(losses.joined(separator: "; "))")
+    }
+
+    /// Cancels every job and step of this run and the held allocation, confirms with squeue that
+    /// none is left, and removes the run's files.
+    public func shutdown() async {
+        await allocation.release()
+        if !(await client.cancel(named: configuration.runName + "-")) {
+            logger.warning("some Slurm jobs of this run were still listed after scancel", metadata: ["slurm.run": "\(configuration.runName)"])
+        }
+        for directory in runDirectories.withLock({ $0.values }) {
+            try? FileManager.default.removeItem(at: directory)
+        }
+        try? FileManager.default.removeItem(at: client.scratch)
+    }
+
+    private func prepareScratch() throws {
+        do {
+            try FileManager.default.createDirectory(at: client.scratch, withIntermediateDirectories: true)
+        } catch {
+            throw SandboxError(.setupFailed, "could not create \(client.scratch.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// The run's folder on the shared path for this problem directory, with the launcher in it.
+    func runDirectory(for problemDirectory: URL) throws -> URL {
+        let directory = configuration.runDirectory(for: problemDirectory)
+        if runDirectories.withLock({ $0[problemDirectory.path] }) != nil { return directory }
+        _ = try SlurmLauncher.install(in: directory)
+        runDirectories.withLock { $0[problemDirectory.path] = directory }
+        return directory
+    }
+}
