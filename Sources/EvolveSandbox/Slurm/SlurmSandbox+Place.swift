@@ -23,10 +23,11 @@ extension SlurmSandbox {
         let allocationID = configuration.slurm.placement == .steps ? try await allocation.id() : nil
         guard let srun = client.path(of: "srun") else { throw SandboxError(.unavailable, "Slurm's `srun` is not on PATH") }
         let task = SlurmLauncher.command(run.appendingPathComponent(SlurmLauncher.fileName), job: directory)
+        // Tied to evolve's life: a SIGKILLed evolve takes srun, and so the job or step, with it.
+        let command = ParentDeath.command(
+            srun, arguments.srun(name: name, allocation: allocationID, timeout: job.limits.timeout, excluding: nodes, task: task))
         let process = SupervisedProcess(
-            executable: srun,
-            arguments: arguments.srun(name: name, allocation: allocationID, timeout: job.limits.timeout, excluding: nodes, task: task),
-            environment: client.environment, workingDirectory: run.path, stdout: directory.file("srun.out"),
+            executable: command.executable, arguments: command.arguments, environment: client.environment, workingDirectory: run.path, stdout: directory.file("srun.out"),
             stderr: directory.file("srun.err"), timeout: configuration.slurm.queueTimeout + job.limits.timeout + Self.launchAllowance,
             outputLimit: 1 << 20)
         let ending = try await process.run()

@@ -53,6 +53,12 @@ public final class SlurmSandbox: Sandbox {
         for tool in ["srun", "salloc", "squeue", "scancel", "sinfo"] where client.path(of: tool) == nil {
             throw SandboxError(.unavailable, "Slurm's `\(tool)` is not on PATH: install Slurm's client commands (Debian: slurm-client)")
         }
+        guard ParentDeath.isAvailable else {
+            throw SandboxError(
+                .unavailable,
+                "the slurm backend starts srun through \(ParentDeath.setpriv), so that no evaluation outlives evolve: "
+                    + "install util-linux (`apt-get install util-linux`)")
+        }
         let partition = configuration.slurm.partition.map { ["--partition=\($0)"] } ?? []
         let answer = try await client.run("sinfo", ["-h", "-o", "%P"] + partition)
         guard answer.succeeded else {
