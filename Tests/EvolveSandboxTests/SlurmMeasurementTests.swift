@@ -11,21 +11,33 @@ import Testing
 struct SlurmMeasurementTests {
     static let trivial = "import json\nprint(json.dumps({\"score\": 1}))\n"
 
-    @Test("added latency per evaluation in each placement against the process backend (printed)")
-    func latency() async throws {
+    @Test(
+        "added latency per evaluation in each placement against the same isolation on this machine (printed)",
+        arguments: [SandboxConfiguration.Slurm.Isolation.process, .gvisor])
+    func latency(isolation: SandboxConfiguration.Slurm.Isolation) async throws {
+        guard isolation == .process || TestEnvironment.runsGVisorTests else {
+            print("note: skipping the gVisor latency: runsc is not installed, or this is not root")
+            return
+        }
         let rounds = 15
         try await SlurmCluster.with(nodes: 2) { cluster in
             let fixture = try SlurmFixture(cluster: cluster, files: ["evaluate.py": Self.trivial])
             defer { fixture.remove() }
             let job = fixture.job(.arguments(["python3", "evaluate.py", "{program}"]))
-            let local = try await Self.median(rounds) { try await ProcessSandbox(configuration: .init(), logger: testLogger).run(job) }
-            var line = "slurm latency, trivial evaluator, one at a time, median of \(rounds): process backend \(Self.ms(local))"
+            let local: any Sandbox = isolation == .process
+                ? ProcessSandbox(configuration: .init(), logger: testLogger)
+                : GVisorSandbox(configuration: .init(temporaryRoot: fixture.shared.url), logger: testLogger)
+            _ = try await local.run(job)
+            let localMedian = try await Self.median(rounds) { try await local.run(job) }
+            await local.shutdown()
+            var line = "slurm latency, \(isolation), trivial evaluator, one at a time, median of \(rounds): "
+                + "\(local.name) backend \(Self.ms(localMedian))"
             for placement in SlurmSandboxTests.placements {
-                let sandbox = fixture.sandbox(placement: placement)
+                let sandbox = fixture.sandbox(placement: placement, isolation: isolation)
                 _ = try await sandbox.run(job)  // the held allocation is made here, not measured
                 let median = try await Self.median(rounds) { try await sandbox.run(job) }
                 await sandbox.shutdown()
-                line += "; \(placement) \(Self.ms(median)) (+\(Self.ms(median - local)))"
+                line += "; \(placement) \(Self.ms(median)) (+\(Self.ms(median - localMedian)))"
             }
             print(line)
         }

@@ -17,13 +17,14 @@ struct SlurmFixture {
         try problem.write(files)
     }
 
-    /// A Slurm sandbox on the cluster, with process isolation on the nodes.
+    /// A Slurm sandbox on the cluster, with process isolation on the nodes unless told otherwise.
     func sandbox(
-        placement: SandboxConfiguration.Slurm.Placement, concurrency: Int = 2, retries: Int = 1
+        placement: SandboxConfiguration.Slurm.Placement, concurrency: Int = 2, retries: Int = 1,
+        isolation: SandboxConfiguration.Slurm.Isolation = .process
     ) -> SlurmSandbox {
         var configuration = SandboxConfiguration(backend: .slurm, concurrency: concurrency)
         configuration.slurm = SandboxConfiguration.Slurm(
-            placement: placement, isolation: .process, sharedDirectory: shared.url.path, retries: retries)
+            placement: placement, isolation: isolation, sharedDirectory: shared.url.path, retries: retries)
         return SlurmSandbox(configuration: SlurmSandbox.Configuration(configuration, environment: cluster.environment), logger: testLogger)
     }
 
@@ -39,6 +40,11 @@ struct SlurmFixture {
         return runs.flatMap { run in
             ((try? FileManager.default.contentsOfDirectory(atPath: shared.url.appendingPathComponent("\(run)/jobs").path)) ?? [])
         }
+    }
+
+    /// Everything left on the shared path (after shutdown: nothing).
+    var sharedLeftovers: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: shared.url.path)) ?? ["<gone>"]
     }
 
     func remove() {

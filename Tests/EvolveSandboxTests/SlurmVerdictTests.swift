@@ -13,7 +13,7 @@ import Glibc
 @Suite struct SlurmVerdictTests {
     static func record(_ nonce: String = "n", exit: Int32? = nil, signal: Int32? = nil, timedOut: Bool = false) -> SlurmJobDirectory.Record {
         SlurmJobDirectory.Record(
-            nonce: nonce, node: "n1", jobID: "5", stepID: "0", timedOut: timedOut, exit: exit, signal: signal, duration: 1, result: nil)
+            nonce: nonce, node: "n1", jobID: "5", stepID: "0", timedOut: timedOut, outputExceeded: false, exit: exit, signal: signal, duration: 1, result: nil)
     }
 
     static func evidence(

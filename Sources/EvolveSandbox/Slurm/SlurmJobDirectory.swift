@@ -23,11 +23,31 @@ struct SlurmJobDirectory {
         var timeout: Double
         var evalDir: String
         var resultLimit: Int
+        /// Isolation `gvisor`: a tmpfs of this many MiB mounted at `evalDir` on the node.
+        var tmpfsMB: Int?
+        /// Isolation `gvisor`: the output (both files) past which the command is killed.
+        var outputLimit: Int?
+        /// Executables the node must have (a harness failure, not the candidate's, when missing).
+        var requires: [String] = []
+        /// Node-local folders to make first (runsc's state).
+        var makeDirectories: [String] = []
+        /// `cgroup.procs` files whose processes are killed after the command, whatever ended it.
+        var cgroupProcs: [String] = []
+        /// Glob patterns of files removed once those cgroups are empty (runsc's records).
+        var records: [String] = []
+        /// Commands run instead when a cgroup would not empty (`runsc delete -force`).
+        var cleanup: [[String]] = []
+        /// Glob patterns of cgroup folders removed afterwards.
+        var cgroups: [String] = []
 
         enum CodingKeys: String, CodingKey {
-            case nonce, argv, env, cwd, rlimits, timeout
+            case nonce, argv, env, cwd, rlimits, timeout, requires, records, cleanup, cgroups
+            case cgroupProcs = "cgroup_procs"
             case evalDir = "eval_dir"
             case resultLimit = "result_limit"
+            case tmpfsMB = "tmpfs_mb"
+            case outputLimit = "output_limit"
+            case makeDirectories = "make_directories"
         }
     }
 
@@ -38,6 +58,7 @@ struct SlurmJobDirectory {
         var jobID: String?
         var stepID: String?
         var timedOut: Bool?
+        var outputExceeded: Bool?
         var exit: Int32?
         var signal: Int32?
         var duration: Double?
@@ -48,6 +69,7 @@ struct SlurmJobDirectory {
             case jobID = "job_id"
             case stepID = "step_id"
             case timedOut = "timed_out"
+            case outputExceeded = "output_exceeded"
         }
 
         /// `JOB.STEP` (or `JOB`) for scancel.

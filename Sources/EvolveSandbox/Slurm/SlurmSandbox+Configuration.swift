@@ -4,10 +4,13 @@ import Foundation
 extension SlurmSandbox {
     /// Everything a Slurm sandbox is made with.
     public struct Configuration: Sendable, Hashable {
-        /// evolve.yaml's `sandbox.slurm`.
-        public var slurm: SandboxConfiguration.Slurm
+        /// evolve.yaml's `sandbox` section; `sandbox.slurm` is the backend's own.
+        public var sandbox: SandboxConfiguration
+        public var slurm: SandboxConfiguration.Slurm { sandbox.slurm }
         /// Evaluations in flight at once (`sandbox.concurrency`): the size of the held allocation.
-        public var concurrency: Int
+        public var concurrency: Int { sandbox.concurrency }
+        /// `runsc` on the nodes (isolation `gvisor`).
+        public var runsc = "/usr/bin/runsc"
         /// The environment Slurm's commands run with: `PATH` (where they are found), `HOME`,
         /// `USER`, `LANG` and `SLURM_CONF`, nothing else of evolve's (no key, and no `SLURM_JOB_ID`
         /// that would make `srun` place a new job inside the job evolve itself may run in).
@@ -22,8 +25,7 @@ extension SlurmSandbox {
             localRoot: URL = FileManager.default.temporaryDirectory,
             runName: String = "evolve-" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16)
         ) {
-            self.slurm = sandbox.slurm
-            self.concurrency = sandbox.concurrency
+            self.sandbox = sandbox
             self.environment = environment.filter { Self.passedVariables.contains($0.key) }
             if self.environment["PATH"] == nil { self.environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
             self.localRoot = localRoot

@@ -1,6 +1,10 @@
 import EvolveCore
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension SlurmSandbox {
     /// What came of placing an evaluation once.
     enum Placed: Sendable {
@@ -13,23 +17,28 @@ extension SlurmSandbox {
     /// launcher enforces on the node): the launcher's start and its writing of the outcome.
     static let launchAllowance = 30.0
 
+    /// How long a stopped `srun` has to pass SIGUSR1 on and let the launcher clean up on its node
+    /// (a gVisor sandbox's cgroup emptied, its record and tmpfs removed: well under a second).
+    static let cleanUpAllowance = Duration.seconds(3)
+
     /// Runs the evaluation once on the cluster: writes its folder, runs `srun` under Evolve's wall
     /// clock, and reads what came of it. Every way out leaves no job or step of it behind.
-    func place(_ job: SandboxJob, in run: URL, avoiding nodes: Set<String>) async throws -> Placed {
+    func place(_ job: SandboxJob, in run: SlurmRun, avoiding nodes: Set<String>) async throws -> Placed {
         let name = configuration.runName + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        let directory = try SlurmJobDirectory(in: run, name: name, job: job)
+        let directory = try SlurmJobDirectory(in: run.url, name: name, job: job)
         defer { directory.remove() }
-        try directory.write(spec(for: job, in: directory))
+        try directory.write(run.gvisor.map { try gvisorSpec(for: job, in: directory, gvisor: $0) } ?? spec(for: job, in: directory))
         let allocationID = configuration.slurm.placement == .steps ? try await allocation.id() : nil
         guard let srun = client.path(of: "srun") else { throw SandboxError(.unavailable, "Slurm's `srun` is not on PATH") }
-        let task = SlurmLauncher.command(run.appendingPathComponent(SlurmLauncher.fileName), job: directory)
+        let task = SlurmLauncher.command(run.launcher, job: directory)
         // Tied to evolve's life: a SIGKILLed evolve takes srun, and so the job or step, with it.
         let command = ParentDeath.command(
             srun, arguments.srun(name: name, allocation: allocationID, timeout: job.limits.timeout, excluding: nodes, task: task))
         let process = SupervisedProcess(
-            executable: command.executable, arguments: command.arguments, environment: client.environment, workingDirectory: run.path, stdout: directory.file("srun.out"),
-            stderr: directory.file("srun.err"), timeout: configuration.slurm.queueTimeout + job.limits.timeout + Self.launchAllowance,
-            outputLimit: 1 << 20)
+            executable: command.executable, arguments: command.arguments, environment: client.environment,
+            workingDirectory: run.url.path, stdout: directory.file("srun.out"), stderr: directory.file("srun.err"),
+            timeout: configuration.slurm.queueTimeout + job.limits.timeout + Self.launchAllowance,
+            outputLimit: 1 << 20, politeStop: .init(signal: SIGUSR1, grace: Self.cleanUpAllowance))
         let ending = try await process.run()
         let started = directory.record("started.json")
         if Task.isCancelled || ending.stopped != nil {
@@ -40,7 +49,7 @@ extension SlurmSandbox {
             if Task.isCancelled || ending.stopped == .cancelled { throw CancellationError() }
         }
         let evidence = try await evidence(of: directory, ending: ending, started: started, allocation: allocationID)
-        return try read(SlurmVerdict(evidence), job: job, from: directory)
+        return try read(SlurmVerdict(evidence), job: job, from: directory, gvisor: run.gvisor != nil)
     }
 
     /// What there is to know about how the evaluation ended; the job's state is asked of squeue
@@ -78,16 +87,23 @@ extension SlurmSandbox {
 
     /// The outcome the verdict describes, read from the evaluation's folder; a sandbox error for a
     /// verdict of failure.
-    private func read(_ verdict: SlurmVerdict, job: SandboxJob, from directory: SlurmJobDirectory) throws -> Placed {
+    private func read(_ verdict: SlurmVerdict, job: SandboxJob, from directory: SlurmJobDirectory, gvisor: Bool) throws -> Placed {
         switch verdict {
         case .lost(let reason, let node):
             return .lost(reason, node: node)
         case .failed(let message):
             throw SandboxError(.launchFailed, "Slurm: \(message)")
-        case .finished(let termination, let note):
+        case .finished(var termination, let note):
             let limit = job.limits.outputBytes
             let stdout = readTail(of: directory.file("stdout"), limit: limit)
             let stderr = readTail(of: directory.file("stderr"), limit: limit)
+            if gvisor, case .exited(let code) = termination {
+                // runsc's exit status, read as the gVisor backend reads it.
+                if let failure = GVisorSandbox.runscFailure(code: code, stderr: stderr.text) {
+                    throw SandboxError(.launchFailed, "runsc could not run the evaluation on its node: \(failure)")
+                }
+                termination = ContainerCommand.termination(exitCode: code)
+            }
             let outcome = directory.record("outcome.json")
             return .finished(
                 SandboxOutcome(

@@ -13,7 +13,8 @@ import Glibc
 /// Each evaluation gets a folder on the shared path with the candidate and a per-evaluation nonce
 /// (`SlurmJobDirectory`), and `srun` runs the launcher (`evolve-slurm-launch.py`) on a node: in a
 /// job of its own (placement `jobs`) or as a step of an allocation held for the run (placement
-/// `steps`, `SlurmAllocation`). `srun` is a `SupervisedProcess`, so Evolve's own wall clock and the
+/// `steps`, `SlurmAllocation`). The launcher runs the command in a gVisor sandbox whose bundle the
+/// gVisor backend describes (`SlurmSandbox+GVisor.swift`), or with the process backend's limits. `srun` is a `SupervisedProcess`, so Evolve's own wall clock and the
 /// caller's cancellation stop it; Slurm's `--time` is only a backstop. A job started with srun
 /// ends when srun is killed; the job or step is cancelled by name anyway and squeue asked until it
 /// is gone. What came of the evaluation is decided by `SlurmVerdict` from the nonce-checked
@@ -30,8 +31,8 @@ public final class SlurmSandbox: Sandbox {
     let client: SlurmClient
     let arguments: SlurmArguments
     let allocation: SlurmAllocation
-    /// The run's folder on the shared path, with the launcher, per problem directory.
-    private let runDirectories = Mutex<[String: URL]>([:])
+    /// The run's folder on the shared path, per problem directory, made by the first evaluation.
+    private let runs = Mutex<[String: Task<SlurmRun, any Error>]>([:])
 
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
@@ -44,11 +45,6 @@ public final class SlurmSandbox: Sandbox {
     }
 
     public func checkAvailability() async throws {
-        guard configuration.slurm.isolation == .process else {
-            throw SandboxError(
-                .unavailable,
-                "isolation `gvisor` on Slurm nodes is not done yet; set `sandbox.slurm.isolation: process` for trusted programs")
-        }
         try prepareScratch()
         for tool in ["srun", "salloc", "squeue", "scancel", "sinfo"] where client.path(of: tool) == nil {
             throw SandboxError(.unavailable, "Slurm's `\(tool)` is not on PATH: install Slurm's client commands (Debian: slurm-client)")
@@ -72,7 +68,7 @@ public final class SlurmSandbox: Sandbox {
     public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
         let started = ContinuousClock.now
         try prepareScratch()
-        let run = try runDirectory(for: job.problemDirectory)
+        let run = try await self.run(for: job.problemDirectory)
         var avoided: Set<String> = []
         var losses: [String] = []
         for attempt in 0...configuration.slurm.retries {
@@ -97,8 +93,8 @@ public final class SlurmSandbox: Sandbox {
         if !(await client.cancel(named: configuration.runName + "-")) {
             logger.warning("some Slurm jobs of this run were still listed after scancel", metadata: ["slurm.run": "\(configuration.runName)"])
         }
-        for directory in runDirectories.withLock({ $0.values }) {
-            try? FileManager.default.removeItem(at: directory)
+        for task in runs.withLock({ $0.values }) {
+            await (try? await task.value)?.remove()
         }
         try? FileManager.default.removeItem(at: client.scratch)
     }
@@ -111,12 +107,23 @@ public final class SlurmSandbox: Sandbox {
         }
     }
 
-    /// The run's folder on the shared path for this problem directory, with the launcher in it.
-    func runDirectory(for problemDirectory: URL) throws -> URL {
-        let directory = configuration.runDirectory(for: problemDirectory)
-        if runDirectories.withLock({ $0[problemDirectory.path] }) != nil { return directory }
-        _ = try SlurmLauncher.install(in: directory)
-        runDirectories.withLock { $0[problemDirectory.path] = directory }
-        return directory
+    /// The run's folder on the shared path for this problem directory, prepared once (a failed
+    /// preparation is tried again by the next evaluation).
+    func run(for problemDirectory: URL) async throws -> SlurmRun {
+        let (configuration, logger) = (self.configuration, self.logger)
+        let task = runs.withLock { runs in
+            if let task = runs[problemDirectory.path] { return task }
+            let task = Task {
+                try await SlurmRun.prepare(at: configuration.runDirectory(for: problemDirectory), configuration: configuration, logger: logger)
+            }
+            runs[problemDirectory.path] = task
+            return task
+        }
+        do {
+            return try await task.value
+        } catch {
+            runs.withLock { $0[problemDirectory.path] = nil }
+            throw error
+        }
     }
 }

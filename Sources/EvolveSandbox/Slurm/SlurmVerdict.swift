@@ -65,6 +65,8 @@ enum SlurmVerdict: Sendable, Hashable {
 
     static func termination(of outcome: SlurmJobDirectory.Record) -> SandboxOutcome.Termination {
         if outcome.timedOut == true { return .timedOut }
+        // As the gVisor backend reports output past its cap: the file-size signal.
+        if outcome.outputExceeded == true { return .signaled(SIGXFSZ) }
         if let signal = outcome.signal { return .signaled(signal) }
         return .exited(outcome.exit ?? 0)
     }
