@@ -66,8 +66,12 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // Python run in the sandbox: the reused gVisor sandbox's supervisor, the OpenEvolve bridge.
-            resources: [.embedInCode("GVisor/evolve-supervisor.py"), .embedInCode("openevolve-bridge.py")],
+            // Python run in the sandbox: the reused gVisor sandbox's supervisor, the OpenEvolve bridge,
+            // and the launcher srun runs on a Slurm node.
+            resources: [
+                .embedInCode("GVisor/evolve-supervisor.py"), .embedInCode("openevolve-bridge.py"),
+                .embedInCode("Slurm/evolve-slurm-launch.py"),
+            ],
             swiftSettings: strict
         ),
         .target(

@@ -11,6 +11,9 @@ apt_install podman curl tmux chromium chromium-driver
 # The examples' evaluators, as the gVisor sandbox sees them (its root is the host's /usr): numpy,
 # scipy and scikit-learn for Debian's python3, and the Rust, C++ and JavaScript toolchains.
 apt_install python3-numpy python3-scipy python3-sklearn rustc g++ nodejs
+# The Slurm backend's tests start a cluster of their own on this machine (munged, slurmctld and
+# two slurmd, under a temporary directory; nothing of /etc is used): Debian's Slurm 22.05 and munge.
+apt_install munge slurm-wlm
 swift build --build-tests
 # Suites run one after another: several check wall-clock bounds (a killed sandbox within its
 # timeout + 2 s), which suites competing for 2 cores would blur. Serially it takes about 80 s.

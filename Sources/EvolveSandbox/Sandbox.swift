@@ -140,6 +140,9 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
         case unavailable
         case setupFailed = "setup_failed"
         case launchFailed = "launch_failed"
+        /// The cluster lost the evaluation (its node failed, it was preempted or cancelled outside
+        /// evolve) as many times as it may be placed again: nothing the candidate did.
+        case lost
     }
 
     public var code: Code

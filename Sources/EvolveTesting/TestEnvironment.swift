@@ -45,4 +45,7 @@ public enum TestEnvironment {
     /// Run the peer arms' tests: they install OpenEvolve and ShinkaEvolve from PyPI with Debian's
     /// python3 (python3-venv) into ~/.cache/evolve/peers, once.
     public static var runsPeerTests: Bool { isCI || FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
+
+    /// Run the tests that start a Slurm cluster of their own (munged, slurmctld, slurmd; as root).
+    public static var runsSlurmTests: Bool { isCI || SlurmCluster.isInstalled }
 }

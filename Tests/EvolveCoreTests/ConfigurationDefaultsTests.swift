@@ -13,7 +13,7 @@ import Testing
     /// machine when the run starts, or resolved per model.
     static let resolvedLater: Set<String> = [
         "language", "sandbox.docker.host", "environment.requirements", "search.max_islands", "search.novelty",
-        "evaluator.command", "llm.retries",
+        "evaluator.command", "llm.retries", "sandbox.slurm.time", "sandbox.slurm.shared_directory",
     ]
 
     /// Sections that are off unless given: their keys' defaults are those of the section given empty.

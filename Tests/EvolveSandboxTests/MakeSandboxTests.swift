@@ -22,5 +22,15 @@ import Testing
 
         configuration.backend = .process
         #expect(makeSandbox(configuration, environment: [:], logger: testLogger).name == "process")
+
+        configuration.backend = .slurm
+        configuration.slurm = .init(partition: "gpu", placement: .steps, isolation: .process)
+        let secrets = ["SLURM_CONF": "/etc/x/slurm.conf", "PATH": "/opt/slurm/bin", "OPENAI_API_KEY": "sk-1", "SLURM_JOB_ID": "7"]
+        let slurm = try #require(makeSandbox(configuration, environment: secrets, logger: testLogger) as? SlurmSandbox)
+        #expect(slurm.configuration.slurm.partition == "gpu" && slurm.configuration.slurm.placement == .steps && !slurm.isolates)
+        #expect(slurm.configuration.concurrency == configuration.concurrency)
+        #expect(
+            slurm.configuration.environment == ["SLURM_CONF": "/etc/x/slurm.conf", "PATH": "/opt/slurm/bin"],
+            "Slurm's commands get no key, and no SLURM_JOB_ID that would place jobs inside evolve's own")
     }
 }

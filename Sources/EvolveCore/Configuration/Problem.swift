@@ -288,6 +288,8 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
                 "backend": SandboxConfiguration.Backend.allCases.map(\.rawValue),
                 "provider": LLMConfiguration.Provider.allCases.map(\.rawValue),
                 "method": NoveltyConfiguration.Method.allCases.map(\.rawValue),
+                "placement": SandboxConfiguration.Slurm.Placement.allCases.map(\.rawValue),
+                "isolation": SandboxConfiguration.Slurm.Isolation.allCases.map(\.rawValue),
             ]
             if let values = allowed[key] { return "must be one of: \(values.joined(separator: ", "))" }
         }

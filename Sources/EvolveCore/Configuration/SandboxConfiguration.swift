@@ -1,9 +1,10 @@
 import Foundation
 
 /// Where and under which limits evaluations run (`sandbox` in evolve.yaml). Keys every backend
-/// reads are flat; a backend's own keys live under its name (`sandbox.gvisor`, `sandbox.docker`).
+/// reads are flat; a backend's own keys live under its name (`sandbox.gvisor`, `sandbox.docker`,
+/// `sandbox.slurm`).
 public struct SandboxConfiguration: Sendable, Hashable, Codable {
-    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, docker, process }
+    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable { case gvisor, docker, process, slurm }
 
     public var backend: Backend
     /// Wall-clock seconds before an evaluation is killed.
@@ -23,6 +24,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public var cpus: Double
     public var gvisor: GVisor
     public var docker: Docker
+    public var slurm: Slurm
     /// Glob patterns of problem-directory files a candidate must not see, besides dot-files and `runs/`.
     public var hide: [String]
     /// When not empty, only these glob patterns of the problem directory are visible to a candidate.
@@ -60,8 +62,8 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public init(
         backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
         maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
-        cpus: Double = 1, gvisor: GVisor = GVisor(), docker: Docker = Docker(), hide: [String] = [], expose: [String] = [],
-        toolchains: [Toolchain] = []
+        cpus: Double = 1, gvisor: GVisor = GVisor(), docker: Docker = Docker(), slurm: Slurm = Slurm(), hide: [String] = [],
+        expose: [String] = [], toolchains: [Toolchain] = []
     ) {
         self.toolchains = toolchains
         self.hide = hide
@@ -78,10 +80,11 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         self.cpus = cpus
         self.gvisor = gvisor
         self.docker = docker
+        self.slurm = slurm
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus, gvisor, docker, hide, expose, toolchains
+        case backend, timeout, concurrency, cpus, gvisor, docker, slurm, hide, expose, toolchains
         case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
         case cpuSeconds = "cpu_seconds"
@@ -132,6 +135,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             cpus: try c.value(.cpus, default: d.cpus),
             gvisor: gvisor,
             docker: docker,
+            slurm: try c.value(.slurm, default: d.slurm),
             hide: try c.value(.hide, default: []),
             expose: try c.value(.expose, default: []),
             toolchains: try c.value(.toolchains, default: [])

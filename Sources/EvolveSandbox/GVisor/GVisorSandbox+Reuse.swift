@@ -129,7 +129,7 @@ extension GVisorSandbox {
             $0 = Task.detached {
                 _ = try? await Subprocess.run(
                     .path(FilePath(command.executable)), arguments: Arguments(command.arguments),
-                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: SupervisedProcess.groupLeader,
+                    environment: .custom(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]), platformOptions: SupervisedProcess.groupLeader(politeStop: nil),
                     input: .fileDescriptor(pipes.input.0, closeAfterSpawningProcess: true),
                     output: .fileDescriptor(pipes.output.1, closeAfterSpawningProcess: true),
                     error: .fileDescriptor(stderrFD, closeAfterSpawningProcess: true)

@@ -63,11 +63,7 @@ public struct ProcessSandbox: Sandbox {
             "problem": job.problemDirectory.path,
         ])
         let limits = job.limits
-        let rlimits = [
-            // A soft CPU limit below the hard one: SIGXCPU first, so the failure says "CPU".
-            "--as=\(limits.memoryBytes)", "--cpu=\(limits.cpuSeconds):\(limits.cpuSeconds + 1)",
-            "--fsize=\(limits.maxFileBytes)", "--nproc=\(Self.processLimit(limits.maxProcesses))", "--core=0", "--",
-        ]
+        let rlimits = CandidateLimits(limits).prlimitArguments(processLimit: Self.processLimit(limits.maxProcesses))
         let process = SupervisedProcess(
             executable: Self.prlimit, arguments: rlimits + argv, environment: environment(for: job, in: workspace),
             workingDirectory: job.problemDirectory.path, stdout: workspace.output("stdout"), stderr: workspace.output("stderr"),
@@ -90,12 +86,18 @@ public struct ProcessSandbox: Sandbox {
     /// Nothing of evolve's own environment but what the evaluator needs; the evaluator
     /// environment needs no binding here, only its `bin` first on `PATH` and its variables.
     func environment(for job: SandboxJob, in workspace: Workspace) -> [String: String] {
+        Self.environment(for: job, evalDirectory: workspace.evalDirectory.path, searchPath: searchPath)
+    }
+
+    /// The same for an evaluation whose writable directory is `evalDirectory` (the Slurm
+    /// backend's, on the shared path).
+    static func environment(for job: SandboxJob, evalDirectory: String, searchPath: String) -> [String: String] {
         var variables = [
             "PATH": job.searchPath(before: searchPath),
-            "HOME": workspace.evalDirectory.path,
-            "TMPDIR": workspace.evalDirectory.path,
+            "HOME": evalDirectory,
+            "TMPDIR": evalDirectory,
             "LANG": "C.UTF-8",
-            "EVOLVE_EVAL_DIR": workspace.evalDirectory.path,
+            "EVOLVE_EVAL_DIR": evalDirectory,
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
         ]

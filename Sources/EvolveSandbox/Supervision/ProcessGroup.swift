@@ -17,6 +17,11 @@ final class ProcessGroup: Sendable {
         if killNow { _ = Glibc.kill(-pid, SIGKILL) }
     }
 
+    /// Sends `signal` to the group's leader alone, if it is known (the group's kill follows).
+    func signalLeader(_ signal: Int32) {
+        if let leader = state.withLock({ $0.leader }) { _ = Glibc.kill(leader, signal) }
+    }
+
     func kill() {
         let leader = state.withLock { state -> pid_t? in
             state.killed = true

@@ -51,6 +51,16 @@ struct SupervisedProcess: Sendable {
     /// Kill the group when its two output files together pass this many bytes; nil when another
     /// limit bounds them (the process backend's RLIMIT_FSIZE).
     var outputLimit: Int?
+    /// When set, a stop first sends this signal to the process alone and gives it this long to
+    /// end before the group is killed: `srun` passes SIGUSR1 on to its task on the node, whose
+    /// clean-up there (a sandbox's mount, record and cgroups) a SIGKILL would skip. (A SIGTERM
+    /// would not do: srun answers it by cancelling the step, which SIGKILLs the task.)
+    var politeStop: PoliteStop? = nil
+
+    struct PoliteStop: Sendable {
+        var signal: Int32
+        var grace: Duration
+    }
 
     /// Runs the process to its end. Throws only when it could not be started (`SandboxError`);
     /// a cancelled caller gets an ending with `stopped == .cancelled`, the group already killed.
@@ -67,9 +77,17 @@ struct SupervisedProcess: Sendable {
         let cap = outputLimit.map { limit in
             Watchdog.OutputCap(limit: limit) { Self.size(of: stdout) + Self.size(of: stderr) }
         }
+        let polite = politeStop
         let outcome = await Watchdog(timeout: timeout, output: cap).supervise(
             wait: { try await spawn(stdout: stdoutFD, stderr: stderrFD, group: group) },
-            stop: { _ in group.kill() })
+            stop: { reason in
+                // A cancelled process has had its teardown sequence (with the same grace) already.
+                if let polite, reason != .cancelled {
+                    group.signalLeader(polite.signal)
+                    try? await Task.sleep(for: polite.grace)
+                }
+                group.kill()
+            })
         // However it ended, nothing it started outlives it: a background process left in its group dies now.
         group.kill()
         let duration = started.duration(to: .now).inSeconds
@@ -88,7 +106,7 @@ struct SupervisedProcess: Sendable {
         for (name, value) in environment { variables[Environment.Key(stringLiteral: name)] = value }
         let result = try await Subprocess.run(
             .path(FilePath(executable)), arguments: Arguments(arguments), environment: .custom(variables),
-            workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: Self.groupLeader,
+            workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: Self.groupLeader(politeStop: politeStop),
             input: .none,
             output: .fileDescriptor(stdout, closeAfterSpawningProcess: true),
             error: .fileDescriptor(stderr, closeAfterSpawningProcess: true)
@@ -101,13 +119,17 @@ struct SupervisedProcess: Sendable {
         }
     }
 
-    /// A new process group led by the child, killed whole if its task is torn down.
-    static let groupLeader: PlatformOptions = {
+    /// A new process group led by the child, killed whole if its task is torn down (after the
+    /// polite stop's signal to the child alone and its grace, when given).
+    static func groupLeader(politeStop: PoliteStop?) -> PlatformOptions {
         var options = PlatformOptions()
         options.processGroupID = 0
-        options.teardownSequence = [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
+        let polite: [TeardownStep] = politeStop.map {
+            [.send(signal: Signal(rawValue: $0.signal), toProcessGroup: false, allowedDurationToNextStep: $0.grace)]
+        } ?? []
+        options.teardownSequence = polite + [.send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .zero)]
         return options
-    }()
+    }
 
     static func create(_ url: URL) throws -> FileDescriptor {
         do {
