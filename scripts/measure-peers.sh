@@ -4,7 +4,7 @@
 # function_minimization, five seeds, 25 model calls each) and experiments/quickstart.yaml (the quick
 # start's knapsack run, five seeds) into docs/experiments/quickstart. One llama.cpp llama-server serves the
 # bundled model's file with four slots to every arm (EVOLVE_BUNDLED_URL); DRIVERS evolve
-# experiment processes (default 3) share the matrix (a run in progress belongs to the process
+# experiment processes (default 1: with one CPU server, runs one at a time finish within a sitting, and a peer run cannot resume) share the matrix (a run in progress belongs to the process
 # that holds its lock; the others skip it). Finished runs are kept; an interrupted Evolve run
 # resumes, an interrupted peer run starts again. Commit docs/experiments/vs-peers afterwards.
 #   bash scripts/measure-peers.sh [MINUTES]    # stop after MINUTES (default: when all is done)
@@ -16,7 +16,7 @@ apt_install python3-numpy python3-scipy curl
 
 port="${EVOLVE_MEASURE_PORT:-8080}"
 minutes="${1:-0}"
-drivers="${DRIVERS:-3}"
+drivers="${DRIVERS:-1}"
 out=docs/experiments/vs-peers
 model=$(bash scripts/install-model.sh --file-only)
 server=$(bash scripts/llama-server.sh)
