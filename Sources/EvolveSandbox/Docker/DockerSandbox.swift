@@ -142,99 +142,40 @@ public final class DockerSandbox: Sandbox {
         try await prepare()
         let started = ContinuousClock.now
         let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
-        let candidate = base.appendingPathComponent(id)
-        do {
-            try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: true)
-            _ = chmod(candidate.path, 0o755)
-            try Data(job.program.utf8).write(to: candidate.appendingPathComponent(job.programFileName))
-            _ = chmod(candidate.appendingPathComponent(job.programFileName).path, 0o644)
-        } catch {
-            try? FileManager.default.removeItem(at: candidate)
-            throw SandboxError(.setupFailed, "could not write the candidate to \(candidate.path): \(error.localizedDescription)")
-        }
+        let candidate = try writeCandidate(job, id: id)
         // Clean-up must finish even when the caller was cancelled: run it outside this task.
-        func cleanUp() async {
+        let cleanUp: @Sendable () async -> Void = { [self] in
             await Task.detached { [self] in
                 _ = try? await call(.DELETE, "/containers/\(id)?force=true&v=true", timeout: 30)
                 try? FileManager.default.removeItem(at: candidate)
             }.value
         }
-
-        let limits = job.limits
         do {
-            let create = try await call(
-                .POST, "/containers/create?name=\(id)", json: containerConfiguration(for: job, id: id, candidate: candidate), timeout: 30)
-            guard create.status == 201 else {
-                throw SandboxError(.launchFailed, "the Docker engine could not create the container: \(Self.message(create))")
-            }
-            let start = try await call(.POST, "/containers/\(id)/start", timeout: 30)
-            guard start.status == 204 || start.status == 304 else {
-                throw SandboxError(.launchFailed, "the Docker engine could not start the container: \(Self.message(start))")
-            }
+            try await createAndStart(job, id: id, candidate: candidate)
         } catch {
             await cleanUp()
             if Task.isCancelled { throw CancellationError() }
-            if let error = error as? SandboxError { throw error }
-            throw SandboxError(.launchFailed, "the Docker engine at \(host) failed: \(Self.describe(error))")
+            throw error
         }
-
-        let output = LogTails(stdoutLimit: limits.outputBytes + (1 << 20), stderrLimit: limits.outputBytes)
-        let watchdog = Watchdog(timeout: limits.timeout, output: Watchdog.OutputCap(limit: limits.maxFileBytes) { output.total })
-        // The log stream ends when the container stops; a killed container's stream should end at
-        // once, and the watchdog stops waiting for it after its grace if the engine does not end it.
-        let supervised = await watchdog.supervise(
-            wait: { [self] in
-                do {
-                    try await readLogs(of: id, into: output, limit: limits.maxFileBytes)
-                    return true
-                } catch {
-                    if !Task.isCancelled { logger.warning("lost the log stream of \(id): \(Self.describe(error))") }
-                    return false
-                }
-            },
-            stop: { [self] _ in
-                await Task.detached { [self] in
-                    _ = try? await call(.POST, "/containers/\(id)/kill?signal=SIGKILL", timeout: 10)
-                }.value
-            })
-        let streamed = (try? supervised.ended?.get()) ?? false
+        let limits = job.limits
+        let (output, supervised) = await supervise(id, limits: limits)
         if Task.isCancelled || supervised.stopped == .cancelled {
             await cleanUp()
             throw CancellationError()
         }
-        var exitCode: Int32?
-        var oomKilled = false
-        if let wait = try? await call(.POST, "/containers/\(id)/wait", timeout: 10),
-            let code = (try? JSONDecoder().decode(DockerAPI.WaitResponse.self, from: wait.body))?.StatusCode, code >= 0
-        {
-            exitCode = Int32(code)
-        }
-        if let inspect = try? await call(.GET, "/containers/\(id)/json", timeout: 10),
-            let state = (try? JSONDecoder().decode(DockerAPI.ContainerInspect.self, from: inspect.body))?.State
-        {
-            oomKilled = state.OOMKilled ?? false
-            if exitCode == nil, let code = state.ExitCode { exitCode = Int32(code) }
-        }
+        let streamed = (try? supervised.ended?.get()) ?? false
+        let exit = await exitState(of: id)
         var reason = supervised.stopped
-        // podman's follow stream can end before the last of a container's output under load (seen
-        // with two evaluations in flight): once the container has stopped, read its whole log once
-        // more and keep whichever copy is longer.
         var received = output
-        if reason == nil, exitCode != nil, output.total <= limits.maxFileBytes {
-            let complete = LogTails(stdoutLimit: output.stdoutLimit, stderrLimit: output.stderrLimit)
-            if (try? await readLogs(of: id, into: complete, follow: false, limit: limits.maxFileBytes)) != nil,
-                complete.total > output.total
-            {
-                logger.debug("the log stream of \(id) ended \(complete.total - output.total) bytes early; using the stopped container's log")
-                received = complete
-            }
+        if reason == nil, exit.code != nil, output.total <= limits.maxFileBytes {
+            received = await completeLog(of: id, streamed: output, limit: limits.maxFileBytes)
             // The stream ended before the output passed the limit, but the whole log does pass it:
             // the same failure as if the stream had seen it (measured: a candidate printing 1 GB
             // was otherwise scored from its truncated tail).
             if received.total > limits.maxFileBytes { reason = .outputTooLarge }
         }
         await cleanUp()
-        guard streamed || reason != nil, let exitCode else {
+        guard streamed || reason != nil, let exitCode = exit.code else {
             throw SandboxError(.launchFailed, "lost track of container \(id) on the Docker engine at \(host)")
         }
         let tails = received.snapshot()
@@ -243,7 +184,7 @@ public final class DockerSandbox: Sandbox {
         switch reason {
         case .timeout?: termination = .timedOut
         case .outputTooLarge?: termination = .signaled(SIGXFSZ)
-        default: termination = oomKilled ? .signaled(SIGKILL) : ContainerCommand.termination(exitCode: exitCode)
+        default: termination = exit.oomKilled ? .signaled(SIGKILL) : ContainerCommand.termination(exitCode: exitCode)
         }
         return SandboxOutcome(
             termination: termination, stdout: stdout.stdout, stderr: tails.stderr.text, resultFile: stdout.resultFile,
