@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EvolveCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -43,18 +44,9 @@ public final class HeadlessChromium: Sendable {
         let base = "http://127.0.0.1:\(port)"
         do {
             try await waitUntilReady(client: client, base: base)
-            let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": [
-                "browserName": "chrome",
-                "goog:chromeOptions": [
-                    "binary": chromiumPath,
-                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=\(width),\(height)"],
-                ],
-            ]]]
-            let answer = try await send(client, "POST", base + "/session", capabilities)
-            guard let value = answer["value"] as? [String: Any], let session = value["sessionId"] as? String else {
-                throw WebDriverError("chromedriver did not start a session: \(answer)")
-            }
-            return HeadlessChromium(driver: driver, base: base, session: session, client: client)
+            let capabilities = WebDriver.NewSession(width: width, height: height, binary: chromiumPath)
+            let answer = try await send(client, "POST", base + "/session", body: capabilities, answer: WebDriver.Session.self)
+            return HeadlessChromium(driver: driver, base: base, session: answer.sessionId, client: client)
         } catch {
             driver.terminate()
             try? await client.shutdown()
@@ -64,13 +56,15 @@ public final class HeadlessChromium: Sendable {
 
     /// Loads `url` in the browser and waits for its load event.
     public func open(_ url: String) async throws {
-        _ = try await command("POST", "/url", ["url": url])
+        _ = try await command("POST", "/url", body: WebDriver.Navigate(url: url), answer: JSONValue?.self)
     }
 
     /// The value of a JavaScript expression in the page, as a string.
     public func evaluate(_ expression: String) async throws -> String {
-        let answer = try await command("POST", "/execute/sync", ["script": "return String(\(expression));", "args": []])
-        return answer["value"] as? String ?? ""
+        let script = WebDriver.Script(script: "return String(\(expression));")
+        let answer = try await command("POST", "/execute/sync", body: script, answer: JSONValue?.self)
+        if case .string(let text) = answer { return text }
+        return ""
     }
 
     /// Waits until `expression` is true in the page; false if `timeout` seconds pass first.
@@ -86,8 +80,8 @@ public final class HeadlessChromium: Sendable {
 
     /// A PNG of the browser's window, written to `file` (its folder is made if needed).
     public func screenshot(to file: URL) async throws {
-        let answer = try await command("GET", "/screenshot", nil)
-        guard let base64 = answer["value"] as? String, let data = Data(base64Encoded: base64) else {
+        let base64 = try await command("GET", "/screenshot", body: WebDriver.Empty?.none, answer: String.self)
+        guard let data = Data(base64Encoded: base64) else {
             throw WebDriverError("no screenshot in chromedriver's answer")
         }
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -110,7 +104,7 @@ public final class HeadlessChromium: Sendable {
     /// Ends the session (the browser), chromedriver (SIGKILL if it is still there after 5 s) and
     /// the HTTP client, without blocking a thread.
     public func quit() async {
-        _ = try? await command("DELETE", "", nil)
+        _ = try? await command("DELETE", "", body: WebDriver.Empty?.none, answer: JSONValue?.self)
         driver.terminate()
         let deadline = Date().addingTimeInterval(5)
         while driver.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
@@ -118,33 +112,39 @@ public final class HeadlessChromium: Sendable {
         try? await client.shutdown()
     }
 
-    private func command(_ method: String, _ path: String, _ body: [String: Any]?) async throws -> [String: Any] {
-        let answer = try await Self.send(client, method, base + "/session/" + session + path, body)
-        if let value = answer["value"] as? [String: Any], let error = value["error"] as? String {
-            throw WebDriverError("\(error): \(value["message"] as? String ?? "")")
-        }
-        return answer
+    private func command<Body: Encodable, Answer: Decodable>(
+        _ method: String, _ path: String, body: Body?, answer: Answer.Type
+    ) async throws -> Answer {
+        try await Self.send(client, method, base + "/session/" + session + path, body: body, answer: answer)
     }
 
-    private static func send(_ client: HTTPClient, _ method: String, _ url: String, _ body: [String: Any]?) async throws -> [String: Any] {
+    /// One WebDriver request; its `value`, or the driver's error as a `WebDriverError`.
+    private static func send<Body: Encodable, Answer: Decodable>(
+        _ client: HTTPClient, _ method: String, _ url: String, body: Body?, answer: Answer.Type
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         }
         let response = try await client.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        let object = try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))
-        return object as? [String: Any] ?? [:]
+        let data = Data(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+        if let failure = try? JSONDecoder().decode(WebDriver.Answer<WebDriver.Failure>.self, from: data) {
+            throw WebDriverError("\(failure.value.error): \(failure.value.message ?? "")")
+        }
+        do {
+            return try JSONDecoder().decode(WebDriver.Answer<Answer>.self, from: data).value
+        } catch {
+            throw WebDriverError("unexpected answer from chromedriver: \(String(decoding: data, as: UTF8.self).prefix(300))")
+        }
     }
 
     private static func waitUntilReady(client: HTTPClient, base: String) async throws {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if let status = try? await send(client, "GET", base + "/status", nil), (status["value"] as? [String: Any])?["ready"] as? Bool == true {
-                return
-            }
+            let status = try? await send(client, "GET", base + "/status", body: WebDriver.Empty?.none, answer: WebDriver.Status.self)
+            if status?.ready == true { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw WebDriverError("chromedriver did not become ready within 20 s")

@@ -38,16 +38,27 @@ extension LoopbackLLMServer {
         }
         embeddingLog.withLock { $0.append(EmbeddingRequest(format: format, model: model, inputs: inputs, authorization: authorization)) }
         if case .status(let code, let message) = embeddings {
-            let error = format == .openai ? ["error": ["message": message, "type": "server_error"]] : ["error": message] as [String: Any]
+            let error: JSONValue = format == .openai
+                ? .object(["error": .object(["message": .string(message), "type": .string("server_error")])])
+                : .object(["error": .string(message)])
             return (HTTPResponseStatus(statusCode: code), Self.json(error))
         }
         let vectors = inputs.map(Self.bagOfWords)
-        let words = inputs.reduce(0) { $0 + $1.split(whereSeparator: \.isWhitespace).count }
+        let words = Double(inputs.reduce(0) { $0 + $1.split(whereSeparator: \.isWhitespace).count })
+        let arrays = vectors.map { JSONValue.array($0.map(JSONValue.number)) }
         guard format == .openai else {
-            return (.ok, Self.json(["model": model, "embeddings": vectors, "total_duration": 1_000_000, "prompt_eval_count": words]))
+            return (.ok, Self.json(.object([
+                "model": .string(model), "embeddings": .array(arrays),
+                "total_duration": .number(1_000_000), "prompt_eval_count": .number(words),
+            ])))
         }
-        let data = vectors.enumerated().map { ["object": "embedding", "index": $0.offset, "embedding": $0.element] as [String: Any] }
-        return (.ok, Self.json(["object": "list", "data": data, "model": model, "usage": ["prompt_tokens": words, "total_tokens": words]]))
+        let data = arrays.enumerated().map {
+            JSONValue.object(["object": .string("embedding"), "index": .number(Double($0.offset)), "embedding": $0.element])
+        }
+        return (.ok, Self.json(.object([
+            "object": .string("list"), "data": .array(data), "model": .string(model),
+            "usage": .object(["prompt_tokens": .number(words), "total_tokens": .number(words)]),
+        ])))
     }
 
     /// Counts of each word (a run of letters, digits and `_`), hashed into 64 buckets.
@@ -61,7 +72,9 @@ extension LoopbackLLMServer {
         return vector
     }
 
-    private static func json(_ object: Any) -> String {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    private static func json(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
