@@ -133,7 +133,7 @@ public struct RunBuilder: Sendable {
         }
         let lock = try RunLock.acquire(directory)
         do {
-            let store = try SQLiteProgramStore(path: directory.databasePath)
+            let store = try directory.openStore()
             let eventLog = try EventLog(path: directory.eventLogPath)
             let file = problem.directory.appendingPathComponent(Problem.configurationFileName)
             let yaml = try? String(contentsOf: file, encoding: .utf8)

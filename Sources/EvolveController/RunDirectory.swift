@@ -18,6 +18,12 @@ public struct RunDirectory: Sendable {
 
     public var exists: Bool { FileManager.default.fileExists(atPath: databasePath) }
 
+    /// The run's store: read-write for the process that holds the run's lock, read-only for
+    /// everything that only looks (`evolve show`, `best`, `report`, the page).
+    public func openStore(readOnly: Bool = false) throws -> SQLiteProgramStore {
+        try SQLiteProgramStore(path: databasePath, readOnly: readOnly)
+    }
+
     /// A new run folder under `problem/runs/`.
     public static func new(for problem: URL, now: Date = Date()) -> RunDirectory {
         let formatter = DateFormatter()

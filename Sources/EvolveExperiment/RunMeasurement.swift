@@ -91,7 +91,7 @@ extension RunMeasurement {
         _ directory: RunDirectory, problem: String? = nil, variant: String? = nil, seed: UInt64? = nil
     ) async throws -> RunMeasurement {
         // Read-only: a report never changes a run (no schema migration of an older run's file).
-        let store = try SQLiteProgramStore(path: directory.databasePath, readOnly: true)
+        let store = try directory.openStore(readOnly: true)
         let info = try await store.runInfo()
         let configuration = info.configuration ?? ProblemConfiguration()
         let programs = try await store.allPrograms()

@@ -52,7 +52,7 @@ public actor RunCatalog {
     public func entry(_ name: String) throws -> Entry? {
         if let entry = opened[name] { return entry }
         guard names().contains(name), let directory = directory(of: name) else { return nil }
-        let entry = Entry(name: name, store: try SQLiteProgramStore(path: directory.databasePath, readOnly: true), isLive: false)
+        let entry = Entry(name: name, store: try directory.openStore(readOnly: true), isLive: false)
         opened[name] = entry
         return entry
     }

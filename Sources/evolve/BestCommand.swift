@@ -26,7 +26,7 @@ struct BestCommand: AsyncParsableCommand {
         let programs: [Program]
         let info: RunInfo
         do {
-            store = try SQLiteProgramStore(path: run.databasePath, readOnly: true)
+            store = try run.openStore(readOnly: true)
             programs = try await store.allPrograms()
             info = try await store.runInfo()
         } catch {

@@ -28,7 +28,7 @@ struct ShowCommand: AsyncParsableCommand {
         }
         let detail: RunReport.ProgramDetail
         do {
-            let store = try SQLiteProgramStore(path: directory.databasePath, readOnly: true)
+            let store = try directory.openStore(readOnly: true)
             let ids = try await store.allPrograms().map(\.id.rawValue)
             let matches = ids.contains(programID) ? [programID] : ids.filter { $0.hasPrefix(programID) }
             guard matches.count == 1, let found = try await RunReport.program(matches[0], store: store) else {

@@ -8,7 +8,7 @@ import Foundation
 enum StoredAttempts {
     static func forEach(in runs: [RunDirectory], _ body: (AttemptRecord, _ parent: String?, RunDirectory) -> Void) async throws {
         for run in runs {
-            let store = try SQLiteProgramStore(path: run.databasePath, readOnly: true)
+            let store = try run.openStore(readOnly: true)
             let parents = Dictionary(try await store.allPrograms().map { ($0.id, $0.code) }, uniquingKeysWith: { first, _ in first })
             for iteration in try await store.finishedIterations().sorted() {
                 for attempt in try await store.attempts(iteration: iteration) {
