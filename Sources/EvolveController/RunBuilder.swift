@@ -58,9 +58,10 @@ public struct RunBuilder: Sendable {
         let bundled = try await startBundledModel(unless: externalURL)
         defer { bundled?.stop() }
         let llm = makeClient(problem.configuration.llm, bundledURL: bundled?.baseURL ?? externalURL)
-        let sandbox = makeSandbox(problem.configuration.sandbox, environment: environment, logger: logger)
+        let directory = try locateRun()
+        let sandbox = makeSandbox(problem.configuration.sandbox, environment: environment, run: directory.url.path, logger: logger)
         do {
-            let run = try await assemble(llm: llm, sandbox: sandbox, environment: evaluatorEnvironment)
+            let run = try await assemble(directory, llm: llm, sandbox: sandbox, environment: evaluatorEnvironment)
             let result = try await body(run)
             await sandbox.shutdown()
             return result
@@ -98,7 +99,9 @@ public struct RunBuilder: Sendable {
         }
     }
 
-    private func assemble(llm: any LLMClient, sandbox: any Sandbox, environment: EvaluatorEnvironment?) async throws -> Run {
+    private func assemble(
+        _ directory: RunDirectory, llm: any LLMClient, sandbox: any Sandbox, environment: EvaluatorEnvironment?
+    ) async throws -> Run {
         do {
             try await sandbox.checkAvailability()
         } catch {
@@ -112,8 +115,11 @@ public struct RunBuilder: Sendable {
         if !sandbox.isolates {
             notice("warning: the `\(sandbox.name)` sandbox limits candidates but does not isolate them from this machine")
         }
-        let directory = try locateRun()
         let (store, eventLog, lock) = try await open(directory, llm: llm)
+        for line in await sandbox.recover(problemDirectory: problem.directory) {
+            logger.notice("\(line)", metadata: ["sandbox": "\(sandbox.name)"])
+            notice(line)
+        }
         var settings = RunSettings(problem.configuration)
         if let budget = overrides.budget { settings.budget = settings.budget.tightened(by: budget) }
         let controller = Controller(

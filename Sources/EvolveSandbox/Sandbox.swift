@@ -128,10 +128,16 @@ public protocol Sandbox: Sendable {
     func run(_ job: SandboxJob) async throws -> SandboxOutcome
     /// Removes what the backend keeps between evaluations; call once when the run ends.
     func shutdown() async
+    /// Clears what an earlier process of this run left when it was killed (the Slurm backend: its
+    /// jobs still queued or running, and its folder on the shared path), so that no evaluation of
+    /// it runs beside the ones this process places. Call once the run's lock is held, before the
+    /// first evaluation; returns what was done, a line each (nothing when nothing was left).
+    func recover(problemDirectory: URL) async -> [String]
 }
 
 extension Sandbox {
     public func shutdown() async {}
+    public func recover(problemDirectory: URL) async -> [String] { [] }
 }
 
 /// The sandbox itself failed (not the candidate).

@@ -21,7 +21,7 @@ struct Evolve: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, BestCommand.self, ShowCommand.self, ServeCommand.self, InitCommand.self, ExperimentCommand.self,
-            ReportCommand.self, CompareCommand.self,
+            ReportCommand.self, CompareCommand.self, CleanCommand.self,
         ]
     )
 }

@@ -17,7 +17,9 @@ extension SlurmSandbox {
         public var environment: [String: String]
         /// Where this process keeps the output of Slurm's commands (on this machine only).
         public var localRoot: URL
-        /// Every job of this sandbox is named with this prefix (`evolve-` and 6 hex digits).
+        /// Every job of this sandbox is named with this prefix (`evolve-` and hex digits): random,
+        /// or derived from the run's folder (`runName(for:)`) so that every process of one run
+        /// uses the same.
         public var runName: String
 
         public init(
@@ -30,6 +32,15 @@ extension SlurmSandbox {
             if self.environment["PATH"] == nil { self.environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
             self.localRoot = localRoot
             self.runName = runName
+        }
+
+        /// The prefix of a run's jobs, the same for every process that runs or resumes it:
+        /// `evolve-` and 8 hex digits of an FNV-1a hash of `run` (the run folder's path).
+        public static func runName(for run: String) -> String {
+            var hash: UInt32 = 0x811C_9DC5
+            for byte in run.utf8 { hash = (hash ^ UInt32(byte)) &* 0x0100_0193 }
+            let digits = String(hash, radix: 16)
+            return "evolve-" + String(repeating: "0", count: 8 - digits.count) + digits
         }
 
         static let passedVariables: Set<String> = ["PATH", "HOME", "USER", "LOGNAME", "LANG", "SLURM_CONF"]

@@ -99,7 +99,7 @@ public final class SlurmSandbox: Sandbox {
         try? FileManager.default.removeItem(at: client.scratch)
     }
 
-    private func prepareScratch() throws {
+    func prepareScratch() throws {
         do {
             try FileManager.default.createDirectory(at: client.scratch, withIntermediateDirectories: true)
         } catch {
