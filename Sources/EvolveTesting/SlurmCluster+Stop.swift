@@ -38,6 +38,24 @@ extension SlurmCluster {
         ProcessTree.killWithDescendants(victims)
     }
 
+    /// Stops `slurmctld` (SIGTERM; it saves its state) and waits until it is gone: clients then get
+    /// "Unable to contact slurm controller" until `startController()`.
+    public func stopController() async {
+        guard let controller = pid(in: "run/slurmctld.pid") else { return }
+        kill(controller, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, ProcessTree.isAlive(controller) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if ProcessTree.isAlive(controller) { kill(controller, SIGKILL) }
+    }
+
+    /// Starts `slurmctld` again; it recovers the jobs from its saved state.
+    public func startController() throws {
+        let result = try run("/usr/sbin/slurmctld", [])
+        guard result.status == 0 else { throw Failure(description: "slurmctld did not start again: \(result.output)\n\(logs)") }
+    }
+
     /// True while some node still has a step's socket (`spool/nX/nX_JOB.STEP`).
     private var hasStepSockets: Bool {
         nodes.contains { node in

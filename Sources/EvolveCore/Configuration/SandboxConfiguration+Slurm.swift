@@ -40,12 +40,15 @@ extension SandboxConfiguration {
         public var retries: Int
         /// Seconds an evaluation may wait for a node before it counts as a sandbox error.
         public var queueTimeout: Double
+        /// Seconds an evaluation waits for a `slurmctld` that does not answer (restarting, or
+        /// its machine rebooting) before it counts as a sandbox error.
+        public var controllerWait: Double
 
         public init(
             partition: String? = nil, account: String? = nil, qos: String? = nil, time: Int? = nil, cpus: Int = 1,
             memoryMB: Int? = nil, gres: String? = nil, constraint: String? = nil, extraArgs: [String] = [],
             placement: Placement = .jobs, isolation: Isolation = .gvisor, sharedDirectory: String? = nil, retries: Int = 1,
-            queueTimeout: Double = 300
+            queueTimeout: Double = 300, controllerWait: Double = 600
         ) {
             self.partition = partition
             self.account = account
@@ -61,6 +64,7 @@ extension SandboxConfiguration {
             self.sharedDirectory = sharedDirectory
             self.retries = retries
             self.queueTimeout = queueTimeout
+            self.controllerWait = controllerWait
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
@@ -69,6 +73,7 @@ extension SandboxConfiguration {
             case extraArgs = "extra_args"
             case sharedDirectory = "shared_directory"
             case queueTimeout = "queue_timeout"
+            case controllerWait = "controller_wait"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -88,7 +93,8 @@ extension SandboxConfiguration {
                 isolation: try c.value(.isolation, default: d.isolation),
                 sharedDirectory: try c.decodeIfPresent(String.self, forKey: .sharedDirectory),
                 retries: try c.value(.retries, default: d.retries),
-                queueTimeout: try c.value(.queueTimeout, default: d.queueTimeout))
+                queueTimeout: try c.value(.queueTimeout, default: d.queueTimeout),
+                controllerWait: try c.value(.controllerWait, default: d.controllerWait))
             for (key, value) in [(CodingKeys.partition, partition), (.account, account), (.qos, qos), (.gres, gres), (.constraint, constraint)] {
                 try c.require(value.map(Self.isWord) ?? true, key, "\(key.stringValue) must be one word without spaces")
             }
@@ -99,6 +105,7 @@ extension SandboxConfiguration {
             try c.require(sharedDirectory.map { $0.hasPrefix("/") } ?? true, .sharedDirectory, "shared_directory must be an absolute path")
             try c.require((0...10).contains(retries), .retries, "retries must be between 0 and 10")
             try c.require(queueTimeout > 0, .queueTimeout, "queue_timeout must be a positive number of seconds")
+            try c.require(controllerWait >= 0, .controllerWait, "controller_wait must be zero or a positive number of seconds")
         }
 
         static func isWord(_ text: String) -> Bool {

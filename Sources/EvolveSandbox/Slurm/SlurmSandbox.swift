@@ -72,7 +72,7 @@ public final class SlurmSandbox: Sandbox {
         var avoided: Set<String> = []
         var losses: [String] = []
         for attempt in 0...configuration.slurm.retries {
-            switch try await place(job, in: run, avoiding: avoided) {
+            switch try await placeThroughRestarts(job, in: run, avoiding: avoided) {
             case .finished(var outcome):
                 outcome.duration = started.duration(to: .now).inSeconds
                 return outcome
