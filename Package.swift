@@ -172,7 +172,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "EvolveExperimentTests", dependencies: ["EvolveExperiment", "EvolveController", "EvolveTesting"], swiftSettings: strict),
-        .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase", "EvolveController", "EvolveSandbox"], swiftSettings: strict),
+        .testTarget(name: "EvolveCLITests", dependencies: ["EvolveTesting", "EvolveDatabase", "EvolveController", "EvolveSandbox", "EvolveCore"], swiftSettings: strict),
         .testTarget(name: "evolveTests", dependencies: ["evolve", "EvolveCore"], swiftSettings: strict),
         .testTarget(
             name: "EvolveWebTests",
