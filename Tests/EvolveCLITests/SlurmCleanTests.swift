@@ -47,7 +47,7 @@ struct SlurmCleanTests {
         try await SlurmCluster.with(nodes: 1) { cluster in
             let shared = try TemporaryDirectory(prefix: "evolve-slurm-shared")
             defer { shared.remove() }
-            let problem = try slowKnapsack(shared: shared.url.path)
+            let problem = try slurmKnapsack(shared: shared.url.path, placement: "steps", sleep: 120, timeout: 150)
             defer { problem.remove() }
             try await LoopbackLLMServer.with(script: { .answer(KnapsackAnswers.variant($0.index)) }) { server in
                 let runDirectory = problem.url.appendingPathComponent("runs/killed").path
@@ -67,24 +67,5 @@ struct SlurmCleanTests {
                 try await body(cluster, server, problem, runDirectory, prefix, shared.url)
             }
         }
-    }
-
-    /// The knapsack example on the Slurm backend (steps of a held allocation, process isolation),
-    /// whose evaluator sleeps two minutes for any child.
-    private func slowKnapsack(shared: String) throws -> TemporaryDirectory {
-        let problem = try knapsackProblem()
-        try problem.write([
-            "slow_evaluate.py": "import sys, time, runpy\nif 'variant' in open(sys.argv[1]).read():\n    time.sleep(120)\n"
-                + "sys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"
-        ])
-        let yaml = problem.url.appendingPathComponent("evolve.yaml")
-        try (try String(contentsOf: yaml, encoding: .utf8))
-            .replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 slow_evaluate.py {program}")
-            .replacingOccurrences(
-                of: "sandbox:\n  timeout: 10",
-                with: "sandbox:\n  timeout: 150\n  backend: slurm\n  slurm:\n    placement: steps\n    isolation: process\n"
-                    + "    shared_directory: \(shared)")
-            .write(to: yaml, atomically: true, encoding: .utf8)
-        return problem
     }
 }

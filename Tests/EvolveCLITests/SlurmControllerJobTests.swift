@@ -14,7 +14,7 @@ struct SlurmControllerJobTests {
         try await SlurmCluster.with(nodes: 2) { cluster in
             let shared = try TemporaryDirectory(prefix: "evolve-slurm-shared")
             defer { shared.remove() }
-            let problem = try slurmKnapsack(shared: shared.url.path)
+            let problem = try slurmKnapsack(shared: shared.url.path, placement: "jobs", sleep: 2, timeout: 60, iterations: 12)
             defer { problem.remove() }
             let answer: @Sendable (Int) -> String = { $0 < 4 ? KnapsackAnswers.variant($0) : KnapsackAnswers.dynamicProgramming }
             try await LoopbackLLMServer.with(script: { .answer(answer($0.index)) }) { server in
@@ -59,24 +59,5 @@ struct SlurmControllerJobTests {
 
     private func text(of file: URL) -> String {
         (try? String(contentsOf: file, encoding: .utf8)) ?? "<no log>"
-    }
-
-    /// The knapsack example on the Slurm backend (a job per evaluation, process isolation); each
-    /// child's evaluation takes two seconds, so that the requeue finds the run mid-way.
-    private func slurmKnapsack(shared: String) throws -> TemporaryDirectory {
-        let problem = try knapsackProblem()
-        try problem.write([
-            "slow_evaluate.py": "import sys, time, runpy\nif 'variant' in open(sys.argv[1]).read():\n    time.sleep(2)\n"
-                + "sys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"
-        ])
-        let yaml = problem.url.appendingPathComponent("evolve.yaml")
-        try (try String(contentsOf: yaml, encoding: .utf8))
-            .replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 slow_evaluate.py {program}")
-            .replacingOccurrences(of: "iterations: 40", with: "iterations: 12")
-            .replacingOccurrences(
-                of: "sandbox:\n  timeout: 10",
-                with: "sandbox:\n  timeout: 60\n  backend: slurm\n  slurm:\n    isolation: process\n    shared_directory: \(shared)")
-            .write(to: yaml, atomically: true, encoding: .utf8)
-        return problem
     }
 }
