@@ -67,6 +67,38 @@ struct SlurmMeasurementTests {
         }
     }
 
+    @Test("a long evaluator (2 s asleep, then some work) with 8 in flight across two nodes: wall time against the ideal (printed)")
+    func longEvaluator() async throws {
+        let evaluations = 16
+        let evaluator = """
+            import json, sys, time
+            time.sleep(2)
+            total = sum(i * i for i in range(300_000))
+            print(json.dumps({"score": 1}))
+            """
+        try await SlurmCluster.with(nodes: 2, cpus: 4) { cluster in
+            let fixture = try SlurmFixture(cluster: cluster, files: ["long.py": evaluator])
+            defer { fixture.remove() }
+            let local = try await Self.median(3) {
+                try await ProcessSandbox(configuration: .init(), logger: testLogger).run(fixture.job(.arguments(["python3", "long.py", "{program}"])))
+            }
+            var line = "slurm, long evaluator (\(Self.ms(local)) alone here), \(evaluations) evaluations, 8 in flight on 2 nodes × 4 CPUs,"
+                + " ideal \(String(format: "%.1f", local * Double(evaluations) / 8)) s:"
+            for placement in SlurmSandboxTests.placements {
+                let sandbox = fixture.sandbox(placement: placement, concurrency: 8)
+                let job = fixture.job(.arguments(["python3", "long.py", "{program}"]))
+                _ = try await sandbox.run(job)
+                let (failures, seconds) = try await timed {
+                    try await Self.concurrently(evaluations, width: 8) { try await sandbox.run(job).termination != .exited(0) }
+                }
+                await sandbox.shutdown()
+                line += " \(placement) \(String(format: "%.1f", seconds)) s (\(failures) failed);"
+                #expect(failures == 0)
+            }
+            print(line)
+        }
+    }
+
     static func median(_ rounds: Int, _ body: () async throws -> SandboxOutcome) async throws -> Double {
         var times: [Double] = []
         for _ in 0..<rounds {
