@@ -2,6 +2,7 @@ import EvolveCore
 import EvolveDatabase
 import EvolveLLM
 import Foundation
+import Logging
 import Metrics
 
 extension Controller {
@@ -67,7 +68,7 @@ extension Controller {
         guard child.count <= settings.maxCodeLength else {
             throw Rejection.tooLong("the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
         }
-        if let (reason, message) = await screenNovelty(child, island: selection.island, judged: { tally.add($0) }) {
+        if let (reason, message) = await screen(child, island: selection.island, judged: { tally.add($0) }) {
             throw Rejection(reason: reason, message: message)
         }
         return (applied, mutation)
@@ -75,6 +76,16 @@ extension Controller {
 }
 
 extension Controller {
+    /// Logs what a prompt left out to fit `llm.context_length` (the prompt itself says so too, in
+    /// its first line, so the attempt's stored transcript records it).
+    nonisolated func noteTrimming(_ prompt: BuiltPrompt, iteration: Int) {
+        guard !prompt.trimmed.isEmpty else { return }
+        logger.info("prompt trimmed to fit llm.context_length", metadata: [
+            "iteration": "\(iteration)", "prompt.left_out": "\(prompt.trimmed.joined(separator: ", "))",
+            "prompt.tokens": "\(prompt.estimatedTokens) of \(prompt.tokenLimit)",
+        ])
+    }
+
     /// Applies `mutation`; a SEARCH part that matched nothing because it is the prompt's format
     /// example is said to be that (in the recorded bundled-model runs, 9 of 11 unmatched SEARCH
     /// parts were the example's placeholder line).
@@ -91,53 +102,5 @@ extension Controller {
                 "The SEARCH part is the answer form's example (`\(line.trimmingCharacters(in: .whitespaces).prefix(80))`), not lines of the program: "
                     + "put lines copied from the current program after <<<<<<< SEARCH and the new lines after =======.")
         }
-    }
-}
-
-/// Why an answer did not become a child.
-private struct Rejection: Error {
-    var reason: FailureReason
-    var message: String
-
-    static func tooLong(_ message: String) -> Rejection { Rejection(reason: .tooLong, message: message) }
-
-    init(reason: FailureReason, message: String) {
-        self.reason = reason
-        self.message = message
-    }
-
-    /// A rejection of an answer the server stopped at the token limit is one of kind `truncated`:
-    /// what broke is that the answer never ended, and the model is asked for a shorter one
-    /// rather than to mend text it did not finish.
-    func cutOff(by response: ChatResponse, limit: Int) -> Rejection {
-        guard response.finishReason == "length", case .rejected = reason else { return self }
-        return Rejection(
-            reason: .rejected(.truncated),
-            message: "The answer reached the token limit (\(limit) tokens, llm.max_tokens) before it ended, so it could not be used (\(message)). "
-                + "Answer more briefly: only the change, once, without explanations.")
-    }
-
-    init(_ error: any Error) {
-        switch error {
-        case let rejection as Rejection: self = rejection
-        case let rejection as MutationRejection: self.init(reason: .rejected(rejection.kind), message: rejection.message)
-        default: self.init(reason: .rejected(.malformedBlock), message: "\(error)")
-        }
-    }
-}
-
-/// What an iteration's answers cost in time, tokens and money. Unknown token counts stay
-/// unknown: some servers send none.
-struct AnswerTally {
-    var modelSeconds = 0.0
-    var promptTokens: Int?
-    var completionTokens: Int?
-    var cost = 0.0
-
-    mutating func add(_ response: ChatResponse) {
-        modelSeconds += response.duration
-        cost += response.cost ?? 0
-        if let tokens = response.promptTokens { promptTokens = (promptTokens ?? 0) + tokens }
-        if let tokens = response.completionTokens { completionTokens = (completionTokens ?? 0) + tokens }
     }
 }

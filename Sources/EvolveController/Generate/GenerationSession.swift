@@ -80,3 +80,19 @@ struct GenerationSession: Sendable {
             tokensEstimated: response.tokensEstimated)
     }
 }
+
+/// What an iteration's answers cost in time, tokens and money. Unknown token counts stay
+/// unknown: some servers send none.
+struct AnswerTally {
+    var modelSeconds = 0.0
+    var promptTokens: Int?
+    var completionTokens: Int?
+    var cost = 0.0
+
+    mutating func add(_ response: ChatResponse) {
+        modelSeconds += response.duration
+        cost += response.cost ?? 0
+        if let tokens = response.promptTokens { promptTokens = (promptTokens ?? 0) + tokens }
+        if let tokens = response.completionTokens { completionTokens = (completionTokens ?? 0) + tokens }
+    }
+}
