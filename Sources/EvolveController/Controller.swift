@@ -4,7 +4,6 @@ import EvolveLLM
 import EvolveSandbox
 import Foundation
 import Logging
-import Metrics
 
 /// Runs the evolutionary pipeline: sample → generate → filter → evaluate → commit, with model
 /// requests and evaluations in flight under two separate limits, so neither waits for the other.
@@ -84,7 +83,7 @@ public actor Controller {
         // A resumed run's cost budget counts what the earlier sessions spent, answers whose
         // iterations were never finished included.
         spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
-        let usage = try await budgetUsage(finished: finished)
+        let usage = try await BudgetUsage.stored(in: store, finished: finished, budget: settings.budget)
         var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: spent, usage: usage)
         state.start(targetReached: database.best?.score.map(problem.configuration.goal.reachesTarget) ?? false)
         await withTaskGroup(of: Work.self) { group in
@@ -94,7 +93,7 @@ public actor Controller {
                 startWork(&state, in: &group)
                 guard let work = await group.next() else { break }
                 state.release(work.slot)
-                record(work, in: &state)
+                state.used(by: work)
                 do {
                     try await handle(work, state: &state)
                     try await noteOutcome(work, state: &state)
