@@ -9,20 +9,21 @@ import Logging
 /// requests and evaluations in flight under two separate limits, so neither waits for the other.
 ///
 /// The scheduling and stop rules live in `PipelineState`; each stage is a method of its own
-/// (`generate` in Controller+Generate.swift, `filter` in Controller+Filter.swift, the commits in
+/// (`Generator` in Generate/, `filter` in Controller+Filter.swift, the commits in
 /// Controller+Commit.swift). The search features (the mutation mix, the meta-prompt with its
 /// instruction archive, novelty screening) are components `RunBuilder` builds and hands in
 /// (`PipelineParts`), each owning its state; the controller only calls them. Every evaluated
 /// program is committed to the store (with its model attempts) before the controller samples
 /// again; a run started on a store that already holds programs resumes: finished iterations are
 /// not run again and no program is evaluated twice.
-public actor Controller {
+public actor Controller: ChildScreen {
     let problem: Problem
     let llm: any LLMClient
     let evaluator: Evaluator
     let store: any ProgramStore
     let settings: RunSettings
-    let prompts: PromptBuilder
+    /// The generate stage.
+    let generator: Generator
     let logger: Logger
     var database: ProgramDatabase
     /// The search features, components built by `RunBuilder` (see `PipelineParts`); nil when off.
@@ -62,7 +63,7 @@ public actor Controller {
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
         self.store = store
         self.settings = settings
-        self.prompts = PromptBuilder(problem: problem)
+        self.generator = Generator(llm: parts.llm, prompts: PromptBuilder(problem: problem), settings: settings, events: parts.events, logger: logger)
         self.logger = logger
         self.database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
     }
@@ -119,7 +120,7 @@ public actor Controller {
             }
             let plan = IterationPlan(
                 kind: mutations?.kind(iteration: iteration, selection: &selection, archive: database), instruction: metaPrompt?.choose())
-            group.addTask { [selection] in await self.generate(iteration: iteration, selection: selection, plan: plan) }
+            group.addTask { [generator, selection] in await generator.generate(iteration: iteration, selection: selection, plan: plan, screen: self) }
         }
         while let candidate = state.issueEvaluation() {
             let best = database.best?.score

@@ -4,7 +4,7 @@ import EvolveLLM
 import Metrics
 
 /// One iteration's conversation with the model: the messages so far, the attempts recorded and
-/// what the answers cost. The generate stage (Controller+Generate.swift) drives it.
+/// what the answers cost. The generate stage (`Generator`) drives it.
 struct GenerationSession: Sendable {
     var iteration: Int
     var selection: Selection
