@@ -4,7 +4,6 @@ import EvolveLLM
 import EvolveSandbox
 import Foundation
 import Logging
-import Metrics
 
 extension Controller {
     /// A new program id, one that no other process writing the same store can mint.
@@ -27,7 +26,7 @@ extension Controller {
             verification: verification)
         try await store.commit(program: initial, attempts: [])
         let outcome = database.add(initial)
-        recordEvaluationMetrics(result)
+        PipelineMetrics.evaluated(result, archive: database)
         emitAdded(initial, outcome: outcome)
         if !result.isSuccess {
             logger.warning("the starting program failed its evaluation", metadata: ["reason": "\(result.failureReason ?? "")"])
@@ -54,8 +53,8 @@ extension Controller {
         }
         try await store.commit(program: program, attempts: attempts)
         let outcome = database.add(program)
-        recordEvaluationMetrics(result)
-        recordModelMetrics(attempts)
+        PipelineMetrics.evaluated(result, archive: database)
+        PipelineMetrics.answered(attempts)
         emitAdded(program, outcome: outcome)
         return program
     }
@@ -63,7 +62,7 @@ extension Controller {
     /// Stores an iteration that ended without an evaluation (its attempts say why).
     func finishWithoutProgram(_ candidate: Candidate, reason: FailureReason, state: inout PipelineState<Candidate>) async throws {
         try await store.commit(program: nil, attempts: candidate.attempts)
-        recordModelMetrics(candidate.attempts)
+        PipelineMetrics.answered(candidate.attempts)
         state.finish(candidate.iteration)
         emit(.iterationFailed(.init(
             iteration: candidate.iteration, reason: reason, message: candidate.attempts.last?.message ?? reason.code, runCost: spent)))
@@ -100,23 +99,6 @@ extension Controller {
             verification: program.verification?.summary)))
         if let verification = program.verification {
             logger.info("verified a would-be best", metadata: ["program.id": "\(program.id)", "verification": "\(verification.summary)"])
-        }
-    }
-
-    /// swift-metrics after an evaluation: evaluations by status, their seconds, the archive's size and best score.
-    func recordEvaluationMetrics(_ result: EvaluationResult) {
-        Counter(label: "evolve.evaluations", dimensions: [("status", result.status.rawValue)]).increment()
-        Timer(label: "evolve.evaluation_seconds").recordSeconds(result.duration)
-        Gauge(label: "evolve.archive_size").record(database.count)
-        if let best = database.best?.score { Gauge(label: "evolve.best_score").record(best) }
-    }
-
-    /// swift-metrics for a committed iteration's answers: tokens and model seconds per answer.
-    func recordModelMetrics(_ attempts: [AttemptRecord]) {
-        for attempt in attempts where attempt.outcome != .modelError {
-            Timer(label: "evolve.model_seconds").recordSeconds(attempt.modelSeconds)
-            Counter(label: "evolve.tokens", dimensions: [("kind", "prompt")]).increment(by: attempt.promptTokens ?? 0)
-            Counter(label: "evolve.tokens", dimensions: [("kind", "completion")]).increment(by: attempt.completionTokens ?? 0)
         }
     }
 }

@@ -4,35 +4,34 @@ import EvolveLLM
 import EvolveSandbox
 import Foundation
 import Logging
-import Metrics
 
 /// Runs the evolutionary pipeline: sample → generate → filter → evaluate → commit, with model
 /// requests and evaluations in flight under two separate limits, so neither waits for the other.
 ///
 /// The scheduling and stop rules live in `PipelineState`; each stage is a method of its own
-/// (`generate` in Controller+Generate.swift, `filter` in Controller+Filter.swift, the commits in
-/// Controller+Commit.swift). Every evaluated program is committed to the store (with its model
-/// attempts) before the controller samples again; a run started on a store that already holds
-/// programs resumes: finished iterations are not run again and no program is evaluated twice.
-public actor Controller {
+/// (`Generator` in Generate/, `filter` in Controller+Filter.swift, the commits in
+/// Controller+Commit.swift). The search features (the mutation mix, the meta-prompt with its
+/// instruction archive, novelty screening) are components `RunBuilder` builds and hands in
+/// (`PipelineParts`), each owning its state; the controller only calls them. Every evaluated
+/// program is committed to the store (with its model attempts) before the controller samples
+/// again; a run started on a store that already holds programs resumes: finished iterations are
+/// not run again and no program is evaluated twice.
+public actor Controller: ChildScreen {
     let problem: Problem
     let llm: any LLMClient
     let evaluator: Evaluator
     let store: any ProgramStore
-    /// The store's instruction archive (`search.meta_prompt`), when the store keeps one (SQLite does).
-    let instructionStore: (any InstructionStore)?
     let settings: RunSettings
-    let prompts: PromptBuilder
+    /// The generate stage.
+    let generator: Generator
     let logger: Logger
     var database: ProgramDatabase
-    /// Mutation kinds and instruction variants per iteration (`search.mutations`, `search.meta_prompt`).
-    var planner: IterationPlanner
-    /// The finished-iteration count after which an instruction proposal is due and not yet started.
-    var proposalDue: Int?
-    /// Code of the children waiting for or in evaluation (the filter's second check).
-    var inFlightCodes: Set<String> = []
-    /// The novelty check (`search.novelty`); nil when it is off.
+    /// The search features, components built by `RunBuilder` (see `PipelineParts`); nil when off.
+    let mutations: MutationPlanner?
+    let metaPrompt: MetaPrompt?
     let novelty: NoveltyFilter?
+    /// The filter's memory of the children waiting for or in evaluation.
+    var duplicates = DuplicateCheck()
     /// What the run's model answers have cost so far, earlier sessions of a resumed run included.
     var spent = 0.0
     var evaluations = 0
@@ -40,36 +39,33 @@ public actor Controller {
     var announcedInFlight = EvolutionEvent.WorkInFlight(modelCalls: 0, evaluations: 0, waiting: 0)
 
     /// The run's events, for any number of subscribers: `controller.events.subscribe()`.
-    public nonisolated let events = EventBus()
+    public nonisolated let events: EventBus
 
+    /// A controller with the parts `PipelineParts` builds from the problem (as `RunBuilder` does).
     public init(
         problem: Problem, llm: any LLMClient, sandbox: any Sandbox, store: any ProgramStore, settings: RunSettings,
         logger: Logger, environment: EvaluatorEnvironment? = nil
     ) {
+        let parts = PipelineParts(problem: problem, llm: llm, store: store, settings: settings, logger: logger)
+        self.init(problem: problem, parts: parts, sandbox: sandbox, store: store, settings: settings, logger: logger, environment: environment)
+    }
+
+    init(
+        problem: Problem, parts: PipelineParts, sandbox: any Sandbox, store: any ProgramStore, settings: RunSettings, logger: Logger,
+        environment: EvaluatorEnvironment?
+    ) {
         self.problem = problem
-        let events = self.events
-        // Transient model failures are retried here; each is counted in the store and the events,
-        // and so is each failover from one ensemble member to another.
-        // The request that failed waits until its fault is stored, so faults are stored in order.
-        let recordFault: @Sendable (LLMFault) async -> Void = { fault in
-            try? await store.recordFault(model: fault.model, kind: fault.kind, message: fault.message, willRetry: fault.willRetry)
-            events.emit(.modelFault(fault))
-            Counter(label: "evolve.model_faults", dimensions: [("kind", fault.kind)]).increment()
-        }
-        // Through any wrapper: under llm.record or llm.replay an ensemble is wrapped, not downcast-able.
-        llm.observeFaults(recordFault)
-        self.llm = RetryingClient(llm, maxAttempts: settings.requestRetries + 1, onFault: recordFault)
+        self.llm = parts.llm
+        self.events = parts.events
+        self.mutations = parts.mutations
+        self.metaPrompt = parts.metaPrompt
+        self.novelty = parts.novelty
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
         self.store = store
-        self.instructionStore = store as? any InstructionStore
         self.settings = settings
-        self.prompts = PromptBuilder(problem: problem)
-        self.novelty = NoveltyFilter(
-            problem.configuration.search.novelty, llm: self.llm, options: settings.generation, language: problem.configuration.language,
-            logger: logger)
+        self.generator = Generator(llm: parts.llm, prompts: PromptBuilder(problem: problem), settings: settings, events: parts.events, logger: logger)
         self.logger = logger
         self.database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
-        self.planner = IterationPlanner(problem.configuration.search)
     }
 
     /// Runs until the target score, the iteration budget, cancellation or a harness failure.
@@ -84,11 +80,11 @@ public actor Controller {
             runDirectory: runDirectory, model: llm.model, backend: evaluator.sandbox.name, iterations: settings.iterations,
             resumedPrograms: previous.count, finishedIterations: finished.count)))
         if database.root == nil { try await seed() }
-        try await resumeInstructions()
+        try await metaPrompt?.open()
         // A resumed run's cost budget counts what the earlier sessions spent, answers whose
         // iterations were never finished included.
         spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
-        let usage = try await budgetUsage(finished: finished)
+        let usage = try await BudgetUsage.stored(in: store, finished: finished, budget: settings.budget)
         var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: spent, usage: usage)
         state.start(targetReached: database.best?.score.map(problem.configuration.goal.reachesTarget) ?? false)
         await withTaskGroup(of: Work.self) { group in
@@ -98,7 +94,7 @@ public actor Controller {
                 startWork(&state, in: &group)
                 guard let work = await group.next() else { break }
                 state.release(work.slot)
-                record(work, in: &state)
+                state.used(by: work)
                 do {
                     try await handle(work, state: &state)
                     try await noteOutcome(work, state: &state)
@@ -122,8 +118,9 @@ public actor Controller {
                 state.fail("the archive has no program to start from")
                 return
             }
-            let plan = plan(iteration, selection: &selection)
-            group.addTask { [selection] in await self.generate(iteration: iteration, selection: selection, plan: plan) }
+            let plan = IterationPlan(
+                kind: mutations?.kind(iteration: iteration, selection: &selection, archive: database), instruction: metaPrompt?.choose())
+            group.addTask { [generator, selection] in await generator.generate(iteration: iteration, selection: selection, plan: plan, screen: self) }
         }
         while let candidate = state.issueEvaluation() {
             let best = database.best?.score
@@ -166,7 +163,7 @@ public actor Controller {
             if let (reason, message) = filter(candidate) {
                 try await finishWithoutProgram(candidate.attemptsMarked(.duplicate, reason, message), reason: reason, state: &state)
             } else {
-                inFlightCodes.insert(candidate.code)
+                duplicates.entered(candidate.code)
                 state.enqueue(candidate)
             }
         case .failed(let failure):
@@ -178,7 +175,7 @@ public actor Controller {
         case .evaluated(let candidate, let result, let verification):
             try await evaluated(candidate, result: result, verification: verification, state: &state)
         case .evaluationError(let candidate, let message):
-            inFlightCodes.remove(candidate.code)
+            duplicates.left(candidate.code)
             let result = EvaluationResult(status: .sandboxError, failureReason: "harness error: \(message)")
             _ = try await commitChild(candidate, result: result)
             state.finish(candidate.iteration)
@@ -193,7 +190,7 @@ public actor Controller {
     private func evaluated(
         _ candidate: Candidate, result: EvaluationResult, verification: Verification?, state: inout PipelineState<Candidate>
     ) async throws {
-        inFlightCodes.remove(candidate.code)
+        duplicates.left(candidate.code)
         evaluations += 1
         let program = try await commitChild(candidate, result: result, verification: verification)
         let parentScore = candidate.selection.parent.score

@@ -122,8 +122,10 @@ public struct RunBuilder: Sendable {
         }
         var settings = RunSettings(problem.configuration)
         if let budget = overrides.budget { settings.budget = settings.budget.tightened(by: budget) }
+        // Retries, fault recording and the search features are built here and handed to the controller.
+        let parts = PipelineParts(problem: problem, llm: llm, store: store, settings: settings, logger: logger)
         let controller = Controller(
-            problem: problem, llm: llm, sandbox: sandbox, store: store, settings: settings, logger: logger, environment: environment)
+            problem: problem, parts: parts, sandbox: sandbox, store: store, settings: settings, logger: logger, environment: environment)
         return Run(
             problem: problem, directory: directory, controller: controller, llm: llm, sandbox: sandbox, store: store, eventLog: eventLog,
             lock: lock)

@@ -35,7 +35,7 @@ struct ScriptedRun {
         answer: @escaping @Sendable (Int) -> String = { KnapsackAnswers.variant($0) }
     ) async throws -> [LoopbackLLMServer.Request] {
         let proposals = Mutex(0)
-        let server = try await LoopbackLLMServer.start { request in
+        let script: @Sendable (LoopbackLLMServer.Request) -> LoopbackLLMServer.Reply = { request in
             guard isProposal(request) else { return .answer(answer(request.index + 1000 * iterations)) }
             return proposal(proposals.withLock { $0 += 1; return $0 })
         }
@@ -43,14 +43,15 @@ struct ScriptedRun {
         problem.configuration.search.iterations = iterations
         var settings = RunSettings(problem.configuration)
         settings.lockstep = lockstep
-        let controller = Controller(
-            problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger),
-            sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: try SQLiteProgramStore(path: storePath),
-            settings: settings, logger: testLogger)
-        let summary = try await controller.run(runDirectory: directory.url.path)
-        await server.shutdown()
+        let (summary, requests) = try await LoopbackLLMServer.with(script: script) { server in
+            let controller = Controller(
+                problem: problem, llm: OllamaClient(configuration: .init(endpoint: server.url, model: LLMConfiguration.defaultModel), logger: testLogger),
+                sandbox: ProcessSandbox(configuration: .init(), logger: testLogger), store: try SQLiteProgramStore(path: storePath),
+                settings: settings, logger: testLogger)
+            return (try await controller.run(runDirectory: directory.url.path), server.requests)
+        }
         #expect(summary.reason == .budgetSpent)
-        return server.requests
+        return requests
     }
 }
 
@@ -114,6 +115,34 @@ struct MetaPromptRunTests {
         // iterations after it (evaluated in well under 2.5 s each here) asked while it was pending.
         // (The run may end before the slow answer comes: then the proposal is abandoned, as any work.)
         #expect(during >= 2, "only \(during) generation requests arrived while the proposal was pending")
+    }
+
+    @Test(
+        "generations complete while a slow proposal is pending: the run reaches its last iteration without waiting for the answer",
+        .timeLimit(.minutes(1)))
+    func generationsCompleteWhileProposalIsPending() async throws {
+        var run = try ScriptedRun { $0.metaPrompt = MetaPromptConfiguration(every: 2, variants: 4) }
+        defer { run.directory.remove() }
+        run.problem.configuration.llm.concurrency = 2
+        let started = ContinuousClock.now
+        // The proposal's answer would take ten minutes; the generations are answered at once.
+        let requests = try await run.run(
+            iterations: 6, lockstep: false, proposal: { _ in .delayed(seconds: 600, .answer("<instructions>Too late.</instructions>")) })
+        let elapsed = started.duration(to: .now)
+
+        let proposal = try #require(requests.first(where: isProposal), "a proposal was asked after iteration 2")
+        #expect(requests.filter(isProposal).count == 1, "one proposal pending at a time: the one due after iteration 4 waits for it")
+        // The diagnosis lists the iterations finished when it was asked; the run ended as
+        // budgetSpent (checked by `run`) with all six children committed, so the others were
+        // generated, evaluated and stored while the proposal was pending.
+        let finishedWhenAsked = (proposal.messages.last?.content.components(separatedBy: "\n- iteration ").count ?? 1) - 1
+        let store = try SQLiteProgramStore(path: run.storePath)
+        let children = try await store.allPrograms().filter { $0.origin == .mutation }
+        #expect(Set(children.map(\.iteration)) == Set(1...6))
+        #expect((2...4).contains(finishedWhenAsked), "\(finishedWhenAsked) iterations had finished when it was asked; the rest finished while it was pending")
+        let variants = try await store.instructions()
+        #expect(variants.map(\.id) == [1], "the proposal never answered: abandoned when the run ended, nothing filed")
+        #expect(elapsed < .seconds(30), "the run did not wait for the proposal: \(elapsed)")
     }
 
     @Test("a resumed run keeps the instruction archive and its counts")

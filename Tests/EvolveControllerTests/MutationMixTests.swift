@@ -12,17 +12,17 @@ struct MutationMixTests {
     func frequenciesFollowTheMix() throws {
         var search = SearchConfiguration(seed: 7)
         search.mutations = try MutationMix([.diff: 6, .rewrite: 3, .crossover: 1])
-        let planner = IterationPlanner(search)
+        let planner = try #require(MutationPlanner(search, mode: .diff))
         let draws = 20_000
-        let kinds = (0..<draws).compactMap { planner.kind(iteration: $0) }
+        let kinds = (0..<draws).map { planner.kind(iteration: $0) }
         let share = { (kind: MutationKind) in Double(kinds.filter { $0 == kind }.count) / Double(draws) }
         #expect(abs(share(.diff) - 0.6) < 0.015, "diff \(share(.diff))")
         #expect(abs(share(.rewrite) - 0.3) < 0.015, "rewrite \(share(.rewrite))")
         #expect(abs(share(.crossover) - 0.1) < 0.015, "crossover \(share(.crossover))")
-        #expect((0..<200).map { IterationPlanner(search).kind(iteration: $0) } == Array(kinds.prefix(200)))
+        #expect((0..<200).map { MutationPlanner(search, mode: .diff)?.kind(iteration: $0) } == Array(kinds.prefix(200)))
         search.seed = 8
-        #expect((0..<200).map { IterationPlanner(search).kind(iteration: $0) } != Array(kinds.prefix(200)))
-        #expect(IterationPlanner(SearchConfiguration()).kind(iteration: 0) == nil, "no mix: the run's search.mode")
+        #expect((0..<200).map { MutationPlanner(search, mode: .diff)?.kind(iteration: $0) } != Array(kinds.prefix(200)))
+        #expect(MutationPlanner(SearchConfiguration(), mode: .diff) == nil, "no mix: the run's search.mode")
     }
 
     @Test("shares are normalized to probabilities")

@@ -2,15 +2,31 @@ import EvolveCore
 import EvolveDatabase
 import EvolveLLM
 import Foundation
+import Logging
 import Metrics
 
-extension Controller {
+/// What the generate stage asks before it accepts a child: why it must not be evaluated (a
+/// duplicate, too similar to a program on its island), with the message for the model, or nil.
+/// `judged` receives a novelty judge's answer, whose cost the iteration pays.
+protocol ChildScreen: Sendable {
+    func screen(_ code: String, island: Int, judged: (ChatResponse) -> Void) async -> (FailureReason, String)?
+}
+
+/// The generate stage as a component: one iteration's conversation with the model, from the
+/// plan's prompt to a child or the reason there is none.
+struct Generator: Sendable {
+    let llm: any LLMClient
+    let prompts: PromptBuilder
+    let settings: RunSettings
+    let events: EventBus
+    let logger: Logger
+
     /// The generate stage: asks the model for a change to the selection's parent, feeding
     /// rejection reasons back, until an answer applies and its child is new (not a duplicate, not
     /// too similar to a program on its island) or `llm.retries` run out. `plan` says the iteration's
-    /// mutation kind and instructions. Runs outside the actor, concurrently with other stages; it
-    /// never throws: every outcome is a `Work`.
-    nonisolated func generate(iteration: Int, selection: Selection, plan: IterationPlan = IterationPlan()) async -> Work {
+    /// mutation kind and instructions; `screen` is asked about each child. Runs concurrently with
+    /// other stages; it never throws: every outcome is a `Work`.
+    func generate(iteration: Int, selection: Selection, plan: IterationPlan, screen: some ChildScreen) async -> Work {
         // The iteration's own prompt builder (its answer form), so that feedback asks for the same form.
         let (prompts, prompt) = prompts.planned(plan, selection: selection)
         noteTrimming(prompt, iteration: iteration)
@@ -28,7 +44,7 @@ extension Controller {
             prompts.calibrate(session.messages, with: response)
             Counter(label: "evolve.model_calls").increment()
             do {
-                let (applied, mutation) = try await screen(response.text, selection: selection, prompts: prompts, tally: &session.tally)
+                let (applied, mutation) = try await child(of: response.text, selection: selection, prompts: prompts, screen: screen, tally: &session.tally)
                 return .generated(session.accepted(response, attempt: attempt, prompt: transcript, applied: applied, mutation: mutation))
             } catch {
                 let repeated = reject(response, error: error, attempt: attempt, prompt: transcript, session: &session, prompts: prompts)
@@ -41,7 +57,7 @@ extension Controller {
     /// Records a rejected answer and feeds its reason back; true when the answer repeats an
     /// earlier one of this iteration, which ends it: in the bundled model's recorded runs, an
     /// iteration whose second answer repeated its first got that answer a third time in 16 of 16.
-    private nonisolated func reject(
+    private func reject(
         _ response: ChatResponse, error: any Error, attempt: Int, prompt: String, session: inout GenerationSession, prompts: PromptBuilder
     ) -> Bool {
         let rejection = Rejection(error).cutOff(by: response, limit: settings.generation.maxTokens)
@@ -51,15 +67,15 @@ extension Controller {
             response, attempt: attempt, prompt: prompt, reason: rejection.reason, message: message,
             feedback: prompts.feedback(reasons: [rejection.message]))
         if case .rejected(let kind) = rejection.reason {
-            emit(.mutationRejected(.init(iteration: session.iteration, attempt: attempt, kind: kind, message: message)))
+            events.emit(.mutationRejected(.init(iteration: session.iteration, attempt: attempt, kind: kind, message: message)))
         }
         return earlier != nil
     }
 
     /// The child an answer makes, or a `Rejection` that says why there is none: the answer does
     /// not apply, the child is too long, a duplicate, or too similar to a program on its island.
-    private nonisolated func screen(
-        _ answer: String, selection: Selection, prompts: PromptBuilder, tally: inout AnswerTally
+    private func child(
+        of answer: String, selection: Selection, prompts: PromptBuilder, screen: some ChildScreen, tally: inout AnswerTally
     ) async throws -> (AppliedMutation, Mutation) {
         let mutation = try Mutation.parse(answer)
         let applied = try apply(mutation, to: selection.parent.code, prompts: prompts)
@@ -67,18 +83,28 @@ extension Controller {
         guard child.count <= settings.maxCodeLength else {
             throw Rejection.tooLong("the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
         }
-        if let (reason, message) = await screenNovelty(child, island: selection.island, judged: { tally.add($0) }) {
+        if let (reason, message) = await screen.screen(child, island: selection.island, judged: { tally.add($0) }) {
             throw Rejection(reason: reason, message: message)
         }
         return (applied, mutation)
     }
 }
 
-extension Controller {
+extension Generator {
+    /// Logs what a prompt left out to fit `llm.context_length` (the prompt itself says so too, in
+    /// its first line, so the attempt's stored transcript records it).
+    func noteTrimming(_ prompt: BuiltPrompt, iteration: Int) {
+        guard !prompt.trimmed.isEmpty else { return }
+        logger.info("prompt trimmed to fit llm.context_length", metadata: [
+            "iteration": "\(iteration)", "prompt.left_out": "\(prompt.trimmed.joined(separator: ", "))",
+            "prompt.tokens": "\(prompt.estimatedTokens) of \(prompt.tokenLimit)",
+        ])
+    }
+
     /// Applies `mutation`; a SEARCH part that matched nothing because it is the prompt's format
     /// example is said to be that (in the recorded bundled-model runs, 9 of 11 unmatched SEARCH
     /// parts were the example's placeholder line).
-    private nonisolated func apply(_ mutation: Mutation, to code: String, prompts: PromptBuilder) throws -> AppliedMutation {
+    private func apply(_ mutation: Mutation, to code: String, prompts: PromptBuilder) throws -> AppliedMutation {
         do {
             return try mutation.applying(to: code, matching: settings.diffMatching)
         } catch {
@@ -91,53 +117,5 @@ extension Controller {
                 "The SEARCH part is the answer form's example (`\(line.trimmingCharacters(in: .whitespaces).prefix(80))`), not lines of the program: "
                     + "put lines copied from the current program after <<<<<<< SEARCH and the new lines after =======.")
         }
-    }
-}
-
-/// Why an answer did not become a child.
-private struct Rejection: Error {
-    var reason: FailureReason
-    var message: String
-
-    static func tooLong(_ message: String) -> Rejection { Rejection(reason: .tooLong, message: message) }
-
-    init(reason: FailureReason, message: String) {
-        self.reason = reason
-        self.message = message
-    }
-
-    /// A rejection of an answer the server stopped at the token limit is one of kind `truncated`:
-    /// what broke is that the answer never ended, and the model is asked for a shorter one
-    /// rather than to mend text it did not finish.
-    func cutOff(by response: ChatResponse, limit: Int) -> Rejection {
-        guard response.finishReason == "length", case .rejected = reason else { return self }
-        return Rejection(
-            reason: .rejected(.truncated),
-            message: "The answer reached the token limit (\(limit) tokens, llm.max_tokens) before it ended, so it could not be used (\(message)). "
-                + "Answer more briefly: only the change, once, without explanations.")
-    }
-
-    init(_ error: any Error) {
-        switch error {
-        case let rejection as Rejection: self = rejection
-        case let rejection as MutationRejection: self.init(reason: .rejected(rejection.kind), message: rejection.message)
-        default: self.init(reason: .rejected(.malformedBlock), message: "\(error)")
-        }
-    }
-}
-
-/// What an iteration's answers cost in time, tokens and money. Unknown token counts stay
-/// unknown: some servers send none.
-struct AnswerTally {
-    var modelSeconds = 0.0
-    var promptTokens: Int?
-    var completionTokens: Int?
-    var cost = 0.0
-
-    mutating func add(_ response: ChatResponse) {
-        modelSeconds += response.duration
-        cost += response.cost ?? 0
-        if let tokens = response.promptTokens { promptTokens = (promptTokens ?? 0) + tokens }
-        if let tokens = response.completionTokens { completionTokens = (completionTokens ?? 0) + tokens }
     }
 }

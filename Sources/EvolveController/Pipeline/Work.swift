@@ -58,12 +58,3 @@ enum Work: Sendable {
         }
     }
 }
-
-/// The answer to an instruction proposal, asked after `finished` iterations had finished.
-struct InstructionProposalAnswer: Sendable {
-    var finished: Int
-    /// The model's answer, or why the request failed.
-    var answer: Result<ChatResponse, ProposalFailure>
-
-    struct ProposalFailure: Error, Sendable { var message: String }
-}

@@ -4,7 +4,7 @@ import EvolveLLM
 import Metrics
 
 /// One iteration's conversation with the model: the messages so far, the attempts recorded and
-/// what the answers cost. The generate stage (Controller+Generate.swift) drives it.
+/// what the answers cost. The generate stage (`Generator`) drives it.
 struct GenerationSession: Sendable {
     var iteration: Int
     var selection: Selection
@@ -78,5 +78,21 @@ struct GenerationSession: Sendable {
             answer: response.text, outcome: outcome, kind: kind, message: message, promptTokens: response.promptTokens,
             completionTokens: response.completionTokens, modelSeconds: response.duration, cost: response.cost,
             tokensEstimated: response.tokensEstimated)
+    }
+}
+
+/// What an iteration's answers cost in time, tokens and money. Unknown token counts stay
+/// unknown: some servers send none.
+struct AnswerTally {
+    var modelSeconds = 0.0
+    var promptTokens: Int?
+    var completionTokens: Int?
+    var cost = 0.0
+
+    mutating func add(_ response: ChatResponse) {
+        modelSeconds += response.duration
+        cost += response.cost ?? 0
+        if let tokens = response.promptTokens { promptTokens = (promptTokens ?? 0) + tokens }
+        if let tokens = response.completionTokens { completionTokens = (completionTokens ?? 0) + tokens }
     }
 }

@@ -47,3 +47,24 @@ enum InstructionProposal {
         return archive.refusal(of: text)
     }
 }
+
+/// An instruction proposal to ask, after `finished` iterations had finished.
+struct ProposalRequest: Sendable {
+    var finished: Int
+    var messages: [ChatMessage]
+}
+
+/// The answer to an instruction proposal, asked after `finished` iterations had finished.
+struct InstructionProposalAnswer: Sendable {
+    var finished: Int
+    /// The model's answer, or why the request failed.
+    var answer: Result<ChatResponse, ProposalFailure>
+
+    struct ProposalFailure: Error, Sendable { var message: String }
+
+    /// What the answer cost (nothing when the request failed).
+    var cost: Double {
+        guard case .success(let response) = answer else { return 0 }
+        return response.cost ?? 0
+    }
+}
