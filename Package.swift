@@ -177,7 +177,8 @@ let package = Package(
         .testTarget(
             name: "EvolveWebTests",
             dependencies: [
-                "EvolveTesting", "EvolveDatabase", "EvolveCore",
+                "EvolveTesting", "EvolveDatabase", "EvolveCore", "EvolveWeb",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
