@@ -29,4 +29,18 @@ final class ProcessGroup: Sendable {
         }
         if let leader { _ = Glibc.kill(-leader, SIGKILL) }
     }
+
+    /// Waits, at most `limit`, until no process of the group is left (a SIGKILLed grandchild
+    /// takes a moment to die, longer on a loaded machine), so that a caller that returns next
+    /// leaves nothing running. Costs nothing when the group is already empty.
+    func awaitEmpty(within limit: Duration = .seconds(1)) async {
+        guard let leader = state.withLock({ $0.leader }), Glibc.kill(-leader, 0) == 0 else { return }
+        // A task of its own: the caller may be cancelled, and its sleeps would then end at once.
+        await Task.detached {
+            let deadline = ContinuousClock.now + limit
+            while Glibc.kill(-leader, 0) == 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }.value
+    }
 }

@@ -90,6 +90,7 @@ struct SupervisedProcess: Sendable {
             })
         // However it ended, nothing it started outlives it: a background process left in its group dies now.
         group.kill()
+        await group.awaitEmpty()
         let duration = started.duration(to: .now).inSeconds
         switch outcome.ended {
         case .failure(let error)? where !(error is CancellationError) && outcome.stopped == nil:
