@@ -44,7 +44,7 @@ extension Controller {
             id: mintID(), parentID: parent.id, origin: .mutation, iteration: candidate.iteration,
             island: candidate.selection.island, generation: parent.generation + 1, code: candidate.code, result: result,
             features: featureValues(for: problem.configuration.search.features, code: candidate.code, result: result),
-            generationRecord: candidate.record, verification: verification)
+            generationRecord: candidate.record, verification: verification, timing: candidate.timing.commitStarting())
         let attempts = candidate.attempts.map { attempt -> AttemptRecord in
             var attempt = attempt
             // The id first; then the note of a SEARCH part that was not found exactly, if any.

@@ -37,6 +37,8 @@ public actor Controller: ChildScreen {
     var evaluations = 0
     /// The work in flight last announced with `workInFlight`.
     var announcedInFlight = EvolutionEvent.WorkInFlight(modelCalls: 0, evaluations: 0, waiting: 0)
+    /// How busy the slots were in this process's part of the run.
+    var occupancy = SlotOccupancy()
 
     /// The run's events, for any number of subscribers: `controller.events.subscribe()`.
     public nonisolated let events: EventBus
@@ -142,10 +144,16 @@ public actor Controller: ChildScreen {
     /// the run's best when its evaluation began, is verified before it is committed (a child that
     /// does not cannot become the best, since the best only improves meanwhile).
     private nonisolated func evaluate(_ candidate: Candidate, best: Double?) async -> Work {
+        var candidate = candidate
+        candidate.timing.evaluationStarted = ProgramTiming.now
         do {
             let result = try await evaluator.evaluate(candidate.code)
-            guard evaluator.needsVerification(result, over: best) else { return .evaluated(candidate, result, nil) }
+            guard evaluator.needsVerification(result, over: best) else {
+                candidate.timing.evaluated = ProgramTiming.now
+                return .evaluated(candidate, result, nil)
+            }
             let (verified, verification) = try await evaluator.verify(candidate.code, result: result)
+            candidate.timing.evaluated = ProgramTiming.now
             return .evaluated(candidate, verified, verification)
         } catch {
             if error is CancellationError || Task.isCancelled { return .abandoned(.evaluation) }
@@ -157,6 +165,7 @@ public actor Controller: ChildScreen {
     private func handle(_ work: Work, state: inout PipelineState<Candidate>) async throws {
         switch work {
         case .generated(let candidate):
+            occupancy.generated(candidate.timing.generationSeconds)
             try await spend(candidate.cost, state: &state)
             state.modelAnswered()
             guard state.stop == nil else { return }
@@ -167,12 +176,14 @@ public actor Controller: ChildScreen {
                 state.enqueue(candidate)
             }
         case .failed(let failure):
+            occupancy.generated(failure.seconds)
             try await spend(failure.cost, state: &state)
             try await store.commit(program: nil, attempts: failure.attempts)
             state.finish(failure.iteration)
             emit(.iterationFailed(.init(iteration: failure.iteration, reason: failure.reason, message: failure.message, runCost: spent)))
             if case .modelError = failure.reason { state.modelFailed(failure.message) } else { state.modelAnswered() }
         case .evaluated(let candidate, let result, let verification):
+            occupancy.evaluated(candidate.timing)
             try await evaluated(candidate, result: result, verification: verification, state: &state)
         case .evaluationError(let candidate, let message):
             duplicates.left(candidate.code)
@@ -207,7 +218,8 @@ public actor Controller: ChildScreen {
         let reason = state.stop ?? .budgetSpent
         let summary = RunSummary(
             reason: reason, iterations: state.finished.count, best: database.best, programs: database.count,
-            elapsedSeconds: started.duration(to: .now).inSeconds, evaluations: evaluations, cost: spent)
+            elapsedSeconds: started.duration(to: .now).inSeconds, evaluations: evaluations, cost: spent, occupancy: occupancy,
+            modelSlots: settings.modelConcurrency, evaluationSlots: settings.evaluationConcurrency)
         emit(.runFinished(.init(
             reason: reason, iterations: state.finished.count, bestScore: database.best?.score, bestProgramID: database.best?.id,
             message: state.failure)))

@@ -56,6 +56,10 @@ public struct RunSummary: Sendable {
     public var evaluations: Int
     /// What the run's model answers cost in all (0 without prices).
     public var cost: Double = 0
+    /// How busy the model and evaluation slots were (this process's part of the run).
+    public var occupancy = SlotOccupancy()
+    public var modelSlots = 1
+    public var evaluationSlots = 1
 }
 
 /// A harness failure that stopped a run.

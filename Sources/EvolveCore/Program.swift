@@ -76,6 +76,8 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
     public var generationRecord: GenerationRecord?
     /// The honest verifiers' findings, for a program that was a new best when it was evaluated.
     public var verification: Verification?
+    /// When the child passed each stage of the pipeline (nil for the start, migrants and older runs).
+    public var timing: ProgramTiming?
     public var createdAt: Date
 
     public init(
@@ -90,6 +92,7 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
         features: [String: Double] = [:],
         generationRecord: GenerationRecord? = nil,
         verification: Verification? = nil,
+        timing: ProgramTiming? = nil,
         createdAt: Date = Date()
     ) {
         self.id = id
@@ -103,6 +106,7 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
         self.features = features
         self.generationRecord = generationRecord
         self.verification = verification
+        self.timing = timing
         self.createdAt = createdAt
     }
 

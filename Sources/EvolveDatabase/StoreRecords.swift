@@ -40,12 +40,15 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var instructionID: Int?
     /// The honest verifiers' findings as JSON (`evaluator.recheck`, `evaluator.final`); NULL when none ran.
     var verification: String?
+    /// When the child passed each stage of the pipeline, as JSON (`ProgramTiming`); NULL for the
+    /// start, migrants and runs written before it was kept.
+    var timing: String?
     var createdAt: Double
 
     enum CodingKeys: String, CodingKey {
         case mutationKind = "mutation_kind"
         case instructionID = "instruction_id"
-        case seq, id, origin, iteration, island, generation, status, score, code, metrics, features, artifacts, stage, verification
+        case seq, id, origin, iteration, island, generation, status, score, code, metrics, features, artifacts, stage, verification, timing
         case model, prompt, answer, diff, attempts
         case parentID = "parent_id"
         case failureReason = "failure_reason"
@@ -94,6 +97,7 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         mutationKind = record?.mutationKind?.rawValue
         instructionID = record?.instructionID
         verification = program.verification.map(JSONText.encode)
+        timing = program.timing.map(JSONText.encode)
         createdAt = program.createdAt.timeIntervalSince1970
     }
 
@@ -115,7 +119,7 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
             id: ProgramID(rawValue: id), parentID: parentID.map(ProgramID.init(rawValue:)),
             origin: ProgramOrigin(rawValue: origin) ?? .mutation, iteration: iteration, island: island,
             generation: generation, code: code, result: result, features: JSONText.decode(features) ?? [:],
-            generationRecord: record, verification: verification.flatMap(JSONText.decode),
+            generationRecord: record, verification: verification.flatMap(JSONText.decode), timing: timing.flatMap(JSONText.decode),
             createdAt: Date(timeIntervalSince1970: createdAt))
     }
 }

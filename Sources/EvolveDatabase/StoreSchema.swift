@@ -87,6 +87,10 @@ enum StoreSchema {
             // The honest verifiers' findings on a would-be best, as JSON; NULL for every other program.
             try db.execute(sql: "ALTER TABLE programs ADD COLUMN verification TEXT")
         }
+        migrator.registerMigration("v7 timing") { db in
+            // When a child passed each stage of the pipeline, as JSON; NULL for older programs.
+            try db.execute(sql: "ALTER TABLE programs ADD COLUMN timing TEXT")
+        }
         return migrator
     }
 }

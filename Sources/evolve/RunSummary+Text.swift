@@ -19,6 +19,9 @@ extension RunSummary {
         } else {
             lines.append("no program has a score yet")
         }
+        if evaluations > 0 {
+            lines.append(occupancy.summary(modelSlots: modelSlots, evaluationSlots: evaluationSlots, over: elapsedSeconds))
+        }
         if cost > 0 { lines.append("model answers cost \(String(format: "%.4f", cost)) in all") }
         lines.append("run saved in \(run.url.path); show the best program with: evolve best \(run.url.path)")
         return lines.joined(separator: "\n")

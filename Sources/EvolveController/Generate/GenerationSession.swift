@@ -13,6 +13,8 @@ struct GenerationSession: Sendable {
     var messages: [ChatMessage]
     var attempts: [AttemptRecord] = []
     var tally = AnswerTally()
+    /// When a model slot took the iteration (seconds since 1970).
+    let started = ProgramTiming.now
 
     init(iteration: Int, selection: Selection, plan: IterationPlan, messages: [ChatMessage]) {
         self.iteration = iteration
@@ -33,7 +35,8 @@ struct GenerationSession: Sendable {
             iteration: iteration, attempt: attempt, parentID: parentID, model: model, prompt: prompt,
             answer: "", outcome: .modelError, kind: code, message: message))
         return GenerationFailure(
-            iteration: iteration, plan: plan, attempts: attempts, reason: .modelError(code: code), message: message, cost: tally.cost)
+            iteration: iteration, plan: plan, attempts: attempts, reason: .modelError(code: code), message: message, cost: tally.cost,
+            seconds: ProgramTiming.now - started)
     }
 
     /// The answer made a child to evaluate.
@@ -46,7 +49,8 @@ struct GenerationSession: Sendable {
         generation.mutationKind = plan.kind
         generation.instructionID = plan.instruction?.id
         return Candidate(
-            iteration: iteration, selection: selection, plan: plan, code: applied.code, record: generation, attempts: attempts, cost: tally.cost)
+            iteration: iteration, selection: selection, plan: plan, code: applied.code, record: generation, attempts: attempts, cost: tally.cost,
+            timing: ProgramTiming(generationStarted: started, generated: ProgramTiming.now))
     }
 
     /// The answer was rejected: recorded with its reason, which goes back to the model in `feedback`.
@@ -67,7 +71,7 @@ struct GenerationSession: Sendable {
         return GenerationFailure(
             iteration: iteration, plan: plan, attempts: attempts,
             reason: last.flatMap { $0.kind.map(FailureReason.init(code:)) } ?? .rejected(.malformedBlock),
-            message: last?.message ?? "every answer was rejected", cost: tally.cost)
+            message: last?.message ?? "every answer was rejected", cost: tally.cost, seconds: ProgramTiming.now - started)
     }
 
     private func record(

@@ -12,6 +12,8 @@ struct Candidate: Sendable {
     var record: GenerationRecord
     var attempts: [AttemptRecord]
     var cost: Double
+    /// When it passed each stage so far; completed by the evaluate and commit stages.
+    var timing: ProgramTiming
 
     /// The candidate with its last attempt marked as not evaluated, and why.
     func attemptsMarked(_ outcome: AttemptRecord.Outcome, _ reason: FailureReason, _ message: String) -> Candidate {
@@ -33,6 +35,8 @@ struct GenerationFailure: Sendable {
     var reason: FailureReason
     var message: String
     var cost: Double
+    /// Seconds its model calls took, from the moment a model slot took the iteration.
+    var seconds: Double
 }
 
 /// A piece of work that ended: each carries the slot it frees.

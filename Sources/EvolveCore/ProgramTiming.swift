@@ -1,0 +1,41 @@
+import Foundation
+
+/// When a child passed each stage of the pipeline, in seconds since 1970: its model call (from the
+/// moment a model slot took the iteration to the applied answer), its wait for an evaluation slot,
+/// its evaluation (verification included) and its wait for the commit. Stored with the program,
+/// so that a run's slot occupancy and queue waits can be read back afterwards.
+public struct ProgramTiming: Sendable, Hashable, Codable {
+    public var generationStarted: Double
+    public var generated: Double
+    public var evaluationStarted: Double?
+    public var evaluated: Double?
+    /// When the commit began (the program is stored right after).
+    public var commitStarted: Double?
+
+    public init(
+        generationStarted: Double, generated: Double, evaluationStarted: Double? = nil, evaluated: Double? = nil,
+        commitStarted: Double? = nil
+    ) {
+        self.generationStarted = generationStarted
+        self.generated = generated
+        self.evaluationStarted = evaluationStarted
+        self.evaluated = evaluated
+        self.commitStarted = commitStarted
+    }
+
+    public static var now: Double { Date().timeIntervalSince1970 }
+
+    /// This timing with the commit starting now.
+    public func commitStarting() -> ProgramTiming {
+        var copy = self
+        copy.commitStarted = Self.now
+        return copy
+    }
+
+    public var generationSeconds: Double { generated - generationStarted }
+    /// Seconds the child waited for an evaluation slot.
+    public var evaluationWaitSeconds: Double? { evaluationStarted.map { $0 - generated } }
+    public var evaluationSeconds: Double? { evaluationStarted.flatMap { start in evaluated.map { $0 - start } } }
+    /// Seconds between the end of the evaluation and the start of the commit (the pipeline's own delay).
+    public var commitWaitSeconds: Double? { evaluated.flatMap { end in commitStarted.map { $0 - end } } }
+}
