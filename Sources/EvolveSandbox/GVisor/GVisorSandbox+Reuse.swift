@@ -116,6 +116,7 @@ extension GVisorSandbox {
                 return .failed("the gVisor sandbox's supervisor failed: \(error)")
             }
             let used = sandbox.finishedJob()
+            if warm != nil, used == 1 { reportReadiness(of: sandbox) }
             if used < (warm == nil ? reuse : configuration.warmEvaluations), !isShutDown {
                 idle.withLock { $0.append(sandbox) }
             } else {

@@ -92,6 +92,20 @@ extension GVisorSandbox {
             metadata: ["sandbox.backend": "gvisor", "sandbox.fault": "warm_evaluator"])
     }
 
+    /// Logs what a new warm evaluator could not preload: its candidates then import it themselves,
+    /// as a cold start would, and meet the same error if it is theirs to meet.
+    func reportReadiness(of sandbox: ReusedSandbox) {
+        struct Readiness: Decodable {
+            var preloaded: [String]?
+            var errors: [String]?
+        }
+        guard let line = sandbox.readiness.withLock({ $0 }), let readiness = try? JSONDecoder().decode(Readiness.self, from: line) else { return }
+        logger.debug("warm evaluator ready", metadata: ["sandbox.preloaded": "\(readiness.preloaded ?? [])"])
+        for error in readiness.errors ?? [] {
+            logger.warning("a warm evaluator could not preload: \(error)", metadata: ["sandbox.backend": "gvisor"])
+        }
+    }
+
     /// Every harness fault of this sandbox's warm evaluators so far, oldest first.
     public var warmFaults: [WarmFault] { faults.withLock { $0 } }
 
