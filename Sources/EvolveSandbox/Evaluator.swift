@@ -27,6 +27,8 @@ public struct Evaluator: Sendable {
     public var verifying: EvaluatorConfiguration
     /// The key that sets the held-out stage's wall clock, named when it times out.
     public var heldOutTimeoutKey: String
+    /// `evaluator.preload`: modules a warm evaluator imports once.
+    public var preload: [String]
 
     /// `scrubber` defaults to the values of the API key variables the problem's `llm` names.
     public init(sandbox: any Sandbox, problem: Problem, environment: EvaluatorEnvironment? = nil, scrubber: SecretScrubber? = nil) {
@@ -35,6 +37,7 @@ public struct Evaluator: Sendable {
         self.timeoutKeys = problem.timeoutKeys
         self.verifying = problem.configuration.evaluator
         self.heldOutTimeoutKey = problem.heldOutTimeoutKey
+        self.preload = problem.configuration.evaluator.preload
         self.environment = environment
         self.visibility = ProblemVisibility(hide: problem.configuration.sandbox.hide, expose: problem.configuration.sandbox.expose)
         self.toolchains = problem.configuration.sandbox.toolchains
@@ -65,7 +68,7 @@ public struct Evaluator: Sendable {
             let job = SandboxJob(
                 command: stage.command, program: program, programFileName: programFileName,
                 problemDirectory: problemDirectory, limits: stageLimits, environment: environment, visibility: visibility,
-                toolchains: toolchains)
+                toolchains: toolchains, preload: preload)
             let outcome: SandboxOutcome
             do {
                 outcome = try await sandbox.run(job)

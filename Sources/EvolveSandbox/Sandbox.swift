@@ -49,11 +49,15 @@ public struct SandboxJob: Sendable, Hashable {
     public var visibility: ProblemVisibility
     /// Toolchains outside /usr, bound read-only at their host paths, their `bin/` on PATH.
     public var toolchains: [Toolchain]
+    /// Python modules a warm evaluator imports once before its first candidate (`evaluator.preload`).
+    public var preload: [String]
 
     public init(
         command: CommandLineSpec, program: String, programFileName: String, problemDirectory: URL, limits: SandboxLimits,
-        environment: EvaluatorEnvironment? = nil, visibility: ProblemVisibility = .default, toolchains: [Toolchain] = []
+        environment: EvaluatorEnvironment? = nil, visibility: ProblemVisibility = .default, toolchains: [Toolchain] = [],
+        preload: [String] = []
     ) {
+        self.preload = preload
         self.toolchains = toolchains
         self.command = command
         self.program = program

@@ -9,7 +9,7 @@ import importlib.util, json, math, os, sys, traceback, types
 def stand_in_package():
     """openevolve.evaluation_result.EvaluationResult for evaluators that import it, when the real
     package is not installed (it would pull in openai, flask and dacite)."""
-    if importlib.util.find_spec("openevolve") is not None:
+    if "openevolve" in sys.modules or importlib.util.find_spec("openevolve") is not None:
         return
     package = types.ModuleType("openevolve")
     package.__path__ = []
@@ -55,12 +55,17 @@ def stand_in_package():
 
 
 def load(path):
+    """evaluator.py as the module `evaluation_module`; the one a warm evaluator imported before
+    this candidate's process was forked from it, when there is one (see evolve_preload)."""
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in sys.path:
         sys.path.insert(0, folder)
     # Processes the evaluator starts (a candidate run with sys.executable) import from there too.
     inherited = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = folder + (os.pathsep + inherited if inherited else "")
+    loaded = sys.modules.get("evaluation_module")
+    if loaded is not None and os.path.abspath(getattr(loaded, "__file__", None) or "") == os.path.abspath(path):
+        return loaded
     spec = importlib.util.spec_from_file_location("evaluation_module", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["evaluation_module"] = module
@@ -253,4 +258,16 @@ def main():
     return 0
 
 
-sys.exit(main())
+def evolve_preload(arguments):
+    """Called once by a warm evaluator (Evolve's zygote) with the arguments main() would get:
+    imports evaluator.py and what it imports, so that each candidate's process, forked from the
+    zygote, starts with them loaded. Returns what it loaded."""
+    settings = json.loads(arguments[1])
+    stand_in_package()
+    path = settings.get("evaluator", "evaluator.py")
+    module = load(path)
+    return [os.path.abspath(module.__file__)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

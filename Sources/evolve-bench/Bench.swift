@@ -22,16 +22,17 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Archive sizes for the sample()+add() measurement.")
     var sizes: [Int] = [1_000, 10_000, 100_000]
 
-    @Option(help: "Which parts to run: throughput, archive (default: both).")
+    @Option(help: "Which parts to run: throughput, archive (default: both); also gvisor, model, sandbox.")
     var only: [String] = []
 
     static let logger = Logger(label: "evolve.bench")
     var logger: Logger { Self.logger }
 
     /// A gVisor sandbox with evolve.yaml's defaults and `reuse` evaluations per sandbox.
-    func gVisor(reuse: Int = 1) -> GVisorSandbox {
+    func gVisor(reuse: Int = 1, warm: Bool = false) -> GVisorSandbox {
         var configuration = GVisorSandbox.Configuration()
         configuration.reuse = reuse
+        configuration.warm = warm
         return GVisorSandbox(configuration: configuration, logger: logger)
     }
 
@@ -40,6 +41,12 @@ struct Bench: AsyncParsableCommand {
         print("# evolve-bench on \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
         if only.isEmpty || only.contains("throughput") {
             try await throughput()
+        }
+        if only.contains("gvisor") {
+            try await gVisorThroughput()
+        }
+        if only.contains("imports") {
+            try await heavyImports()
         }
         if only.contains("model") {
             try await modelOnly()
@@ -76,7 +83,9 @@ struct Bench: AsyncParsableCommand {
         var gvisorEngine: (rate: Double, peakMB: Double)?
         var reusedEngine: (rate: Double, peakMB: Double)?
         var reusedEngine3: (rate: Double, peakMB: Double)?
+        var warmEngine: (rate: Double, peakMB: Double)?
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
+            warmEngine = try await engine(problem: problem, server: server, evaluations: evaluations, backend: .gvisor, warm: true)
             gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), backend: .gvisor)
             reusedEngine = try await engine(
                 problem: problem, server: server, evaluations: min(evaluations, 200), backend: .gvisor, reuse: 50)
@@ -94,12 +103,89 @@ struct Bench: AsyncParsableCommand {
         row("evolve run, trivial evaluator", engineTrivial.rate)
         if let gvisorEngine { row("evolve run through gVisor (a fresh sandbox each), knapsack evaluator", gvisorEngine.rate) }
         if let reusedEngine { row("evolve run through gVisor (`reuse: 50`), knapsack evaluator", reusedEngine.rate) }
+        if let warmEngine { row("evolve run through gVisor (`warm: true`), knapsack evaluator", warmEngine.rate) }
         if let reusedEngine3 { row("evolve run through gVisor (`reuse: 50`, 3 evaluations in flight), knapsack evaluator", reusedEngine3.rate) }
         print("")
         print("- evolve vs the bare 1-at-a-time loop: \(percent(knapsack.rate / bare1)); vs the bare 2-at-a-time loop: \(percent(knapsack.rate / bare2))")
         let overhead = 1000 * (2 / engineTrivial.rate - 2 / bareTrivial)
         print("- engine overhead per iteration (trivial evaluator, per evaluation slot): \(String(format: "%.2f", overhead)) ms")
         print("- peak resident memory of the whole benchmark process during the engine runs: \(String(format: "%.1f", knapsack.peakMB)) MB\n")
+    }
+
+    /// The knapsack run end to end through gVisor only, 2 evaluations in flight: a fresh sandbox
+    /// per evaluation, `reuse: 50`, and warm evaluators, one after another in one sitting.
+    func gVisorThroughput() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 else {
+            print("gVisor: runsc is not installed or this is not root; skipped\n")
+            return
+        }
+        let problemDirectory = try TemporaryDirectory(prefix: "evolve-bench")
+        defer { problemDirectory.remove() }
+        try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
+        let problem = try Problem.load(from: problemDirectory.url)
+        let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
+        defer { Task { await server.shutdown() } }
+        let fresh = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), backend: .gvisor)
+        let reused = try await engine(problem: problem, server: server, evaluations: min(evaluations, 200), backend: .gvisor, reuse: 50)
+        let warm = try await engine(problem: problem, server: server, evaluations: evaluations, backend: .gvisor, warm: true)
+        print("## Throughput through gVisor (instant loopback model, knapsack, 2 evaluations in flight)\n")
+        print("| what | evaluations/s | ms per evaluation |")
+        print("|---|---:|---:|")
+        row("a fresh sandbox per evaluation", fresh.rate)
+        row("`sandbox.gvisor.reuse: 50`", reused.rate)
+        row("`sandbox.warm: true`", warm.rate)
+        print("")
+    }
+
+    /// An evaluator in the manner of OpenEvolve's signal_processing, which imports numpy and
+    /// scipy.signal to filter a short signal: through gVisor fresh, with `reuse: 50`, and warm with
+    /// both modules preloaded, 2 at a time, without the engine.
+    func heavyImports() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 else { return }
+        let directory = try TemporaryDirectory(prefix: "evolve-bench-imports")
+        defer { directory.remove() }
+        try directory.write([
+            "evaluate.py": """
+                import json, sys
+                import numpy as np
+                from scipy import signal
+                namespace = {}
+                exec(open(sys.argv[1]).read(), namespace)
+                t = np.linspace(0, 1, 2000)
+                noisy = np.sin(2 * np.pi * 5 * t) + 0.3 * np.random.default_rng(0).standard_normal(t.size)
+                b, a = signal.butter(namespace["ORDER"], 0.05)
+                smooth = signal.filtfilt(b, a, noisy)
+                print(json.dumps({"score": -float(np.mean((smooth - np.sin(2 * np.pi * 5 * t)) ** 2))}))
+
+                """
+        ])
+        let count = min(evaluations, 40)
+        print("## An evaluator importing numpy and scipy.signal, through gVisor, 2 at a time (\(count) evaluations)\n")
+        print("| what | evaluations/s | ms per evaluation |")
+        print("|---|---:|---:|")
+        for (name, sandbox) in [("a fresh sandbox each", gVisor()), ("`reuse: 50`", gVisor(reuse: 50)), ("`warm: true`, preload numpy, scipy.signal", gVisor(warm: true))] {
+            try await sandbox.checkAvailability()
+            let job = SandboxJob(
+                command: .shell("python3 evaluate.py {program}"), program: "ORDER = 3\n", programFileName: "program.py",
+                problemDirectory: directory.url, limits: SandboxLimits(SandboxConfiguration(timeout: 60)), preload: ["numpy", "scipy.signal"])
+            let started = Date()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<2 {
+                    group.addTask {
+                        for _ in stride(from: worker, to: count, by: 2) {
+                            let outcome = try await sandbox.run(job)
+                            guard case .exited(0) = outcome.termination else {
+                                throw ValidationError("the evaluation failed: \(outcome.stderr.suffix(300))")
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            row(name, Double(count) / Date().timeIntervalSince(started))
+            await sandbox.shutdown()
+        }
+        print("")
     }
 
     /// The model client alone against the instant loopback server.
@@ -136,6 +222,7 @@ struct Bench: AsyncParsableCommand {
             try await gvisor.checkAvailability()
             backends.append(("gvisor", gvisor))
             backends.append(("gvisor, reuse 50", gVisor(reuse: 50)))
+            backends.append(("gvisor, warm", gVisor(warm: true)))
         }
         // The Docker backend: on DOCKER_HOST if set (image from EVOLVE_BENCH_IMAGE), else on a
         // podman service of our own, with runsc, when podman is installed.
@@ -218,7 +305,7 @@ struct Bench: AsyncParsableCommand {
     /// instant model until `evaluations` children are evaluated.
     func engine(
         problem: Problem, server: LoopbackLLMServer, evaluations: Int, backend: SandboxConfiguration.Backend = .process,
-        reuse: Int = 1, inFlight: Int = 2
+        reuse: Int = 1, warm: Bool = false, inFlight: Int = 2
     ) async throws -> (rate: Double, peakMB: Double) {
         var problem = problem
         problem.configuration.search.iterations = evaluations
@@ -227,6 +314,7 @@ struct Bench: AsyncParsableCommand {
         problem.configuration.sandbox.concurrency = inFlight
         problem.configuration.sandbox.backend = backend
         problem.configuration.sandbox.gvisor.reuse = reuse
+        problem.configuration.sandbox.warm = warm
         let runDirectory = try TemporaryDirectory(prefix: "evolve-bench-run")
         defer { runDirectory.remove() }
         let builder = RunBuilder(

@@ -17,12 +17,17 @@ public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
     /// A held-out evaluation run only on new bests: its score is stored and shown beside the
     /// search score, and never steers the search.
     public var heldOut: EvaluationStage?
+    /// Python modules a warm evaluator (`sandbox.warm`) imports once, before the first candidate,
+    /// so that each candidate's process starts with them loaded; modules of the problem directory
+    /// included. Nothing changes for a cold evaluator.
+    public var preload: [String]
 
     public init(
         command: CommandLineSpec = .shell("python3 evaluate.py {program}"), stages: [EvaluationStage] = [],
         openEvolve: OpenEvolveEvaluatorConfiguration? = nil, recheck: Int = 0, recheckTolerance: Double = 1e-9,
-        refuseUnstable: Bool = false, heldOut: EvaluationStage? = nil
+        refuseUnstable: Bool = false, heldOut: EvaluationStage? = nil, preload: [String] = []
     ) {
+        self.preload = preload
         self.command = command
         self.stages = stages
         self.openEvolve = openEvolve
@@ -33,7 +38,7 @@ public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case command, stages, recheck
+        case command, stages, recheck, preload
         case openEvolve = "openevolve"
         case recheckTolerance = "recheck_tolerance"
         case refuseUnstable = "refuse_unstable"
@@ -58,7 +63,17 @@ public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
                 let keys = try c.nestedContainer(keyedBy: EvaluationStage.CodingKeys.self, forKey: .heldOut)
                 if !keys.contains(.name) { stage.name = "held-out" }
                 return stage
-            })
+            },
+            preload: try c.value(.preload, default: defaults.preload))
+        try c.require(preload.allSatisfy(Self.isModuleName), .preload, "preload lists Python module names, such as numpy or scipy.signal")
+    }
+
+    /// A dotted Python module name (`scipy.signal`).
+    static func isModuleName(_ text: String) -> Bool {
+        !text.isEmpty && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+            guard let first = part.first, first == "_" || first.isLetter else { return false }
+            return part.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
+        }
     }
 
     /// All stages in running order, the main command last.

@@ -31,6 +31,10 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     public var expose: [String]
     /// Toolchains outside /usr bound read-only into the sandbox, their `bin/` first on PATH.
     public var toolchains: [Toolchain]
+    /// Warm evaluators: one long-lived evaluator process per evaluation slot imports what the
+    /// evaluator needs once (`evaluator.preload`, an OpenEvolve evaluator.py), then forks each
+    /// candidate into fresh namespaces instead of starting the interpreter again. gVisor backend.
+    public var warm: Bool
 
     /// `sandbox.gvisor`: settings only the gVisor backend reads.
     public struct GVisor: Sendable, Hashable, Codable {
@@ -63,8 +67,9 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
         backend: Backend = .gvisor, timeout: Double = 10, memoryMB: Int = 1024, cpuSeconds: Int = 30,
         maxProcesses: Int = 64, maxFileMB: Int = 16, outputKB: Int = 64, concurrency: Int = 2, tmpfsMB: Int = 5,
         cpus: Double = 1, gvisor: GVisor = GVisor(), docker: Docker = Docker(), slurm: Slurm = Slurm(), hide: [String] = [],
-        expose: [String] = [], toolchains: [Toolchain] = []
+        expose: [String] = [], toolchains: [Toolchain] = [], warm: Bool = false
     ) {
+        self.warm = warm
         self.toolchains = toolchains
         self.hide = hide
         self.expose = expose
@@ -84,7 +89,7 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backend, timeout, concurrency, cpus, gvisor, docker, slurm, hide, expose, toolchains
+        case backend, timeout, concurrency, cpus, gvisor, docker, slurm, hide, expose, toolchains, warm
         case tmpfsMB = "tmpfs_mb"
         case memoryMB = "memory_mb"
         case cpuSeconds = "cpu_seconds"
@@ -138,7 +143,8 @@ public struct SandboxConfiguration: Sendable, Hashable, Codable {
             slurm: try c.value(.slurm, default: d.slurm),
             hide: try c.value(.hide, default: []),
             expose: try c.value(.expose, default: []),
-            toolchains: try c.value(.toolchains, default: [])
+            toolchains: try c.value(.toolchains, default: []),
+            warm: try c.value(.warm, default: d.warm)
         )
         try c.require(!hide.contains(where: \.isEmpty), .hide, "a hide pattern is empty")
         try c.require(!expose.contains(where: \.isEmpty), .expose, "an expose pattern is empty")

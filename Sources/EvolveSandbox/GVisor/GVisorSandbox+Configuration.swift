@@ -16,8 +16,13 @@ extension GVisorSandbox {
         public var reuse: Int
         /// Where the sandbox keeps its root, bundles and runsc state.
         public var temporaryRoot: URL
+        /// Warm evaluators (`sandbox.warm`): see `GVisorSandbox+Warm.swift`.
+        public var warm: Bool
 
-        /// The settings of evolve.yaml's `sandbox` section (`tmpfs_mb`, `cpus`, `gvisor.reuse`).
+        /// Evaluations one warm evaluator runs before it is replaced: `reuse` when it is set above 1.
+        public var warmEvaluations: Int { reuse > 1 ? reuse : 200 }
+
+        /// The settings of evolve.yaml's `sandbox` section (`tmpfs_mb`, `cpus`, `gvisor.reuse`, `warm`).
         public init(
             _ sandbox: SandboxConfiguration = SandboxConfiguration(), runsc: String = "/usr/bin/runsc",
             temporaryRoot: URL = FileManager.default.temporaryDirectory
@@ -27,6 +32,7 @@ extension GVisorSandbox {
             self.cpus = sandbox.cpus
             self.reuse = max(1, sandbox.gvisor.reuse)
             self.temporaryRoot = temporaryRoot
+            self.warm = sandbox.warm
         }
     }
 }

@@ -33,25 +33,71 @@ extension GVisorSandbox {
         var hidden: [HiddenPath]
         var environment: EvaluatorEnvironment?
         var toolchains: [Toolchain]
+        /// A warm sandbox's evaluator: what it runs, imports and was started on.
+        var warm: WarmSpec?
     }
 
     func runReused(_ job: SandboxJob) async throws -> SandboxOutcome {
+        let started = ContinuousClock.now
+        switch try await exchange(job, warm: nil) {
+        case .answered(let reply):
+            return Self.outcome(from: reply, limits: job.limits)
+        case .noAnswer:
+            return Self.unanswered(since: started)
+        case .failed(let message):
+            throw SandboxError(.launchFailed, message)
+        case .stopped(let stderr):
+            if let failure = Self.runscFailure(code: 1, stderr: stderr) {
+                throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
+            }
+            // The guest kernel went away during the evaluation (the sandbox's memory cgroup, say).
+            return SandboxOutcome(
+                termination: .signaled(SIGKILL), stdout: "", stderr: stderr, resultFile: nil,
+                duration: started.duration(to: .now).inSeconds, outputTruncated: false)
+        case .notReady(let message):
+            throw SandboxError(.launchFailed, message)
+        }
+    }
+
+    /// The outcome of a job the sandbox did not answer by its wall clock (plus a margin).
+    static func unanswered(since started: ContinuousClock.Instant) -> SandboxOutcome {
+        SandboxOutcome(
+            termination: .timedOut, stdout: "", stderr: "", resultFile: nil, duration: started.duration(to: .now).inSeconds,
+            outputTruncated: false)
+    }
+
+    /// How one job in a reused sandbox went, before it is read as the candidate's outcome.
+    enum Exchange {
+        case answered(SupervisorAnswer)
+        /// The sandbox missed the job's wall clock (plus a margin) without answering.
+        case noAnswer
+        /// The supervisor or a job's runner failed, or answered something that is not an answer.
+        case failed(String)
+        /// The sandbox ended during the job; what runsc and the sandbox wrote to standard error.
+        case stopped(stderr: String)
+        /// A warm evaluator did not report ready within its start-up allowance.
+        case notReady(String)
+    }
+
+    /// Runs one job in a reused sandbox made for it (a warm one when `warm` is given), taken
+    /// from the idle ones or started; keeps the sandbox for the next job when it answered and
+    /// has jobs left, and retires it otherwise.
+    func exchange(_ job: SandboxJob, warm: WarmSpec?) async throws -> Exchange {
         try await prepare()
         let key = ReuseKey(
             problemDirectory: job.problemDirectory.path, memoryBytes: job.limits.memoryBytes, maxProcesses: job.limits.maxProcesses,
-            hidden: job.hiddenPaths, environment: job.environment, toolchains: job.toolchains)
+            hidden: job.hiddenPaths, environment: job.environment, toolchains: job.toolchains, warm: warm)
         let sandbox = try idle.withLock { pool in
             if let index = pool.firstIndex(where: { $0.key == key }) { return pool.remove(at: index) }
             return nil
         } ?? startReused(for: job, key: key)
 
-        let started = ContinuousClock.now
         let request = try Self.request(for: job, tmpfsMB: tmpfsMB)
         // The supervisor answers by the job's own wall clock; this backstop covers a sandbox that
-        // is still starting or no longer answers.
-        let deadline = ContinuousClock.now + .milliseconds(Int64(job.limits.timeout * 1000)) + .seconds(3)
+        // is still starting or no longer answers. A warm evaluator's start-up (its imports) is
+        // not the job's: the job's clock starts when the evaluator is ready.
         let answer = await withTaskCancellationHandler {
-            await sandbox.exchange(request, deadline: deadline)
+            await sandbox.exchange(request, timeout: .milliseconds(Int64(job.limits.timeout * 1000)) + .seconds(3))
         } onCancel: {
             sandbox.kill()
         }
@@ -63,34 +109,33 @@ extension GVisorSandbox {
         case .line(let line):
             guard let reply = try? JSONDecoder().decode(SupervisorAnswer.self, from: line) else {
                 await retire(sandbox)
-                throw SandboxError(.launchFailed, "the gVisor sandbox's supervisor answered something that is not JSON")
+                return .failed("the gVisor sandbox's supervisor answered something that is not JSON")
             }
             if let error = reply.error {
                 await retire(sandbox)
-                throw SandboxError(.launchFailed, "the gVisor sandbox's supervisor failed: \(error)")
+                return .failed("the gVisor sandbox's supervisor failed: \(error)")
             }
             let used = sandbox.finishedJob()
-            if used < reuse, !isShutDown {
+            if warm != nil, used == 1 { reportReadiness(of: sandbox) }
+            if used < (warm == nil ? reuse : configuration.warmEvaluations), !isShutDown {
                 idle.withLock { $0.append(sandbox) }
             } else {
                 await retire(sandbox)
             }
-            return Self.outcome(from: reply, limits: job.limits)
+            return .answered(reply)
         case .noAnswer:
             await retire(sandbox)
-            return SandboxOutcome(
-                termination: .timedOut, stdout: "", stderr: "", resultFile: nil, duration: started.duration(to: .now).inSeconds,
-                outputTruncated: false)
+            return .noAnswer
+        case .notReady:
+            let stderr = readTail(of: sandbox.bundle.appendingPathComponent("stderr"), limit: job.limits.outputBytes).text
+            await retire(sandbox)
+            return .notReady(
+                "the warm evaluator did not become ready (it ended, or took more than \(Int(ReusedSandbox.readyAllowance.inSeconds)) s)"
+                    + (Evaluator.lastLine(stderr).map { ": \($0)" } ?? ""))
         case .stopped:
             let stderr = readTail(of: sandbox.bundle.appendingPathComponent("stderr"), limit: job.limits.outputBytes).text
             await retire(sandbox)
-            if let failure = Self.runscFailure(code: 1, stderr: stderr) {
-                throw SandboxError(.launchFailed, "runsc could not run the evaluation: \(failure)")
-            }
-            // The guest kernel went away during the evaluation (the sandbox's memory cgroup, say).
-            return SandboxOutcome(
-                termination: .signaled(SIGKILL), stdout: "", stderr: stderr, resultFile: nil,
-                duration: started.duration(to: .now).inSeconds, outputTruncated: false)
+            return .stopped(stderr: stderr)
         }
     }
 
@@ -103,7 +148,7 @@ extension GVisorSandbox {
         do {
             try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
             _ = chmod(bundle.path, 0o755)
-            let config = try reusedConfiguration(for: job, id: id).json()
+            let config = try reusedConfiguration(for: job, id: id, warm: key.warm).json()
             try config.write(to: bundle.appendingPathComponent("config.json"))
             stderrFD = try FileDescriptor.open(
                 FilePath(bundle.appendingPathComponent("stderr").path), .writeOnly, options: [.create, .truncate],
@@ -119,7 +164,8 @@ extension GVisorSandbox {
         _ = fcntl(pipes.input.1.rawValue, F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipes.input.1.rawValue, F_SETFL, fcntl(pipes.input.1.rawValue, F_GETFL) | O_NONBLOCK)
         _ = fcntl(pipes.output.0.rawValue, F_SETFD, FD_CLOEXEC)
-        let sandbox = ReusedSandbox(id: id, key: key, bundle: bundle, input: pipes.input.1, output: pipes.output.0)
+        let sandbox = ReusedSandbox(
+            id: id, key: key, bundle: bundle, input: pipes.input.1, output: pipes.output.0, warm: key.warm != nil)
         // A write to a sandbox that died must fail with EPIPE instead of ending evolve.
         signal(SIGPIPE, SIG_IGN)
         let command = runscCommand(runArguments(bundle: bundle, id: id))
@@ -167,10 +213,11 @@ extension GVisorSandbox {
 
     /// The OCI configuration of a reused sandbox: the fresh sandbox's, with the supervisor as its
     /// first process (root inside the sandbox, with just the capabilities it needs to make each
-    /// job's namespaces and drop to uid 65534), and no per-job mounts.
-    func reusedConfiguration(for job: SandboxJob, id: String) -> OCIRuntimeSpec {
+    /// job's namespaces and drop to uid 65534), and no per-job mounts. A warm sandbox's
+    /// supervisor is also its zygote.
+    func reusedConfiguration(for job: SandboxJob, id: String, warm: WarmSpec? = nil) -> OCIRuntimeSpec {
         var configuration = configuration(for: job, id: id, bundle: base.appendingPathComponent("jobs").appendingPathComponent(id))
-        configuration.process.args = ["/usr/bin/python3", "-I", "-S", "/" + GVisorSupervisor.fileName]
+        configuration.process.args = ["/usr/bin/python3", "-I", "-S", "/" + GVisorSupervisor.fileName] + (warm.map { ["--warm", $0.json] } ?? [])
         configuration.process.user = .init(uid: 0, gid: 0)
         configuration.process.capabilities = .init(["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL"])
         configuration.process.noNewPrivileges = false
@@ -204,7 +251,7 @@ extension GVisorSandbox {
     }
 
     /// The supervisor's answer to one job.
-    struct SupervisorAnswer: Decodable {
+    struct SupervisorAnswer: Decodable, Sendable {
         var error: String?
         var reason: String?
         var signal: Int?
@@ -257,7 +304,10 @@ extension GVisorSandbox {
 
 /// One long-lived gVisor sandbox and the pipes to its supervisor.
 final class ReusedSandbox: Sendable {
-    enum Answer: Sendable { case line(Data), noAnswer, stopped }
+    enum Answer: Sendable { case line(Data), noAnswer, stopped, notReady }
+
+    /// How long a warm evaluator may take to import what it preloads before it is given up on.
+    static let readyAllowance: Duration = .seconds(120)
 
     let id: String
     let key: GVisorSandbox.ReuseKey
@@ -267,9 +317,14 @@ final class ReusedSandbox: Sendable {
     let lifetime = Mutex<Task<Void, Never>?>(nil)
     private let input: FileDescriptor
     private let output: FileDescriptor
-    private let state = Mutex((jobs: 0, pipesClosed: false))
+    /// Whether the supervisor is a warm evaluator, which reports ready once before its first job.
+    let warm: Bool
+    private let state = Mutex((jobs: 0, pipesClosed: false, ready: false))
+    /// What a warm evaluator said when it was ready: what it imported and what failed to import.
+    let readiness = Mutex<Data?>(nil)
 
-    init(id: String, key: GVisorSandbox.ReuseKey, bundle: URL, input: FileDescriptor, output: FileDescriptor) {
+    init(id: String, key: GVisorSandbox.ReuseKey, bundle: URL, input: FileDescriptor, output: FileDescriptor, warm: Bool = false) {
+        self.warm = warm
         self.id = id
         self.key = key
         self.bundle = bundle
@@ -293,16 +348,26 @@ final class ReusedSandbox: Sendable {
     }
 
     /// Sends one job and waits for its answer line, off Swift's cooperative threads (the wait
-    /// blocks in `poll`). A sandbox that was killed, or whose runsc ended, closes the pipe.
-    func exchange(_ request: Data, deadline: ContinuousClock.Instant) async -> Answer {
+    /// blocks in `poll`), at most `timeout` after the sandbox is ready. A sandbox that was killed,
+    /// or whose runsc ended, closes the pipe.
+    func exchange(_ request: Data, timeout: Duration) async -> Answer {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: self.blockingExchange(request, deadline: deadline))
+                continuation.resume(returning: self.blockingExchange(request, timeout: timeout))
             }
         }
     }
 
-    private func blockingExchange(_ request: Data, deadline: ContinuousClock.Instant) -> Answer {
+    private func blockingExchange(_ request: Data, timeout: Duration) -> Answer {
+        if warm, !state.withLock({ $0.ready }) {
+            switch readLine(deadline: .now + Self.readyAllowance) {
+            case .line(let line):
+                readiness.withLock { $0 = line }
+                state.withLock { $0.ready = true }
+            default: return .notReady
+            }
+        }
+        let deadline = ContinuousClock.now + timeout
         var sent = 0
         while sent < request.count {
             if ContinuousClock.now >= deadline { return .noAnswer }
@@ -317,6 +382,11 @@ final class ReusedSandbox: Sendable {
             if count <= 0 { return .stopped }
             sent += count
         }
+        return readLine(deadline: deadline)
+    }
+
+    /// The next line the supervisor writes, by `deadline`.
+    private func readLine(deadline: ContinuousClock.Instant) -> Answer {
         var line: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {

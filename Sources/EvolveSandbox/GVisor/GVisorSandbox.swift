@@ -47,6 +47,10 @@ public final class GVisorSandbox: Sandbox {
     let idle = Mutex<[ReusedSandbox]>([])
     let live = Mutex<[String: ReusedSandbox]>([:])
     private let shutDown = Mutex(false)
+    /// Harness faults of warm evaluators (see `GVisorSandbox+Warm.swift`).
+    let faults = Mutex<[WarmFault]>([])
+    /// Warm evaluators that never became ready: their candidates run in fresh sandboxes.
+    let coldOnly = Mutex<Set<WarmSpec>>([])
     var isShutDown: Bool { shutDown.withLock { $0 } }
 
     public init(configuration: Configuration, logger: Logger) {
@@ -130,7 +134,13 @@ public final class GVisorSandbox: Sandbox {
     }
 
     public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
+        if configuration.warm { return try await runWarm(job) }
         if reuse > 1 { return try await runReused(job) }
+        return try await runFresh(job)
+    }
+
+    /// Runs one evaluation in a sandbox of its own.
+    func runFresh(_ job: SandboxJob) async throws -> SandboxOutcome {
         try await prepare()
         let started = ContinuousClock.now
         let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
