@@ -15,6 +15,8 @@ public struct RunOverrides: Sendable, Hashable {
     public var ollamaURL: String?
     public var openAIURL: String?
     public var sandbox: SandboxConfiguration.Backend?
+    /// `--warm`: warm evaluators (`sandbox.warm: true`), e.g. for an OpenEvolve directory, which has no evolve.yaml.
+    public var warm = false
     public var modelConcurrency: Int?
     public var evaluationConcurrency: Int?
     /// Continue the latest run (or the one in `runDirectory`) instead of starting a new one.
@@ -71,6 +73,7 @@ public struct RunOverrides: Sendable, Hashable {
         }
         if let model { configuration.llm.model = model }
         if let sandbox { configuration.sandbox.backend = sandbox }
+        if warm { configuration.sandbox.warm = true }
         if let modelConcurrency { configuration.llm.concurrency = modelConcurrency }
         if let evaluationConcurrency { configuration.sandbox.concurrency = evaluationConcurrency }
         if configuration.llm.provider == .bundled {

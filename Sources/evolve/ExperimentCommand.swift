@@ -46,8 +46,9 @@ struct ExperimentCommand: AsyncParsableCommand {
         }
         let output = output.map { URL(fileURLWithPath: $0) }
             ?? spec.file.deletingLastPathComponent().appendingPathComponent("results").appendingPathComponent(spec.file.deletingPathExtension().lastPathComponent)
-        let overrides = RunOverrides(
+        var overrides = RunOverrides(
             model: models.model, provider: models.provider, ollamaURL: models.ollamaURL, openAIURL: models.openAIURL, sandbox: models.sandbox)
+        overrides.warm = models.warm
         var runner = ExperimentRunner(spec: spec, output: output, jobs: jobs, overrides: overrides, logger: logger, progress: { printError($0) })
         runner.stopSignals = [.sigint, .sigterm]
         runner.onStop = { SecondSignal.exitOnNext() }

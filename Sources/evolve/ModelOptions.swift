@@ -21,6 +21,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The sandbox backend: \(SandboxConfiguration.Backend.allCases.map(\.rawValue).joined(separator: ", ")) (default: sandbox.backend).")
     var sandbox: SandboxConfiguration.Backend?
 
+    @Flag(name: .customLong("warm"), help: "Warm evaluators in the gVisor backend (sandbox.warm: true): the evaluator imported once per sandbox, each candidate forked into fresh namespaces.")
+    var warm = false
+
     @Option(name: .customLong("log-level"), help: "Diagnostics on standard error: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .warning
 

@@ -13,10 +13,12 @@ extension RunCommand {
     }
 
     var overrides: RunOverrides {
-        RunOverrides(
+        var overrides = RunOverrides(
             iterations: iterations, target: target, model: models.model, provider: models.provider, ollamaURL: models.ollamaURL,
             openAIURL: models.openAIURL, sandbox: models.sandbox, modelConcurrency: modelConcurrency, evaluationConcurrency: evaluationConcurrency, resume: resume,
             runDirectory: runDirectory, configurationFile: configurationFile)
+        overrides.warm = models.warm
+        return overrides
     }
 }
 

@@ -58,4 +58,15 @@ import Testing
         RunOverrides(provider: .bundled, modelConcurrency: 4).apply(to: &configuration)
         #expect(configuration.llm.concurrency == 1)
     }
+
+    @Test("--warm turns warm evaluators on; without it the file's choice stands")
+    func warm() {
+        var configuration = ProblemConfiguration()
+        var overrides = RunOverrides()
+        overrides.apply(to: &configuration)
+        #expect(!configuration.sandbox.warm)
+        overrides.warm = true
+        overrides.apply(to: &configuration)
+        #expect(configuration.sandbox.warm)
+    }
 }
