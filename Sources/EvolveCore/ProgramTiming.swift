@@ -39,3 +39,13 @@ public struct ProgramTiming: Sendable, Hashable, Codable {
     /// Seconds between the end of the evaluation and the start of the commit (the pipeline's own delay).
     public var commitWaitSeconds: Double? { evaluated.flatMap { end in commitStarted.map { $0 - end } } }
 }
+
+/// Which of a run's two kinds of slot held it back, from how busy each was (shares 0…1) and how
+/// long children waited for an evaluation slot on average: "evaluator" when evaluation slots were
+/// at least 80% busy, children waited a second or more and model slots were under 80% busy;
+/// "model" when model slots were at least 80% busy and evaluation slots under half; else nil.
+public func slotBottleneck(model: Double, evaluation: Double, meanEvaluationWait: Double) -> String? {
+    if evaluation >= 0.8, meanEvaluationWait >= 1, model < 0.8 { return "evaluator" }
+    if model >= 0.8, evaluation < 0.5 { return "model" }
+    return nil
+}

@@ -36,6 +36,9 @@ extension WebServer {
             return try Self.json(detail)
         }
         router.get("/api/runs/:run/archive") { _, context in try Self.json(try await RunReport.archive(try await self.entry(context).store)) }
+        router.get("/api/runs/:run/throughput") { _, context in
+            try Self.json(try await RunReport.throughput(try await self.entry(context).store))
+        }
         router.get("/api/runs/:run/models") { _, context in try Self.json(try await RunReport.models(try await self.entry(context).store)) }
         router.get("/api/runs/:run/stream") { request, context in
             let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0

@@ -32,6 +32,17 @@ struct LivePageTests {
                 #expect(try await browser.evaluate("window.__sameLoad") == "yes", "the page reloaded")
                 try await browser.screenshot(to: screenshotFile("page-live-lineage"))
 
+                // The throughput view follows the live run: its count of children grows in place.
+                _ = try await browser.evaluate("location.hash = 'view=throughput'")
+                #expect(try await browser.wait(until: "/^\\d+ children/.test(document.getElementById('throughput-note').textContent)"))
+                let shown = try await browser.evaluate("parseInt(document.getElementById('throughput-note').textContent)")
+                #expect(
+                    try await browser.wait(until: "parseInt(document.getElementById('throughput-note').textContent) > \(shown)", timeout: 60),
+                    "the throughput view did not follow the run")
+                #expect(try await browser.evaluate("document.querySelector('#throughput-chart polyline.evaluation-line') !== null") == "true")
+                #expect(try await browser.evaluate("window.__sameLoad") == "yes", "the page reloaded")
+                try await browser.screenshot(to: screenshotFile("page-live-throughput"))
+
                 let metrics = try await get(address.absoluteString + "metrics")
                 #expect(metrics.status == 200)
                 for name in [

@@ -51,6 +51,17 @@ struct ServePageTests {
             #expect(facts.contains("held-out score: 40"), "\(facts)")
             #expect(facts.contains("verified: rechecked 1×, stable (identical scores); held-out 40.0 (search 275.0)"), "\(facts)")
             try await browser.screenshot(to: screenshotFile("page-program"))
+
+            // Where the run's time went: each child's stage times, as occupancy and in-flight lines.
+            let children = programs.filter { $0.origin == .mutation }.count
+            try await browser.open(address.absoluteString + "#view=throughput")
+            #expect(try await browser.wait(until: "document.getElementById('throughput-note').textContent.length > 0"))
+            #expect(try await browser.evaluate("document.getElementById('throughput-note').textContent").hasPrefix("\(children) children over "))
+            #expect(try await browser.evaluate("document.getElementById('evaluation-busy').textContent").contains("% of "))
+            #expect(Double(try await browser.evaluate("document.getElementById('throughput-rate').textContent")) ?? 0 > 0)
+            let steps = try await browser.evaluate("document.querySelector('#throughput-chart polyline.evaluation-line').getAttribute('points').split(' ').length")
+            #expect((Int(steps) ?? 0) >= 2 * children, "the evaluations' in-flight line has \(steps) points for \(children) children")
+            try await browser.screenshot(to: screenshotFile("page-throughput"))
         }
     }
 

@@ -34,10 +34,10 @@ public struct SlotOccupancy: Sendable, Hashable {
         let evaluation = evaluation(slots: evaluationSlots, over: seconds)
         var line = "slots busy: model \(Self.percent(model)) of \(modelSlots), evaluation \(Self.percent(evaluation)) of \(evaluationSlots);"
             + " children waited \(String(format: "%.2f", meanEvaluationWait)) s on average for an evaluation slot"
-        if evaluation >= 0.8, meanEvaluationWait >= 1, model < 0.8 {
-            line += " — the evaluator is the bottleneck (more sandbox.concurrency, or a faster evaluator)"
-        } else if model >= 0.8, evaluation < 0.5 {
-            line += " — the model is the bottleneck"
+        switch slotBottleneck(model: model, evaluation: evaluation, meanEvaluationWait: meanEvaluationWait) {
+        case "evaluator"?: line += " — the evaluator is the bottleneck (more sandbox.concurrency, or a faster evaluator)"
+        case "model"?: line += " — the model is the bottleneck"
+        default: break
         }
         return line
     }

@@ -246,6 +246,34 @@ async function renderModels() {
   }
   clear($("models-table")).append(table);
 }
+// --- throughput -------------------------------------------------------------------------------
+async function renderThroughput() {
+  const t = await api(runPath() + "/throughput");
+  const pct = (x) => Math.round(x * 100) + "%";
+  const cards = clear($("throughput-cards"));
+  cards.append(card("evaluations/s", t.evaluationsPerSecond.toFixed(2), "", "throughput-rate"));
+  cards.append(card("model slots busy", pct(t.modelBusy) + " of " + t.modelSlots, "", "model-busy"));
+  cards.append(card("evaluation slots busy", pct(t.evaluationBusy) + " of " + t.evaluationSlots, "", "evaluation-busy"));
+  cards.append(card("wait for an evaluation slot", t.meanEvaluationWait.toFixed(2) + " s", "max " + t.maxEvaluationWait.toFixed(2) + " s", "evaluation-wait"));
+  cards.append(card("bottleneck", t.bottleneck || "neither", "", "bottleneck"));
+  $("throughput-note").textContent = t.children ? t.children + " children over " + duration(t.seconds) + " (stage times are stored from this version on; older runs show none)" : "no child has stage times yet";
+  drawInFlight(t);
+}
+function drawInFlight(t) {
+  const box = clear($("throughput-chart"));
+  const W = 800, H = 220, M = { l: 40, r: 12, t: 10, b: 28 };
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
+  const top = Math.max(1, t.modelSlots, t.evaluationSlots, ...t.steps.map((s) => Math.max(s.model, s.evaluation)));
+  const X = scale(0, Math.max(t.seconds, 1), M.l, W - M.r), Y = scale(0, top, H - M.b, M.t);
+  axes(root, W, H, M, ticks(0, Math.max(t.seconds, 1), X, 5, duration), ticks(0, top, Y, Math.min(top, 4), (v) => Math.round(v)), "wall clock");
+  for (const [key, colour, name] of [["model", "#2563eb", "model-line"], ["evaluation", "#ea580c", "evaluation-line"]]) {
+    let points = [`${X(0)},${Y(0)}`], last = 0;
+    for (const s of t.steps) { points.push(`${X(s.t)},${Y(last)}`, `${X(s.t)},${Y(s[key])}`); last = s[key]; }
+    root.append(svg("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 2, class: name }));
+  }
+  box.append(root);
+}
+
 const palette = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563"];
 async function renderCompare(runs) {
   const picks = clear($("compare-runs"));
@@ -319,7 +347,7 @@ async function showProgram(id) {
 }
 
 // --- routing and live updates ---------------------------------------------------------------
-const views = ["overview", "lineage", "archive", "models", "compare", "program"];
+const views = ["overview", "lineage", "archive", "models", "throughput", "compare", "program"];
 function route() {
   const h = hashParams();
   const program = h.get("program");
@@ -329,6 +357,7 @@ function route() {
   if (program) showProgram(program).catch((e) => { $("program-title").textContent = String(e.message); });
   if (view === "archive") renderArchive().catch(console.error);
   if (view === "models") renderModels().catch(console.error);
+  if (view === "throughput") renderThroughput().catch(console.error);
 }
 function addPrograms(list) {
   for (const p of list) {
@@ -345,6 +374,7 @@ function follow() {
     state.cursor = batch.cursor;
     addPrograms(batch.programs);
     renderScoreChart(); renderTree(); refreshOverview();
+    if (!$("throughput").hidden) renderThroughput().catch(console.error);
   });
   state.source = source;
 }
