@@ -90,6 +90,16 @@ extension Controller {
         }
     }
 
+    /// Stores and emits the faults the sandbox recovered from (a warm evaluator that died: the
+    /// candidate was evaluated again), beside the model faults, under `sandbox:BACKEND`.
+    func recordSandboxFaults() async {
+        let name = "sandbox:" + evaluator.sandbox.name
+        for fault in evaluator.sandbox.takeFaults() {
+            try? await store.recordFault(model: name, kind: fault.kind, message: fault.message, willRetry: true)
+            emit(.modelFault(.init(model: name, kind: fault.kind, message: fault.message, willRetry: true)))
+        }
+    }
+
     func emitAdded(_ program: Program, outcome: ProgramDatabase.AddOutcome) {
         emit(.programAdded(.init(
             iteration: program.iteration, programID: program.id, parentID: program.parentID, island: program.island,

@@ -184,8 +184,10 @@ public actor Controller: ChildScreen {
             if case .modelError = failure.reason { state.modelFailed(failure.message) } else { state.modelAnswered() }
         case .evaluated(let candidate, let result, let verification):
             occupancy.evaluated(candidate.timing)
+            await recordSandboxFaults()
             try await evaluated(candidate, result: result, verification: verification, state: &state)
         case .evaluationError(let candidate, let message):
+            await recordSandboxFaults()
             duplicates.left(candidate.code)
             let result = EvaluationResult(status: .sandboxError, failureReason: "harness error: \(message)")
             _ = try await commitChild(candidate, result: result)

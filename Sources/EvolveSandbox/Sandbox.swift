@@ -137,11 +137,26 @@ public protocol Sandbox: Sendable {
     /// it runs beside the ones this process places. Call once the run's lock is held, before the
     /// first evaluation; returns what was done, a line each (nothing when nothing was left).
     func recover(problemDirectory: URL) async -> [String]
+    /// The harness faults the backend recovered from (the candidate was evaluated again, never
+    /// scored for them) since the last call: the run stores them with the model faults.
+    func takeFaults() -> [SandboxFault]
 }
 
 extension Sandbox {
     public func shutdown() async {}
     public func recover(problemDirectory: URL) async -> [String] { [] }
+    public func takeFaults() -> [SandboxFault] { [] }
+}
+
+/// A failure of the sandbox itself that it recovered from, e.g. a warm evaluator that died.
+public struct SandboxFault: Sendable, Hashable {
+    /// A short code, e.g. `warm_evaluator`.
+    public var kind: String
+    public var message: String
+    public init(kind: String, message: String) {
+        self.kind = kind
+        self.message = message
+    }
 }
 
 /// The sandbox itself failed (not the candidate).

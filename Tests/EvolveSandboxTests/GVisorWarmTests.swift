@@ -318,6 +318,10 @@ struct GVisorWarmTests {
         #expect(faults.count == 1, "\(faults)")
         #expect(faults.first?.message.contains("ended during the evaluation") == true, "\(faults)")
         #expect(faults.first?.evaluatedCold == false)
+        // The run takes each fault once, to store it beside the model faults.
+        let taken = sandbox.takeFaults()
+        #expect(taken.map(\.kind) == ["warm_evaluator"], "\(taken)")
+        #expect(sandbox.takeFaults().isEmpty)
 
         let after = try await evaluator.evaluate("print('{\"score\": 4}')\n")
         #expect(after.status == .success && after.score == 4, "\(after.failureReason ?? "")")

@@ -87,6 +87,7 @@ extension GVisorSandbox {
 
     func record(_ fault: WarmFault) {
         faults.withLock { $0.append(fault) }
+        unreported.withLock { $0.append(fault) }
         logger.warning(
             "warm evaluator fault, not the candidate's: \(fault.message); evaluating the candidate again \(fault.evaluatedCold ? "in a fresh sandbox" : "in a new warm evaluator")",
             metadata: ["sandbox.backend": "gvisor", "sandbox.fault": "warm_evaluator"])
@@ -108,6 +109,13 @@ extension GVisorSandbox {
 
     /// Every harness fault of this sandbox's warm evaluators so far, oldest first.
     public var warmFaults: [WarmFault] { faults.withLock { $0 } }
+
+    public func takeFaults() -> [SandboxFault] {
+        unreported.withLock { taken in
+            defer { taken = [] }
+            return taken.map { SandboxFault(kind: "warm_evaluator", message: $0.message + ($0.evaluatedCold ? "; evaluated again in a fresh sandbox" : "; evaluated again")) }
+        }
+    }
 
     /// A hash of the visible files' names, sizes and modification times in the problem directory,
     /// two levels deep and at most 4,000 entries (dot-files, `runs/` and hidden paths left out: a

@@ -49,6 +49,8 @@ public final class GVisorSandbox: Sandbox {
     private let shutDown = Mutex(false)
     /// Harness faults of warm evaluators (see `GVisorSandbox+Warm.swift`).
     let faults = Mutex<[WarmFault]>([])
+    /// The faults not yet taken by `takeFaults()`.
+    let unreported = Mutex<[WarmFault]>([])
     /// Warm evaluators that never became ready: their candidates run in fresh sandboxes.
     let coldOnly = Mutex<Set<WarmSpec>>([])
     var isShutDown: Bool { shutDown.withLock { $0 } }
