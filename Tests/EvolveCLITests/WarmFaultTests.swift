@@ -11,16 +11,8 @@ struct WarmFaultTests {
     @Test("the warm evaluator is SIGKILLed during a child's evaluation: the run finishes, every child is scored, the fault is stored",
         .enabled(if: TestEnvironment.runsGVisorTests, "needs runsc, as root"))
     func killedWarmEvaluator() async throws {
-        let problem = try knapsackProblem()
+        let problem = try slowChildrenKnapsack(sleep: 2)
         defer { problem.remove() }
-        try problem.write([
-            "slow_evaluate.py": "import sys, time, runpy\nif 'variant' in open(sys.argv[1]).read():\n    time.sleep(2)\n"
-                + "sys.argv = ['evaluate.py', sys.argv[1]]\nrunpy.run_path('evaluate.py', run_name='__main__')\n"
-        ])
-        let yaml = problem.url.appendingPathComponent("evolve.yaml")
-        try (try String(contentsOf: yaml, encoding: .utf8))
-            .replacingOccurrences(of: "python3 evaluate.py {program}", with: "python3 slow_evaluate.py {program}")
-            .write(to: yaml, atomically: true, encoding: .utf8)
         try await LoopbackLLMServer.with(script: { .answer(KnapsackAnswers.variant($0.index)) }) { server in
             let runDirectory = problem.url.appendingPathComponent("runs/warm").path
             let running = try startEvolve([
