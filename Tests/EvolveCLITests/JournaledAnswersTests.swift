@@ -93,4 +93,52 @@ struct JournaledAnswersTests {
             #expect(after.filter { $0.origin == .initial }.count == 1)
         }
     }
+
+    /// The measurement of issue 22 (before the journal: 143 of 585 answers lost over 40 SIGKILLs of
+    /// a run with an instant model), repeated: `EVOLVE_KILLS` kills (10 by default) at random moments,
+    /// each followed by `--resume`. An answer can now be lost only while it is on its way from the
+    /// server to the journal, so a kill loses at most one per model request in flight.
+    @Test("repeated SIGKILLs of a run with an instant model lose at most the answers in flight at each kill")
+    func repeatedKillsLoseOnlyAnswersInFlight() async throws {
+        let kills = Int(ProcessInfo.processInfo.environment["EVOLVE_KILLS"] ?? "") ?? 10
+        let modelConcurrency = 2
+        let problem = try knapsackProblem()
+        defer { problem.remove() }
+        try await LoopbackLLMServer.with(script: { .answer(KnapsackAnswers.variant($0.index)) }) { server in
+            let runDirectory = problem.url.appendingPathComponent("runs/killed").path
+            let database = runDirectory + "/evolve.sqlite"
+            let arguments = [
+                "run", problem.url.path, "--ollama-url", server.url, "--iterations", "100000", "--run-dir", runDirectory,
+                "--model-concurrency", String(modelConcurrency), "--eval-concurrency", "2",
+            ]
+            var killed = 0
+            while killed < kills {
+                let running = try startEvolve(arguments + (killed == 0 ? [] : ["--resume"]))
+                // Wait until this session has asked the model something, then kill at a random moment.
+                let asked = server.requests.count
+                let deadline = Date().addingTimeInterval(60)
+                while server.requests.count == asked, running.process.isRunning, Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...1500)))
+                kill(running.process.processIdentifier, SIGKILL)
+                running.process.waitUntilExit()
+                let result = running.result(seconds: 0)
+                #expect(running.process.terminationReason == .uncaughtSignal, "evolve ended by itself: \(result.stderr)")
+                killed += 1
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let store = try SQLiteProgramStore(path: database, readOnly: true)
+            var stored = 0
+            for iteration in try await store.finishedIterations() { stored += try await store.attempts(iteration: iteration).count }
+            let journaled = try await store.journaledChildren().reduce(0) { $0 + $1.attempts.count }
+            let answers = server.requests.count
+            let lost = answers - stored - journaled
+            print("\(kills) SIGKILLs: \(answers) answers, \(stored) stored with their iteration, \(journaled) journaled, \(lost) lost")
+            #expect(lost >= 0)
+            #expect(lost <= kills * modelConcurrency, "\(lost) answers lost over \(kills) kills")
+            let children = try await store.allPrograms().filter { $0.origin == .mutation }
+            #expect(Set(children.map(\.iteration)).count == children.count, "no iteration stored twice")
+        }
+    }
 }
