@@ -14,7 +14,7 @@ extension Controller {
     func journal(_ candidate: Candidate) async throws {
         try await store.journal(JournaledChild(
             iteration: candidate.iteration, parentID: candidate.selection.parent.id, island: candidate.selection.island,
-            code: candidate.code, record: candidate.record, attempts: candidate.attempts, cost: candidate.cost))
+            code: candidate.code, record: candidate.record, attempts: candidate.attempts, cost: candidate.cost, timing: candidate.timing))
     }
 
     /// On resume, before any new generation: the children an earlier session journaled and did
@@ -37,7 +37,8 @@ extension Controller {
             plan.instruction = child.record.instructionID.flatMap { metaPrompt?.instructions.snapshot?.variant($0) }
             let candidate = Candidate(
                 iteration: child.iteration, selection: Selection(parent: parent, topPrograms: [], inspirations: [], island: child.island),
-                plan: plan, code: child.code, record: child.record, attempts: child.attempts, cost: child.cost)
+                plan: plan, code: child.code, record: child.record, attempts: child.attempts, cost: child.cost,
+                timing: child.timing ?? ProgramTiming(generationStarted: ProgramTiming.now, generated: ProgramTiming.now))
             if let (reason, message) = filter(candidate) {
                 try await finishWithoutProgram(candidate.attemptsMarked(.duplicate, reason, message), reason: reason, state: &state)
             } else {

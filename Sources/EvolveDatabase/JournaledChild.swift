@@ -15,10 +15,14 @@ public struct JournaledChild: Sendable, Hashable {
     public var attempts: [AttemptRecord]
     /// What the iteration's answers cost (already counted in the run's cost when journaled).
     public var cost: Double
+    /// When its generation started and ended (the evaluate and commit stages add theirs after a resume).
+    public var timing: ProgramTiming?
 
     public init(
-        iteration: Int, parentID: ProgramID, island: Int, code: String, record: GenerationRecord, attempts: [AttemptRecord], cost: Double
+        iteration: Int, parentID: ProgramID, island: Int, code: String, record: GenerationRecord, attempts: [AttemptRecord], cost: Double,
+        timing: ProgramTiming? = nil
     ) {
+        self.timing = timing
         self.iteration = iteration
         self.parentID = parentID
         self.island = island

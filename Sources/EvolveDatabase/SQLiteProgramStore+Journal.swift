@@ -35,10 +35,12 @@ struct JournalRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     var generation: String
     var attempts: String
     var cost: Double
+    /// The generation's stage times as JSON.
+    var timing: String?
     var createdAt: Double
 
     enum CodingKeys: String, CodingKey {
-        case iteration, island, code, generation, attempts, cost
+        case iteration, island, code, generation, attempts, cost, timing
         case parentID = "parent_id"
         case createdAt = "created_at"
     }
@@ -51,6 +53,7 @@ struct JournalRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         generation = String(decoding: try JSONEncoder().encode(child.record), as: UTF8.self)
         attempts = String(decoding: try JSONEncoder().encode(child.attempts.map(AttemptRow.init)), as: UTF8.self)
         cost = child.cost
+        timing = try child.timing.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         createdAt = Date().timeIntervalSince1970
     }
 
@@ -59,7 +62,8 @@ struct JournalRow: Codable, Sendable, FetchableRecord, PersistableRecord {
             JournaledChild(
                 iteration: iteration, parentID: ProgramID(parentID), island: island, code: code,
                 record: try JSONDecoder().decode(GenerationRecord.self, from: Data(generation.utf8)),
-                attempts: try JSONDecoder().decode([AttemptRow].self, from: Data(attempts.utf8)).map(\.record), cost: cost)
+                attempts: try JSONDecoder().decode([AttemptRow].self, from: Data(attempts.utf8)).map(\.record), cost: cost,
+                timing: try timing.map { try JSONDecoder().decode(ProgramTiming.self, from: Data($0.utf8)) })
         }
     }
 }

@@ -103,6 +103,7 @@ enum StoreSchema {
                         generation TEXT NOT NULL,
                         attempts TEXT NOT NULL,
                         cost REAL NOT NULL,
+                        timing TEXT,
                         created_at REAL NOT NULL
                     )
                     """)

@@ -82,6 +82,7 @@ struct JournaledAnswersTests {
                 #expect(stored?.parentID == child.parentID)
                 #expect(stored?.island == child.island)
                 #expect(stored?.generationRecord?.answer == child.record.answer)
+                #expect(child.timing != nil && stored?.timing?.generated == child.timing?.generated, "its generation's times are the first session's")
                 let attempts = try await store.attempts(iteration: child.iteration)
                 #expect(attempts.map(\.answer) == child.attempts.map(\.answer))
                 #expect(attempts.last?.outcome == .accepted)

@@ -15,7 +15,8 @@ import Testing
         record.instructionID = 2
         return JournaledChild(
             iteration: iteration, parentID: ProgramID("root"), island: 1, code: child.code, record: record,
-            attempts: Store.attempts(iteration: iteration), cost: 0.125)
+            attempts: Store.attempts(iteration: iteration), cost: 0.125,
+            timing: ProgramTiming(generationStarted: 1_763_000_000.25, generated: 1_763_000_004.5))
     }
 
     @Test func aJournaledChildComesBackExactlyAfterReopening() async throws {
@@ -38,6 +39,7 @@ import Testing
             #expect(loaded.code == original.code)
             #expect(loaded.record == original.record)
             #expect(loaded.cost == original.cost)
+            #expect(loaded.timing == original.timing)
             #expect(loaded.attempts.count == original.attempts.count)
             for (a, b) in zip(loaded.attempts, original.attempts) {
                 #expect(a.answer == b.answer && a.outcome == b.outcome && a.kind == b.kind && a.message == b.message)
