@@ -10,11 +10,15 @@ import Metrics
 /// answers over 40 SIGKILLs of a run with an instant model (3.6 a kill); with it, 20 of 171 over
 /// 40 (0.5 a kill), each the request in flight when the process died.
 extension Controller {
-    /// Journals a child that passed the filter, before it waits for an evaluation slot.
+    /// Journals a child that passed the filter, before it waits for an evaluation slot. The write
+    /// runs in a task of its own so that it completes while the run is being cancelled (Ctrl-C,
+    /// SIGTERM, a preemption): the answer it keeps has been paid for, and GRDB starts no write in
+    /// a cancelled task.
     func journal(_ candidate: Candidate) async throws {
-        try await store.journal(JournaledChild(
+        let child = JournaledChild(
             iteration: candidate.iteration, parentID: candidate.selection.parent.id, island: candidate.selection.island,
-            code: candidate.code, record: candidate.record, attempts: candidate.attempts, cost: candidate.cost, timing: candidate.timing))
+            code: candidate.code, record: candidate.record, attempts: candidate.attempts, cost: candidate.cost, timing: candidate.timing)
+        try await Task { [store] in try await store.journal(child) }.value
     }
 
     /// On resume, before any new generation: the children an earlier session journaled and did
