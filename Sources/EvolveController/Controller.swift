@@ -15,7 +15,8 @@ import Logging
 /// (`PipelineParts`), each owning its state; the controller only calls them. Every evaluated
 /// program is committed to the store (with its model attempts) before the controller samples
 /// again; a run started on a store that already holds programs resumes: finished iterations are
-/// not run again and no program is evaluated twice.
+/// not run again and no program is evaluated twice. A child is journaled when its answer arrives
+/// (Controller+Journal.swift), so a resumed run evaluates it instead of asking the model again.
 public actor Controller: ChildScreen {
     let problem: Problem
     let llm: any LLMClient
@@ -78,9 +79,10 @@ public actor Controller: ChildScreen {
         let previous = try await store.allPrograms()
         for program in previous { database.add(program) }
         let finished = try await store.finishedIterations()
+        let journaled = try await store.journaledChildren().filter { !finished.contains($0.iteration) }
         emit(.runStarted(.init(
             runDirectory: runDirectory, model: llm.model, backend: evaluator.sandbox.name, iterations: settings.iterations,
-            resumedPrograms: previous.count, finishedIterations: finished.count)))
+            resumedPrograms: previous.count, finishedIterations: finished.count, journaledChildren: journaled.count)))
         if database.root == nil { try await seed() }
         try await metaPrompt?.open()
         // A resumed run's cost budget counts what the earlier sessions spent, answers whose
@@ -89,6 +91,8 @@ public actor Controller: ChildScreen {
         let usage = try await BudgetUsage.stored(in: store, finished: finished, budget: settings.budget)
         var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: spent, usage: usage)
         state.start(targetReached: database.best?.score.map(problem.configuration.goal.reachesTarget) ?? false)
+        // Children whose answers arrived before an earlier session stopped are evaluated first, without a model call.
+        if state.stop == nil { try await resume(journaled, state: &state) }
         await withTaskGroup(of: Work.self) { group in
             while true {
                 if Task.isCancelled { state.interrupt() }
@@ -173,6 +177,7 @@ public actor Controller: ChildScreen {
                 try await finishWithoutProgram(candidate.attemptsMarked(.duplicate, reason, message), reason: reason, state: &state)
             } else {
                 duplicates.entered(candidate.code)
+                try await journal(candidate)
                 state.enqueue(candidate)
             }
         case .failed(let failure):

@@ -48,7 +48,14 @@ public enum EvolutionEvent: Sendable, Hashable, Codable {
         public var resumedPrograms: Int
         /// Iterations finished before this start (non-zero when resuming).
         public var finishedIterations: Int
-        public init(runDirectory: String, model: String, backend: String, iterations: Int, resumedPrograms: Int, finishedIterations: Int = 0) {
+        /// Children whose answers arrived before this start and were journaled: they are evaluated
+        /// first, without asking the model again (nil in logs written before the journal).
+        public var journaledChildren: Int?
+        public init(
+            runDirectory: String, model: String, backend: String, iterations: Int, resumedPrograms: Int, finishedIterations: Int = 0,
+            journaledChildren: Int? = nil
+        ) {
+            self.journaledChildren = journaledChildren
             self.runDirectory = runDirectory
             self.model = model
             self.backend = backend

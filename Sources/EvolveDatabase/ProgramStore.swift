@@ -100,9 +100,15 @@ public struct ProgramCursor: Sendable, Hashable, Codable, Comparable {
 /// Several processes may write one run: each commit is one transaction, and a program id that is
 /// already stored is refused with a `StoreError` of code `.duplicate`.
 public protocol ProgramStore: Sendable {
-    /// Commits, in one transaction, the program an iteration produced (if any) and its model attempts.
-    /// An iteration with at least one stored attempt is finished and is not run again on resume.
+    /// Commits, in one transaction, the program an iteration produced (if any) and its model attempts,
+    /// and removes the iteration's journaled child, if any. An iteration with at least one stored
+    /// attempt is finished and is not run again on resume.
     func commit(program: Program?, attempts: [AttemptRecord]) async throws
+    /// Stores a child that is about to be evaluated, with everything its commit needs (replacing an
+    /// earlier one of its iteration), so that a resumed run evaluates it without asking the model again.
+    func journal(_ child: JournaledChild) async throws
+    /// The children journaled and not yet committed, by iteration.
+    func journaledChildren() async throws -> [JournaledChild]
     /// The iterations committed so far.
     func finishedIterations() async throws -> Set<Int>
     /// What the model answers stored so far cost (0 without prices).

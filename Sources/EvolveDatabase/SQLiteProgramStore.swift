@@ -6,7 +6,8 @@ import GRDB
 ///
 /// Tables: `programs` (one row per evaluated program or migrant, with code, scores, metrics,
 /// features, artifacts, output tails, prompt, answer, diff and timings; `seq` is the commit
-/// order), `attempts` (every model call with its outcome), `model_faults` (failed requests) and
+/// order), `attempts` (every model call with its outcome), `model_faults` (failed requests),
+/// `journal` (children whose answer arrived, not yet committed; see `JournaledChild`) and
 /// `run_info` (key/value facts, see `RunInfo`). Every call is one transaction on GRDB's pool:
 /// reads run beside the writer, and writers (threads or processes) take turns.
 public final class SQLiteProgramStore: ProgramStore {
@@ -42,6 +43,7 @@ public final class SQLiteProgramStore: ProgramStore {
         try await write(what, hint: "check free disk space") { db in
             if let program { try ProgramRow(program).insert(db) }
             for attempt in attempts { try AttemptRow(attempt).insert(db) }
+            try Self.removeJournaled(attempts.map(\.iteration), db)
         }
     }
 

@@ -91,6 +91,23 @@ enum StoreSchema {
             // When a child passed each stage of the pipeline, as JSON; NULL for older programs.
             try db.execute(sql: "ALTER TABLE programs ADD COLUMN timing TEXT")
         }
+        migrator.registerMigration("v8 journal") { db in
+            // Children whose answer arrived, waiting for evaluation: the commit of their iteration removes them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE journal (
+                        iteration INTEGER PRIMARY KEY,
+                        parent_id TEXT NOT NULL,
+                        island INTEGER NOT NULL,
+                        code TEXT NOT NULL,
+                        generation TEXT NOT NULL,
+                        attempts TEXT NOT NULL,
+                        cost REAL NOT NULL,
+                        timing TEXT,
+                        created_at REAL NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -42,7 +42,10 @@ final class ProgressReporter: Sendable {
                 state.total = started.iterations
                 state.iterations = started.finishedIterations
                 state.started = Date()
-                let resumed = started.resumedPrograms > 0 ? ", resuming with \(started.resumedPrograms) stored programs" : ""
+                var resumed = started.resumedPrograms > 0 ? ", resuming with \(started.resumedPrograms) stored programs" : ""
+                if let journaled = started.journaledChildren, journaled > 0 {
+                    resumed += " and \(journaled) journaled \(journaled == 1 ? "child" : "children") to evaluate without asking the model again"
+                }
                 return "evolving with \(started.model) in the \(started.backend) sandbox, \(started.iterations) iterations\(resumed)\n  run: \(started.runDirectory)"
             case .programAdded(let added):
                 if added.iteration > 0 { state.iterations += 1 }

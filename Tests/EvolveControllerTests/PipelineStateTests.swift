@@ -53,6 +53,31 @@ import Testing
         #expect(state.finished == Set(1...150))
     }
 
+    @Test("a journaled child's iteration is issued again as a child to evaluate, never generated, and counts against the budget")
+    func journaledIterationsAreEvaluatedNotGenerated() {
+        var state = State(limits: limits(iterations: 6, models: 5, evaluations: 1), finished: [1, 2])
+        state.start(targetReached: false)
+        state.resume(4)
+        state.enqueue("journaled child of 4")
+        state.resume(3)
+        state.finish(3)  // its journaled child turned out a duplicate
+        state.resume(3)
+        #expect(state.issued == 2, "resuming an iteration twice counts it once")
+        #expect(state.issueEvaluation() == "journaled child of 4", "the journaled child is evaluated before any new answer")
+        var issued: [Int] = []
+        while let iteration = state.issueGeneration() { issued.append(iteration) }
+        #expect(issued == [5, 6], "iterations 3 and 4 are not asked again, and the budget of 6 holds")
+        state.release(.evaluation)
+        state.finish(4)
+        for iteration in issued {
+            state.release(.model)
+            state.finish(iteration)
+        }
+        state.checkBudgets()
+        #expect(state.stop == .budgetSpent)
+        #expect(state.finished == Set(1...6))
+    }
+
     @Test("a longer budget on resume continues after the last finished iteration")
     func resumeWithMoreIterations() {
         var state = State(limits: limits(iterations: 5, models: 5), finished: [1, 2, 4])

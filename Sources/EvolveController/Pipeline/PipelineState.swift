@@ -44,6 +44,8 @@ public struct PipelineState<Pending: Sendable>: Sendable {
     /// Iterations finished, before this session and in it.
     public private(set) var finished: Set<Int>
     private let finishedBefore: Set<Int>
+    /// Iterations whose child was generated before a restart (journaled): never generated again.
+    private var resumed: Set<Int> = []
     /// The next iteration number to consider; numbers finished before are skipped, so a resumed
     /// run first fills the holes a killed run left.
     private var cursor = 1
@@ -95,11 +97,19 @@ public struct PipelineState<Pending: Sendable>: Sendable {
         guard stop == nil, modelsInFlight < limits.modelConcurrency, issued < budget, !runBudgetReached, !limits.lockstep || isIdle,
             pending.count + evaluationsInFlight < limits.evaluationConcurrency + limits.modelConcurrency
         else { return nil }
-        while finishedBefore.contains(cursor) { cursor += 1 }
+        while finishedBefore.contains(cursor) || resumed.contains(cursor) { cursor += 1 }
         defer { cursor += 1 }
         issued += 1
         modelsInFlight += 1
         return cursor
+    }
+
+    /// An iteration whose child was generated before a restart (journaled, not committed) is this
+    /// session's again: it counts as issued, as it did, and is never generated again. Its child is
+    /// then enqueued, or the iteration finished without it.
+    public mutating func resume(_ iteration: Int) {
+        guard !finishedBefore.contains(iteration), resumed.insert(iteration).inserted else { return }
+        issued += 1
     }
 
     /// Takes a model slot for work that is not an iteration (an instruction proposal), if one is free.
