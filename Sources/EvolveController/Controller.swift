@@ -8,34 +8,27 @@ import Logging
 /// Runs the evolutionary pipeline: sample → generate → filter → evaluate → commit, with model
 /// requests and evaluations in flight under two separate limits, so neither waits for the other.
 ///
-/// The scheduling and stop rules live in `PipelineState`; each stage is a method of its own
-/// (`Generator` in Generate/, `filter` in Controller+Filter.swift, the commits in
-/// Controller+Commit.swift). The search features (the mutation mix, the meta-prompt with its
-/// instruction archive, novelty screening) are components `RunBuilder` builds and hands in
-/// (`PipelineParts`), each owning its state; the controller only calls them. Every evaluated
-/// program is committed to the store (with its model attempts) before the controller samples
-/// again; a run started on a store that already holds programs resumes: finished iterations are
-/// not run again and no program is evaluated twice. A child is journaled when its answer arrives
-/// (Controller+Journal.swift), so a resumed run evaluates it instead of asking the model again.
+/// The controller holds the scheduling and the stage order only. The scheduling and stop rules
+/// live in `PipelineState`; the stages are components: `Generator` (Generate/), the evaluate
+/// stage (`Evaluator.evaluate(_:best:)`), the commit stage with the archive, the store, the cost
+/// and the duplicate check (`RunArchive`); the search features (the mutation mix, the
+/// meta-prompt with its instruction archive, novelty screening) are built by `RunBuilder`
+/// (`PipelineParts`), each owning its state. Every evaluated program is committed to the store
+/// (with its model attempts) before the controller samples again; a run started on a store that
+/// already holds programs resumes: finished iterations are not run again, no program is evaluated
+/// twice, and children journaled when their answers arrived are evaluated without a model call.
 public actor Controller: ChildScreen {
     let problem: Problem
     let llm: any LLMClient
     let evaluator: Evaluator
-    let store: any ProgramStore
     let settings: RunSettings
-    /// The generate stage.
     let generator: Generator
+    let archive: RunArchive
     let logger: Logger
-    var database: ProgramDatabase
     /// The search features, components built by `RunBuilder` (see `PipelineParts`); nil when off.
     let mutations: MutationPlanner?
     let metaPrompt: MetaPrompt?
     let novelty: NoveltyFilter?
-    /// The filter's memory of the children waiting for or in evaluation.
-    var duplicates = DuplicateCheck()
-    /// What the run's model answers have cost so far, earlier sessions of a resumed run included.
-    var spent = 0.0
-    var evaluations = 0
     /// The work in flight last announced with `workInFlight`.
     var announcedInFlight = EvolutionEvent.WorkInFlight(modelCalls: 0, evaluations: 0, waiting: 0)
     /// How busy the slots were in this process's part of the run.
@@ -64,11 +57,10 @@ public actor Controller: ChildScreen {
         self.metaPrompt = parts.metaPrompt
         self.novelty = parts.novelty
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
-        self.store = store
         self.settings = settings
         self.generator = Generator(llm: parts.llm, prompts: PromptBuilder(problem: problem), settings: settings, events: parts.events, logger: logger)
+        self.archive = RunArchive(problem: problem, store: store, events: parts.events, logger: logger)
         self.logger = logger
-        self.database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
     }
 
     /// Runs until the target score, the iteration budget, cancellation or a harness failure.
@@ -76,23 +68,21 @@ public actor Controller: ChildScreen {
     public func run(runDirectory: String) async throws -> RunSummary {
         defer { events.finish() }
         let started = ContinuousClock.now
-        let previous = try await store.allPrograms()
-        for program in previous { database.add(program) }
+        let store = archive.store
+        let resumedPrograms = try await archive.open()
         let finished = try await store.finishedIterations()
         let journaled = try await store.journaledChildren().filter { !finished.contains($0.iteration) }
         emit(.runStarted(.init(
             runDirectory: runDirectory, model: llm.model, backend: evaluator.sandbox.name, iterations: settings.iterations,
-            resumedPrograms: previous.count, finishedIterations: finished.count, journaledChildren: journaled.count)))
-        if database.root == nil { try await seed() }
+            resumedPrograms: resumedPrograms, finishedIterations: finished.count, journaledChildren: journaled.count)))
+        if archive.database.root == nil { try await archive.seed(evaluator: evaluator) }
         try await metaPrompt?.open()
-        // A resumed run's cost budget counts what the earlier sessions spent, answers whose
-        // iterations were never finished included.
-        spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
         let usage = try await BudgetUsage.stored(in: store, finished: finished, budget: settings.budget)
-        var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: spent, usage: usage)
-        state.start(targetReached: database.best?.score.map(problem.configuration.goal.reachesTarget) ?? false)
-        // Children whose answers arrived before an earlier session stopped are evaluated first, without a model call.
-        if state.stop == nil { try await resume(journaled, state: &state) }
+        var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: archive.spent, usage: usage)
+        state.start(targetReached: archive.reachedTarget)
+        if state.stop == nil {
+            try await archive.resume(journaled, state: &state) { id in metaPrompt?.instructions.snapshot?.variant(id) }
+        }
         await withTaskGroup(of: Work.self) { group in
             while true {
                 if Task.isCancelled { state.interrupt() }
@@ -119,18 +109,19 @@ public actor Controller: ChildScreen {
     private func startWork(_ state: inout PipelineState<Candidate>, in group: inout TaskGroup<Work>) {
         startProposal(&state, in: &group)
         while let iteration = state.issueGeneration() {
-            guard var selection = database.sample(iteration: iteration) else {
+            guard var selection = archive.sample(iteration: iteration) else {
                 state.release(.model)
                 state.fail("the archive has no program to start from")
                 return
             }
             let plan = IterationPlan(
-                kind: mutations?.kind(iteration: iteration, selection: &selection, archive: database), instruction: metaPrompt?.choose())
+                kind: mutations?.kind(iteration: iteration, selection: &selection, archive: archive.database),
+                instruction: metaPrompt?.choose())
             group.addTask { [generator, selection] in await generator.generate(iteration: iteration, selection: selection, plan: plan, screen: self) }
         }
         while let candidate = state.issueEvaluation() {
-            let best = database.best?.score
-            group.addTask { await self.evaluate(candidate, best: best) }
+            let best = archive.database.best?.score
+            group.addTask { [evaluator] in await evaluator.evaluate(candidate, best: best) }
         }
         announceInFlight(state)
     }
@@ -144,27 +135,6 @@ public actor Controller: ChildScreen {
         emit(.workInFlight(now))
     }
 
-    /// The evaluate stage: the candidate's score, or why it has none. A child that beats `best`,
-    /// the run's best when its evaluation began, is verified before it is committed (a child that
-    /// does not cannot become the best, since the best only improves meanwhile).
-    private nonisolated func evaluate(_ candidate: Candidate, best: Double?) async -> Work {
-        var candidate = candidate
-        candidate.timing.evaluationStarted = ProgramTiming.now
-        do {
-            let result = try await evaluator.evaluate(candidate.code)
-            guard evaluator.needsVerification(result, over: best) else {
-                candidate.timing.evaluated = ProgramTiming.now
-                return .evaluated(candidate, result, nil)
-            }
-            let (verified, verification) = try await evaluator.verify(candidate.code, result: result)
-            candidate.timing.evaluated = ProgramTiming.now
-            return .evaluated(candidate, verified, verification)
-        } catch {
-            if error is CancellationError || Task.isCancelled { return .abandoned(.evaluation) }
-            return .evaluationError(candidate, "\(error)")
-        }
-    }
-
     /// What a piece of work that ended means for the run (its slot is already released).
     private func handle(_ work: Work, state: inout PipelineState<Candidate>) async throws {
         switch work {
@@ -173,29 +143,22 @@ public actor Controller: ChildScreen {
             try await spend(candidate.cost, state: &state)
             state.modelAnswered()
             guard state.stop == nil else { return }
-            if let (reason, message) = filter(candidate) {
-                try await finishWithoutProgram(candidate.attemptsMarked(.duplicate, reason, message), reason: reason, state: &state)
-            } else {
-                duplicates.entered(candidate.code)
-                try await journal(candidate)
-                state.enqueue(candidate)
-            }
+            if try await archive.admit(candidate, state: &state) { try await archive.journal(candidate) }
         case .failed(let failure):
             occupancy.generated(failure.seconds)
             try await spend(failure.cost, state: &state)
-            try await store.commit(program: nil, attempts: failure.attempts)
+            try await archive.commitWithoutProgram(
+                iteration: failure.iteration, attempts: failure.attempts, reason: failure.reason, message: failure.message)
             state.finish(failure.iteration)
-            emit(.iterationFailed(.init(iteration: failure.iteration, reason: failure.reason, message: failure.message, runCost: spent)))
             if case .modelError = failure.reason { state.modelFailed(failure.message) } else { state.modelAnswered() }
         case .evaluated(let candidate, let result, let verification):
             occupancy.evaluated(candidate.timing)
-            await recordSandboxFaults()
+            await archive.recordFaults(of: evaluator.sandbox)
             try await evaluated(candidate, result: result, verification: verification, state: &state)
         case .evaluationError(let candidate, let message):
-            await recordSandboxFaults()
-            duplicates.left(candidate.code)
+            await archive.recordFaults(of: evaluator.sandbox)
             let result = EvaluationResult(status: .sandboxError, failureReason: "harness error: \(message)")
-            _ = try await commitChild(candidate, result: result)
+            _ = try await archive.commit(candidate, result: result)
             state.finish(candidate.iteration)
             state.fail("the sandbox failed with an unexpected error: \(message)")
         case .proposed(let proposal):
@@ -208,28 +171,48 @@ public actor Controller: ChildScreen {
     private func evaluated(
         _ candidate: Candidate, result: EvaluationResult, verification: Verification?, state: inout PipelineState<Candidate>
     ) async throws {
-        duplicates.left(candidate.code)
-        evaluations += 1
-        let program = try await commitChild(candidate, result: result, verification: verification)
+        let program = try await archive.commit(candidate, result: result, verification: verification)
         let parentScore = candidate.selection.parent.score
         llm.report(
             model: candidate.record.model,
             improved: program.score.map { score in parentScore.map { problem.configuration.goal.isBetter(score, than: $0) } ?? true } ?? false)
         state.finish(candidate.iteration)
         state.evaluated(sandboxError: result.status == .sandboxError ? result.failureReason ?? "" : nil)
-        try await maintain()
+        try await archive.maintain()
         if let score = program.score, problem.configuration.goal.reachesTarget(score) { state.reachedTarget() }
     }
 
+    /// Counts what an answer cost against the run's budget, and in the store at once.
+    func spend(_ cost: Double, state: inout PipelineState<Candidate>) async throws {
+        guard cost > 0 else { return }
+        state.spend(cost)
+        try await archive.spent(state.spent)
+    }
+
+    /// Why `code`, a child on `island`, is not evaluated: a duplicate or too similar (with the
+    /// kind and the message for the model, which is asked to try again), or nil. `judged`
+    /// receives a novelty judge's answer.
+    nonisolated func screen(_ code: String, island: Int, judged: (ChatResponse) -> Void) async -> (FailureReason, String)? {
+        if let duplicate = await duplicate(of: code) { return (.duplicate, duplicate.messageForModel) }
+        guard let novelty else { return nil }
+        let neighbours = await scoredPrograms(onIsland: island)
+        guard let verdict = await novelty.verdict(for: code, against: neighbours, judged: judged) else { return nil }
+        return (.tooSimilar, verdict.message)
+    }
+
+    private func duplicate(of code: String) -> Duplicate? { archive.duplicate(of: code) }
+
+    private func scoredPrograms(onIsland island: Int) -> [Program] { archive.database.scoredPrograms(onIsland: island) }
+
     private func finish(_ state: PipelineState<Candidate>, started: ContinuousClock.Instant) throws -> RunSummary {
         let reason = state.stop ?? .budgetSpent
+        let best = archive.database.best
         let summary = RunSummary(
-            reason: reason, iterations: state.finished.count, best: database.best, programs: database.count,
-            elapsedSeconds: started.duration(to: .now).inSeconds, evaluations: evaluations, cost: spent, occupancy: occupancy,
-            modelSlots: settings.modelConcurrency, evaluationSlots: settings.evaluationConcurrency)
+            reason: reason, iterations: state.finished.count, best: best, programs: archive.database.count,
+            elapsedSeconds: started.duration(to: .now).inSeconds, evaluations: archive.evaluations, cost: archive.spent,
+            occupancy: occupancy, modelSlots: settings.modelConcurrency, evaluationSlots: settings.evaluationConcurrency)
         emit(.runFinished(.init(
-            reason: reason, iterations: state.finished.count, bestScore: database.best?.score, bestProgramID: database.best?.id,
-            message: state.failure)))
+            reason: reason, iterations: state.finished.count, bestScore: best?.score, bestProgramID: best?.id, message: state.failure)))
         if reason == .failed { throw RunError(state.failure ?? "the run failed") }
         return summary
     }

@@ -6,6 +6,23 @@ import EvolveDatabase
 enum Duplicate: Sendable {
     case evaluated(ProgramID)
     case inEvaluation
+
+    /// Why the filter did not evaluate the child, as stored with its attempt.
+    var filterMessage: String {
+        switch self {
+        case .evaluated(let id): "the child is identical to program \(id), evaluated before"
+        case .inEvaluation: "the child is identical to another child already being evaluated"
+        }
+    }
+
+    /// Why the generate stage refused the child, worded for the model, which is asked to try again.
+    var messageForModel: String {
+        switch self {
+        case .evaluated(let id): "your change gives a program identical to program \(id), which was already tried; try something different"
+        case .inEvaluation:
+            "your change gives a program identical to another child, which was already tried and is being evaluated; try something different"
+        }
+    }
 }
 
 /// The duplicate check: the archive's programs and the code of the children waiting for or in
