@@ -22,7 +22,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Archive sizes for the sample()+add() measurement.")
     var sizes: [Int] = [1_000, 10_000, 100_000]
 
-    @Option(help: "Which parts to run: throughput, archive (default: both); also gvisor, model, sandbox.")
+    @Option(help: "Which parts to run: throughput, archive (default: both); also gvisor, imports, async, openevolve, model, sandbox.")
     var only: [String] = []
 
     static let logger = Logger(label: "evolve.bench")
@@ -47,6 +47,12 @@ struct Bench: AsyncParsableCommand {
         }
         if only.contains("imports") {
             try await heavyImports()
+        }
+        if only.contains("async") {
+            try await asyncGain()
+        }
+        if only.contains("openevolve") {
+            try await openEvolveSideBySide()
         }
         if only.contains("model") {
             try await modelOnly()
@@ -80,10 +86,10 @@ struct Bench: AsyncParsableCommand {
         let bareTrivial = try await bareLoop(problem: trivial, count: evaluations / 2, parallel: 2)
         let engineTrivial = try await engine(problem: trivial, server: server, evaluations: evaluations)
 
-        var gvisorEngine: (rate: Double, peakMB: Double)?
-        var reusedEngine: (rate: Double, peakMB: Double)?
-        var reusedEngine3: (rate: Double, peakMB: Double)?
-        var warmEngine: (rate: Double, peakMB: Double)?
+        var gvisorEngine: EngineRun?
+        var reusedEngine: EngineRun?
+        var reusedEngine3: EngineRun?
+        var warmEngine: EngineRun?
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
             warmEngine = try await engine(problem: problem, server: server, evaluations: evaluations, backend: .gvisor, warm: true)
             gvisorEngine = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), backend: .gvisor)
@@ -109,7 +115,11 @@ struct Bench: AsyncParsableCommand {
         print("- evolve vs the bare 1-at-a-time loop: \(percent(knapsack.rate / bare1)); vs the bare 2-at-a-time loop: \(percent(knapsack.rate / bare2))")
         let overhead = 1000 * (2 / engineTrivial.rate - 2 / bareTrivial)
         print("- engine overhead per iteration (trivial evaluator, per evaluation slot): \(String(format: "%.2f", overhead)) ms")
-        print("- peak resident memory of the whole benchmark process during the engine runs: \(String(format: "%.1f", knapsack.peakMB)) MB\n")
+        print("- peak resident memory of the whole benchmark process during the engine runs: \(String(format: "%.1f", knapsack.peakMB)) MB")
+        print("- occupancy, knapsack through the process backend: \(knapsack.occupancy)")
+        print("- occupancy, trivial evaluator: \(engineTrivial.occupancy)")
+        if let warmEngine { print("- occupancy, knapsack through gVisor warm: \(warmEngine.occupancy)") }
+        print("")
     }
 
     /// The knapsack run end to end through gVisor only, 2 evaluations in flight: a fresh sandbox
@@ -305,12 +315,12 @@ struct Bench: AsyncParsableCommand {
     /// instant model until `evaluations` children are evaluated.
     func engine(
         problem: Problem, server: LoopbackLLMServer, evaluations: Int, backend: SandboxConfiguration.Backend = .process,
-        reuse: Int = 1, warm: Bool = false, inFlight: Int = 2
-    ) async throws -> (rate: Double, peakMB: Double) {
+        reuse: Int = 1, warm: Bool = false, inFlight: Int = 2, modelSlots: Int? = nil
+    ) async throws -> EngineRun {
         var problem = problem
         problem.configuration.search.iterations = evaluations
         problem.configuration.goal.target = nil
-        problem.configuration.llm.concurrency = 2
+        problem.configuration.llm.concurrency = modelSlots ?? 2
         problem.configuration.sandbox.concurrency = inFlight
         problem.configuration.sandbox.backend = backend
         problem.configuration.sandbox.gvisor.reuse = reuse
@@ -331,7 +341,10 @@ struct Bench: AsyncParsableCommand {
         }
         let mean = durations.reduce(0, +) / Double(max(1, durations.count))
         FileHandle.standardError.write(Data("  (mean time inside the sandbox per evaluation: \(String(format: "%.2f", mean * 1000)) ms over \(durations.count))\n".utf8))
-        return (Double(summary.evaluations) / seconds, Double(residentKB(peak: true)) / 1024)
+        return EngineRun(
+            rate: Double(summary.evaluations) / seconds, peakMB: Double(residentKB(peak: true)) / 1024,
+            occupancy: summary.occupancy.summary(
+                modelSlots: summary.modelSlots, evaluationSlots: summary.evaluationSlots, over: summary.elapsedSeconds))
     }
 
     // MARK: - Archive
@@ -373,6 +386,13 @@ struct Bench: AsyncParsableCommand {
         }
         print("")
     }
+}
+
+/// One engine run's evaluations per second, the benchmark's peak memory, and the run's slot occupancy line.
+struct EngineRun {
+    var rate: Double
+    var peakMB: Double
+    var occupancy: String
 }
 
 /// Resident memory of this process in KiB (VmHWM: the peak; VmRSS: now).
