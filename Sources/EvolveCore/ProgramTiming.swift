@@ -49,3 +49,35 @@ public func slotBottleneck(model: Double, evaluation: Double, meanEvaluationWait
     if model >= 0.8, evaluation < 0.5 { return "model" }
     return nil
 }
+
+/// How busy a run's model and evaluation slots were, from its children's stage times: shares
+/// (0…1) of slots × seconds from the first child's model call to the last child's commit (a
+/// resumed run's pauses included), and how long children waited for an evaluation slot.
+public struct SlotShares: Sendable, Hashable, Codable {
+    public var seconds: Double
+    public var model: Double
+    public var evaluation: Double
+    public var meanEvaluationWait: Double
+    public var maxEvaluationWait: Double
+
+    public init(_ timings: [ProgramTiming], modelSlots: Int, evaluationSlots: Int) {
+        let start = timings.map(\.generationStarted).min() ?? 0
+        let end = timings.compactMap { $0.commitStarted ?? $0.evaluated }.max() ?? start
+        seconds = max(0, end - start)
+        model = Self.share(timings.reduce(0) { $0 + $1.generationSeconds }, modelSlots, seconds)
+        evaluation = Self.share(timings.reduce(0) { $0 + ($1.evaluationSeconds ?? 0) }, evaluationSlots, seconds)
+        let waits = timings.compactMap(\.evaluationWaitSeconds)
+        meanEvaluationWait = waits.isEmpty ? 0 : waits.reduce(0, +) / Double(waits.count)
+        maxEvaluationWait = waits.max() ?? 0
+    }
+
+    /// "model", "evaluator" or nil (see `slotBottleneck`).
+    public var bottleneck: String? {
+        slotBottleneck(model: model, evaluation: evaluation, meanEvaluationWait: meanEvaluationWait)
+    }
+
+    /// `busy` seconds as a share of `slots` × `seconds`.
+    public static func share(_ busy: Double, _ slots: Int, _ seconds: Double) -> Double {
+        slots > 0 && seconds > 0 ? min(1, busy / (Double(slots) * seconds)) : 0
+    }
+}

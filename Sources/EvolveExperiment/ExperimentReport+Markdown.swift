@@ -29,8 +29,8 @@ extension ExperimentReport {
             let cells = budgets.map { calls in variant.bestAtCalls[String(calls)].map(Self.spread) ?? "–" }
             lines.append("| \(variant.variant) | \(variant.seeds.count) | " + cells.joined(separator: " | ") + " |")
         }
-        lines += ["", "| variant | reached target | calls to target | tokens to target | answers → children | calls → programs | rejections | cells | wall s | evaluator s |"]
-        lines.append("|---|---|---|---|---|---|---|---|---|---|")
+        lines += ["", "| variant | reached target | calls to target | tokens to target | answers → children | calls → programs | rejections | cells | wall s | evaluator s | slots busy: model, evaluation |"]
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
         for variant in problem.variants {
             let share = variant.successShare.map { "\(variant.reachedTarget)/\(variant.seeds.count) (\(Self.percent($0)))" } ?? "no target"
             let rate = variant.childRate.map { "\(variant.children)/\(variant.answers) (\(Self.percent($0)))" } ?? "–"
@@ -39,7 +39,7 @@ extension ExperimentReport {
             let columns = [
                 variant.variant, share, variant.callsToTarget.map(Self.interval) ?? "–", variant.tokensToTarget.map(Self.interval) ?? "–",
                 rate, callRate, rejections.isEmpty ? "none" : rejections, variant.cells.map(Self.spread) ?? "–",
-                variant.wallSeconds.map(Self.spread) ?? "–", variant.evaluatorSeconds.map(Self.spread) ?? "–",
+                variant.wallSeconds.map(Self.spread) ?? "–", variant.evaluatorSeconds.map(Self.spread) ?? "–", Self.busy(variant),
             ]
             lines.append("| " + columns.joined(separator: " | ") + " |")
         }
@@ -96,6 +96,12 @@ extension ExperimentReport {
     static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e12 { return String(Int(value)) }
         return String(format: "%.4g", value)
+    }
+
+    /// Median shares of busy model and evaluation slots, "–" when no run stored stage times.
+    static func busy(_ variant: VariantSummary) -> String {
+        guard let model = variant.modelBusy, let evaluation = variant.evaluationBusy else { return "–" }
+        return "\(percent(model.median)), \(percent(evaluation.median))"
     }
 
     static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }

@@ -63,6 +63,9 @@ public struct ExperimentReport: Sendable, Codable {
         public var cells: Spread?
         public var wallSeconds: Spread?
         public var evaluatorSeconds: Spread?
+        /// How busy the model and evaluation slots were (shares 0…1, across seeds), for runs with stored stage times.
+        public var modelBusy: Spread?
+        public var evaluationBusy: Spread?
         /// Best score against model calls, 0...maxCalls: median and quartiles across seeds.
         public var curve: [CurvePoint]
         /// The honest verifiers, when the variant's runs had them: the held-out score of the best at each budget.
@@ -174,7 +177,8 @@ public struct ExperimentReport: Sendable, Codable {
             peerErrors: Self.peerErrors(runs),
             rejections: runs.reduce(into: [:]) { total, run in total.merge(run.rejections, uniquingKeysWith: +) },
             cells: Spread(runs.map { Double($0.cells) }), wallSeconds: Spread(runs.map(\.wallSeconds)),
-            evaluatorSeconds: Spread(runs.map(\.evaluatorSeconds)), curve: curve)
+            evaluatorSeconds: Spread(runs.map(\.evaluatorSeconds)), modelBusy: Spread(runs.compactMap(\.slots?.model)),
+            evaluationBusy: Spread(runs.compactMap(\.slots?.evaluation)), curve: curve)
         let verified = runs.compactMap(\.verifiers)
         guard !verified.isEmpty else { return summary }
         summary.heldOutAtCalls = Dictionary(uniqueKeysWithValues: budgets.compactMap { calls in

@@ -39,6 +39,9 @@ public struct RunMeasurement: Sendable, Hashable, Codable {
     public var peer: String? = nil
     /// What stopped the peer, when it failed (it could not start, crashed, or its server failed).
     public var peerError: String? = nil
+    /// How busy the run's model and evaluation slots were, from its children's stage times; nil
+    /// for a peer's run and for runs stored before stage times were (migration v7).
+    public var slots: SlotShares? = nil
 
     /// What the honest verifiers found in a run.
     public struct Verifiers: Sendable, Hashable, Codable {
@@ -100,10 +103,16 @@ extension RunMeasurement {
             attempts += try await store.attempts(iteration: iteration)
         }
         attempts.sort { ($0.createdAt, $0.iteration, $0.attempt) < ($1.createdAt, $1.iteration, $1.attempt) }
-        return RunMeasurement(
+        var measurement = RunMeasurement(
             problem: problem ?? info.problemDirectory.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "problem",
             variant: variant ?? configuration.search.strategy.rawValue, seed: seed ?? configuration.search.seed,
             directory: directory.url.path, configuration: configuration, programs: programs, attempts: attempts)
+        let timings = programs.compactMap(\.timing)
+        if !timings.isEmpty {
+            measurement.slots = SlotShares(
+                timings, modelSlots: configuration.llm.concurrency, evaluationSlots: configuration.sandbox.concurrency)
+        }
+        return measurement
     }
 
     init(

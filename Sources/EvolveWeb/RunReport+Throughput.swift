@@ -35,25 +35,13 @@ extension RunReport {
         let timings = try await store.allPrograms().compactMap(\.timing)
         let modelSlots = info.configuration?.llm.concurrency ?? 1
         let evaluationSlots = info.configuration?.sandbox.concurrency ?? 1
-        let start = timings.map(\.generationStarted).min() ?? 0
-        let end = timings.compactMap { $0.commitStarted ?? $0.evaluated }.max() ?? start
-        let seconds = max(0, end - start)
-        let modelBusy = timings.reduce(0) { $0 + $1.generationSeconds }
-        let evaluationBusy = timings.reduce(0) { $0 + ($1.evaluationSeconds ?? 0) }
-        let waits = timings.compactMap(\.evaluationWaitSeconds)
-        let modelShare = share(modelBusy, modelSlots, seconds)
-        let evaluationShare = share(evaluationBusy, evaluationSlots, seconds)
-        let meanWait = waits.isEmpty ? 0 : waits.reduce(0, +) / Double(waits.count)
+        let shares = SlotShares(timings, modelSlots: modelSlots, evaluationSlots: evaluationSlots)
         return Throughput(
-            modelSlots: modelSlots, evaluationSlots: evaluationSlots, seconds: seconds, children: timings.count,
-            evaluationsPerSecond: seconds > 0 ? Double(timings.count) / seconds : 0, modelBusy: modelShare,
-            evaluationBusy: evaluationShare, meanEvaluationWait: meanWait, maxEvaluationWait: waits.max() ?? 0,
-            bottleneck: slotBottleneck(model: modelShare, evaluation: evaluationShare, meanEvaluationWait: meanWait),
-            steps: steps(timings, from: start))
-    }
-
-    static func share(_ busy: Double, _ slots: Int, _ seconds: Double) -> Double {
-        slots > 0 && seconds > 0 ? min(1, busy / (Double(slots) * seconds)) : 0
+            modelSlots: modelSlots, evaluationSlots: evaluationSlots, seconds: shares.seconds, children: timings.count,
+            evaluationsPerSecond: shares.seconds > 0 ? Double(timings.count) / shares.seconds : 0, modelBusy: shares.model,
+            evaluationBusy: shares.evaluation, meanEvaluationWait: shares.meanEvaluationWait, maxEvaluationWait: shares.maxEvaluationWait,
+            bottleneck: shares.bottleneck,
+            steps: steps(timings, from: timings.map(\.generationStarted).min() ?? 0))
     }
 
     /// The in-flight counts after each start or end of a model call or an evaluation.

@@ -60,6 +60,7 @@ struct ExperimentEndToEndTests {
             let markdown = try String(contentsOf: out.url.appendingPathComponent("report.md"), encoding: .utf8)
             #expect(markdown.contains("## knapsack") && markdown.contains("## three_numbers"))
             #expect(markdown.contains("Mann-Whitney"))
+            #expect(markdown.contains("slots busy: model, evaluation"), "the report prints occupancy")
             print(markdown)
 
             let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.url.appendingPathComponent("report.json"))) as? [String: Any]
@@ -78,6 +79,9 @@ struct ExperimentEndToEndTests {
                     let share = try #require(variant["success_share"] as? Double)
                     #expect(abs(share - expected.share) < 1e-9, "\(name)/\(variantName): report \(share), databases \(expected.share)")
                     #expect(variant["model_calls"] as? Int == expected.calls)
+                    // Slot occupancy from the children's stored stage times: the evaluation slots did some work.
+                    let busy = try #require(variant["evaluation_busy"] as? [String: Any], "\(name)/\(variantName): no occupancy")
+                    #expect((busy["median"] as? Double ?? 0) > 0, "\(name)/\(variantName): \(busy)")
                 }
             }
             let databases = Self.problems.flatMap { problem in

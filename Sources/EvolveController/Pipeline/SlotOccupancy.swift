@@ -23,8 +23,8 @@ public struct SlotOccupancy: Sendable, Hashable {
     }
 
     /// The share of `slots` × `seconds` the model slots were busy (0…1).
-    public func model(slots: Int, over seconds: Double) -> Double { Self.share(modelBusySeconds, slots, seconds) }
-    public func evaluation(slots: Int, over seconds: Double) -> Double { Self.share(evaluationBusySeconds, slots, seconds) }
+    public func model(slots: Int, over seconds: Double) -> Double { SlotShares.share(modelBusySeconds, slots, seconds) }
+    public func evaluation(slots: Int, over seconds: Double) -> Double { SlotShares.share(evaluationBusySeconds, slots, seconds) }
     public var meanEvaluationWait: Double { evaluatedChildren == 0 ? 0 : evaluationWaitSeconds / Double(evaluatedChildren) }
 
     /// One line for the end of a run: both occupancies, the mean wait for an evaluation slot, and
@@ -40,10 +40,6 @@ public struct SlotOccupancy: Sendable, Hashable {
         default: break
         }
         return line
-    }
-
-    static func share(_ busy: Double, _ slots: Int, _ seconds: Double) -> Double {
-        slots > 0 && seconds > 0 ? min(1, busy / (Double(slots) * seconds)) : 0
     }
 
     static func percent(_ share: Double) -> String { "\(Int((share * 100).rounded()))%" }
