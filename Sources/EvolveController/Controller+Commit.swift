@@ -25,6 +25,8 @@ extension Controller {
             code: code, result: result, features: featureValues(for: problem.configuration.search.features, code: code, result: result),
             verification: verification)
         try await store.commit(program: initial, attempts: [])
+        // What its evaluator's model calls cost (`evaluator.model`), counted before the run's budget is read.
+        if let cost = initial.modelGateway?.cost, cost > 0 { try await store.updateRunInfo { $0.modelCost += cost } }
         let outcome = database.add(initial)
         PipelineMetrics.evaluated(result, archive: database)
         emitAdded(initial, outcome: outcome)

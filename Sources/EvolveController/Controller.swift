@@ -64,6 +64,7 @@ public actor Controller: ChildScreen {
         self.metaPrompt = parts.metaPrompt
         self.novelty = parts.novelty
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
+            .withGateway(problem.configuration, llm: parts.llm)
         self.store = store
         self.settings = settings
         self.generator = Generator(llm: parts.llm, prompts: PromptBuilder(problem: problem), settings: settings, events: parts.events, logger: logger)
@@ -189,6 +190,8 @@ public actor Controller: ChildScreen {
             if case .modelError = failure.reason { state.modelFailed(failure.message) } else { state.modelAnswered() }
         case .evaluated(let candidate, let result, let verification):
             occupancy.evaluated(candidate.timing)
+            // What the evaluator's model calls cost (`evaluator.model`); their calls and tokens were counted by `used(by:)`.
+            try await spend((result.modelGateway?.cost ?? 0) + (verification?.modelGateway?.cost ?? 0), state: &state)
             await recordSandboxFaults()
             try await evaluated(candidate, result: result, verification: verification, state: &state)
         case .evaluationError(let candidate, let message):
