@@ -59,6 +59,9 @@ struct PromptOptimizationExampleTests {
             #expect(asked.count == 16)
             #expect(asked.allSatisfy { $0.authorization == "Bearer loopback-host-key" })
             #expect(asked.contains { $0.messages.first?.content.hasPrefix("You are a precise quiz solver.") == true })
+            // `evolve show` says what the child's evaluation asked of the model.
+            let shown = try runEvolve(["show", runDirectory, child.id.rawValue])
+            #expect(shown.stdout.contains("model gateway: 8 calls,"), "\(shown.stdout.prefix(600))")
             print("example prompt_optimization: start \(start.result.score ?? 0), scripted child \(child.result.score ?? 0), run \(String(format: "%.1f", run.seconds)) s")
         }
     }
