@@ -73,9 +73,10 @@ public struct ProcessSandbox: Sandbox {
         ])
         let limits = job.limits
         let rlimits = CandidateLimits(limits).prlimitArguments(processLimit: Self.processLimit(limits.maxProcesses))
+        var variables = environment(for: job, in: workspace)
+        if let gatewaySocket, let session = job.gateway { variables.merge(session.variables(socket: gatewaySocket)) { $1 } }
         let process = SupervisedProcess(
-            executable: Self.prlimit, arguments: rlimits + argv,
-            environment: environment(for: job, in: workspace).merging(gatewaySocket.map { job.gateway?.variables(socket: $0) ?? [:] } ?? [:]) { $1 },
+            executable: Self.prlimit, arguments: rlimits + argv, environment: variables,
             workingDirectory: job.problemDirectory.path, stdout: workspace.output("stdout"), stderr: workspace.output("stderr"),
             timeout: limits.timeout, outputLimit: nil)
         let ending = try await process.run()
