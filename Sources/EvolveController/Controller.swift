@@ -57,6 +57,7 @@ public actor Controller: ChildScreen {
         self.metaPrompt = parts.metaPrompt
         self.novelty = parts.novelty
         self.evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment)
+            .withGateway(problem.configuration, llm: parts.llm)
         self.settings = settings
         self.generator = Generator(llm: parts.llm, prompts: PromptBuilder(problem: problem), settings: settings, events: parts.events, logger: logger)
         self.archive = RunArchive(problem: problem, store: store, events: parts.events, logger: logger)
@@ -77,6 +78,7 @@ public actor Controller: ChildScreen {
             resumedPrograms: resumedPrograms, finishedIterations: finished.count, journaledChildren: journaled.count)))
         if archive.database.root == nil { try await archive.seed(evaluator: evaluator) }
         try await metaPrompt?.open()
+        try await archive.readCost()
         let usage = try await BudgetUsage.stored(in: store, finished: finished, budget: settings.budget)
         var state = PipelineState<Candidate>(limits: settings.limits, finished: finished, spent: archive.spent, usage: usage)
         state.start(targetReached: archive.reachedTarget)
@@ -153,6 +155,8 @@ public actor Controller: ChildScreen {
             if case .modelError = failure.reason { state.modelFailed(failure.message) } else { state.modelAnswered() }
         case .evaluated(let candidate, let result, let verification):
             occupancy.evaluated(candidate.timing)
+            // What the evaluator's model calls cost (`evaluator.model`); their calls and tokens were counted by `used(by:)`.
+            try await spend((result.modelGateway?.cost ?? 0) + (verification?.modelGateway?.cost ?? 0), state: &state)
             await archive.recordFaults(of: evaluator.sandbox)
             try await evaluated(candidate, result: result, verification: verification, state: &state)
         case .evaluationError(let candidate, let message):

@@ -102,6 +102,12 @@ public struct RunBuilder: Sendable {
     private func assemble(
         _ directory: RunDirectory, llm: any LLMClient, sandbox: any Sandbox, environment: EvaluatorEnvironment?
     ) async throws -> Run {
+        if problem.configuration.evaluator.model != nil, !sandbox.servesModelGateway {
+            throw RunSetupError(
+                .invalidConfiguration,
+                "evaluator.model (the model gateway for evaluators) needs sandbox.backend gvisor or process; the `\(sandbox.name)` "
+                    + "backend cannot bind the gateway's socket into its sandboxes: choose gvisor, or remove evaluator.model")
+        }
         do {
             try await sandbox.checkAvailability()
         } catch {

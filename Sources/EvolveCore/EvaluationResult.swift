@@ -35,6 +35,9 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
     public var duration: Double
     /// The name of the last stage that ran.
     public var stage: String?
+    /// What the evaluator asked of the run's model through the model gateway; nil when
+    /// `evaluator.model` is off.
+    public var modelGateway: ModelGatewayUsage?
 
     public init(
         status: Status,

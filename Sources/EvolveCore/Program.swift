@@ -114,4 +114,12 @@ public struct Program: Sendable, Hashable, Codable, Identifiable {
 
     /// Seconds the evaluator spent on the program, its verification (rechecks, held-out stage) included.
     public var evaluatorSeconds: Double { result.duration + (verification?.duration ?? 0) }
+
+    /// What the program's evaluations (its verification's included) asked of the model through the gateway.
+    public var modelGateway: ModelGatewayUsage? {
+        switch (result.modelGateway, verification?.modelGateway) {
+        case (let search?, let verified?): return search + verified
+        case (let usage, nil), (nil, let usage): return usage
+        }
+    }
 }

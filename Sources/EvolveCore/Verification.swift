@@ -8,8 +8,11 @@ public struct Verification: Sendable, Hashable, Codable {
         public var failureReason: String?
         public var metrics: [String: JSONValue]
         public var duration: Double
+        /// What this evaluation asked of the model through the gateway (`evaluator.model`).
+        public var modelGateway: ModelGatewayUsage?
 
         public init(_ result: EvaluationResult) {
+            modelGateway = result.modelGateway
             status = result.status
             score = result.isSuccess ? result.score : nil
             failureReason = result.failureReason
@@ -53,6 +56,12 @@ public struct Verification: Sendable, Hashable, Codable {
 
     /// Seconds the extra evaluations took.
     public var duration: Double { rechecks.map(\.duration).reduce(0, +) + (heldOut?.duration ?? 0) }
+
+    /// What the extra evaluations asked of the model through the gateway; nil when none did.
+    public var modelGateway: ModelGatewayUsage? {
+        let all = (rechecks + [heldOut].compactMap { $0 }).compactMap(\.modelGateway)
+        return all.isEmpty ? nil : all.dropFirst().reduce(all[0], +)
+    }
 
     /// Why the program is unstable, in words for the record and the model; nil when it is stable.
     public var instability: String? {

@@ -43,9 +43,13 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
     /// When the child passed each stage of the pipeline, as JSON (`ProgramTiming`); NULL for the
     /// start, migrants and runs written before it was kept.
     var timing: String?
+    /// What the evaluator asked of the model through the gateway, as JSON (`ModelGatewayUsage`);
+    /// NULL when the gateway was off, and in runs written before it existed.
+    var modelGateway: String?
     var createdAt: Double
 
     enum CodingKeys: String, CodingKey {
+        case modelGateway = "model_gateway"
         case mutationKind = "mutation_kind"
         case instructionID = "instruction_id"
         case seq, id, origin, iteration, island, generation, status, score, code, metrics, features, artifacts, stage, verification, timing
@@ -98,15 +102,17 @@ struct ProgramRow: Codable, Sendable, FetchableRecord, PersistableRecord {
         instructionID = record?.instructionID
         verification = program.verification.map(JSONText.encode)
         timing = program.timing.map(JSONText.encode)
+        modelGateway = result.modelGateway.map(JSONText.encode)
         createdAt = program.createdAt.timeIntervalSince1970
     }
 
     var program: Program {
-        let result = EvaluationResult(
+        var result = EvaluationResult(
             status: EvaluationResult.Status(rawValue: status) ?? .sandboxError, score: score, failureReason: failureReason,
             metrics: JSONText.decode(metrics) ?? [:], features: JSONText.decode(evaluatorFeatures) ?? [:],
             artifacts: JSONText.decode(artifacts) ?? [:], stdoutTail: stdoutTail, stderrTail: stderrTail,
             duration: evalSeconds, stage: stage)
+        result.modelGateway = modelGateway.flatMap(JSONText.decode)
         let record = model.map { model in
             var record = GenerationRecord(
                 model: model, prompt: prompt ?? "", answer: answer ?? "", diff: diff ?? "", attempts: attempts ?? 1,

@@ -108,6 +108,11 @@ enum StoreSchema {
                     )
                     """)
         }
+        migrator.registerMigration("v9 model gateway") { db in
+            // What the evaluator asked of the model through the gateway (`evaluator.model`), as
+            // JSON: calls, tokens, cost and refused requests; NULL when the gateway was off.
+            try db.execute(sql: "ALTER TABLE programs ADD COLUMN model_gateway TEXT")
+        }
         return migrator
     }
 }

@@ -20,10 +20,13 @@ enum ContainerCommand {
 
     /// The container's environment for one job: with an evaluator environment, its `bin` comes
     /// first on `PATH` and its variables (`VIRTUAL_ENV`) are set.
+    /// With the model gateway, its variables name the socket at /run/evolve.
     static func environment(for job: SandboxJob) -> [String] {
-        guard job.environment != nil || !job.toolchains.isEmpty else { return Self.environment }
+        let gateway = job.gateway?.variables(socket: ModelGateway.socketDirectory + "/" + ModelGateway.socketName) ?? [:]
+        let base = Self.environment + gateway.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        guard job.environment != nil || !job.toolchains.isEmpty else { return base }
         let path = job.searchPath(before: "/usr/local/bin:/usr/bin:/bin")
-        return Self.environment.map { $0.hasPrefix("PATH=") ? "PATH=" + path : $0 }
+        return base.map { $0.hasPrefix("PATH=") ? "PATH=" + path : $0 }
             + job.variables.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 

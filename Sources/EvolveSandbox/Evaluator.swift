@@ -29,6 +29,9 @@ public struct Evaluator: Sendable {
     public var heldOutTimeoutKey: String
     /// `evaluator.preload`: modules a warm evaluator imports once.
     public var preload: [String]
+    /// `evaluator.model`: the model gateway each evaluation may call, with its budget; nil: none.
+    /// The controller sets it (it holds the run's model client).
+    public var gateway: ModelGateway?
 
     /// `scrubber` defaults to the values of the API key variables the problem's `llm` names.
     public init(sandbox: any Sandbox, problem: Problem, environment: EvaluatorEnvironment? = nil, scrubber: SecretScrubber? = nil) {
@@ -59,7 +62,26 @@ public struct Evaluator: Sendable {
         scrubber.scrub(try await evaluateUnscrubbed(program, stages: stages, timeoutKeys: timeoutKeys))
     }
 
+    /// One evaluation: its stages share one account with the model gateway, whose usage the
+    /// result carries; a failed evaluation whose requests were refused says so in its reason.
     private func evaluateUnscrubbed(_ program: String, stages: [EvaluationStage], timeoutKeys: [String]) async throws -> EvaluationResult {
+        guard var gateway else { return try await evaluateStages(program, stages: stages, timeoutKeys: timeoutKeys, session: nil) }
+        // What the model says, and what the gateway says about it, goes back into the sandbox without the run's keys.
+        gateway.scrubber = scrubber
+        let session = gateway.session()
+        var result = try await evaluateStages(program, stages: stages, timeoutKeys: timeoutKeys, session: session)
+        let usage = session.usage
+        result.modelGateway = usage
+        if result.status != .success, usage.refused > 0, let first = usage.refusals.first {
+            result.failureReason = (result.failureReason.map { $0 + "; " } ?? "")
+                + "the model gateway refused \(usage.refused) request\(usage.refused == 1 ? "" : "s") (first: \(first.message))"
+        }
+        return result
+    }
+
+    private func evaluateStages(
+        _ program: String, stages: [EvaluationStage], timeoutKeys: [String], session: GatewaySession?
+    ) async throws -> EvaluationResult {
         var total = 0.0
         var last: EvaluationResult?
         for (index, stage) in stages.enumerated() {
@@ -68,7 +90,7 @@ public struct Evaluator: Sendable {
             let job = SandboxJob(
                 command: stage.command, program: program, programFileName: programFileName,
                 problemDirectory: problemDirectory, limits: stageLimits, environment: environment, visibility: visibility,
-                toolchains: toolchains, preload: preload)
+                toolchains: toolchains, preload: preload, gateway: session)
             let outcome: SandboxOutcome
             do {
                 outcome = try await sandbox.run(job)

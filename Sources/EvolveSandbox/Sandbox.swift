@@ -51,12 +51,16 @@ public struct SandboxJob: Sendable, Hashable {
     public var toolchains: [Toolchain]
     /// Python modules a warm evaluator imports once before its first candidate (`evaluator.preload`).
     public var preload: [String]
+    /// The evaluation's account with the model gateway (`evaluator.model`): the backend serves it
+    /// on a socket the command can reach; nil: no gateway.
+    public var gateway: GatewaySession?
 
     public init(
         command: CommandLineSpec, program: String, programFileName: String, problemDirectory: URL, limits: SandboxLimits,
         environment: EvaluatorEnvironment? = nil, visibility: ProblemVisibility = .default, toolchains: [Toolchain] = [],
-        preload: [String] = []
+        preload: [String] = [], gateway: GatewaySession? = nil
     ) {
+        self.gateway = gateway
         self.preload = preload
         self.toolchains = toolchains
         self.command = command
@@ -86,6 +90,17 @@ public struct SandboxJob: Sendable, Hashable {
 
     /// The problem directory's paths the sandbox masks, found now (the directory may have changed).
     public var hiddenPaths: [HiddenPath] { HiddenPath.all(in: problemDirectory, visibility: visibility) }
+
+    /// With the model gateway, a unix socket the command could see in the problem directory is
+    /// refused: a gVisor sandbox that may reach the gateway's socket may reach any host socket it
+    /// sees, and gVisor cannot mask one.
+    func refuseVisibleSockets() throws {
+        guard gateway != nil, let socket = visibility.visibleSockets(in: problemDirectory).first else { return }
+        throw SandboxError(
+            .setupFailed,
+            "the problem directory holds a unix socket, \(socket), which an evaluation with the model gateway could connect to: "
+                + "remove it, or hide it with sandbox.hide")
+    }
 }
 
 /// How a sandboxed command ended, with its (capped) output.
@@ -127,6 +142,8 @@ public protocol Sandbox: Sendable {
     var name: String { get }
     /// Whether the backend isolates candidates from the host (the process backend does not).
     var isolates: Bool { get }
+    /// Whether the backend serves the model gateway (`evaluator.model`) to a job that has one.
+    var servesModelGateway: Bool { get }
     /// Checks that the backend can run here; throws a `SandboxError` saying what to install.
     func checkAvailability() async throws
     func run(_ job: SandboxJob) async throws -> SandboxOutcome
@@ -143,6 +160,7 @@ public protocol Sandbox: Sendable {
 }
 
 extension Sandbox {
+    public var servesModelGateway: Bool { false }
     public func shutdown() async {}
     public func recover(problemDirectory: URL) async -> [String] { [] }
     public func takeFaults() -> [SandboxFault] { [] }

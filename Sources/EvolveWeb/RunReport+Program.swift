@@ -37,6 +37,8 @@ extension RunReport {
         public var verification: String?
         /// The held-out score (`evaluator.final`), beside the search score.
         public var heldOutScore: Double?
+        /// What its evaluations asked of the model through the gateway (`evaluator.model`), refusals included.
+        public var modelGateway: ModelGatewayUsage?
     }
 
     public static func program(_ id: String, store: any ProgramStore) async throws -> ProgramDetail? {
@@ -66,6 +68,7 @@ extension RunReport {
             features: program.features,
             children: programs.filter { $0.parentID == program.id }.map { summary($0, start: start) },
             path: path.reversed().map { summary($0, start: start) },
-            verification: program.verification?.summary, heldOutScore: program.verification?.heldOutScore)
+            verification: program.verification?.summary, heldOutScore: program.verification?.heldOutScore,
+            modelGateway: program.modelGateway)
     }
 }

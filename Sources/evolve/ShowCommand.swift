@@ -69,6 +69,10 @@ extension RunReport.ProgramDetail {
         lines.append("children: " + (kids.isEmpty ? "none" : kids.joined(separator: ", ")))
         lines.append("path from the start: " + path.map(\.id).joined(separator: " → "))
         if let failureReason { lines.append("failure: \(failureReason)") }
+        if let gateway = modelGateway {
+            lines.append("model gateway: \(gateway.summary)")
+            lines += gateway.refusals.prefix(3).map { "  refused (\($0.kind.rawValue)): \($0.message)" }
+        }
         if !diff.isEmpty {
             lines.append("\ndiff against the parent:")
             lines += diff.filter { $0.kind != " " }.map { $0.kind + " " + $0.text }

@@ -17,7 +17,7 @@ import Testing
     ]
 
     /// Sections that are off unless given: their keys' defaults are those of the section given empty.
-    static let optionalSections = ["search.meta_prompt": "search: {meta_prompt: {}}\n"]
+    static let optionalSections = ["search.meta_prompt": "search: {meta_prompt: {}}\n", "evaluator.model": "evaluator: {model: {}}\n"]
 
     /// The reference table's rows: key and default cell.
     static func rows() throws -> [(key: String, cell: String)] {

@@ -62,6 +62,16 @@ struct BadProblem: Sendable, CustomTestStringConvertible {
             line: 3, key: "search.island", mentions: ["unknown key", "did you mean `islands`?"]
         ),
         BadProblem(
+            name: "unknown key under evaluator.model",
+            yaml: "evaluator:\n  model:\n    call: 3\n",
+            line: 3, key: "evaluator.model.call", mentions: ["unknown key", "did you mean `calls`?"]
+        ),
+        BadProblem(
+            name: "no calls for the model gateway",
+            yaml: "evaluator:\n  model:\n    calls: 0\n",
+            line: 3, key: "evaluator.model.calls", mentions: ["1 to 100000"]
+        ),
+        BadProblem(
             name: "wrong type",
             yaml: "description: count things\nsearch:\n  iterations: many\n",
             line: 3, key: "search.iterations", mentions: ["whole number"]

@@ -38,6 +38,17 @@ import Testing
             usage: try await store.modelUsage().map { "\($0)" }, info: values)
     }
 
+    /// A new child of `parent`, in the iteration after the fixture's last.
+    static func child(of parent: Program, after expected: FixtureSnapshot) -> Program {
+        var child = parent
+        child.id = ProgramID.unique()
+        child.parentID = parent.id
+        child.origin = .mutation
+        child.iteration = (expected.finishedIterations.max() ?? 0) + 1
+        child.generation = 1
+        return child
+    }
+
     @Test("a run database written by the previous version reads exactly as that version read it")
     func readsAsBefore() async throws {
         let (copy, expected) = try Self.fixture()
@@ -83,12 +94,7 @@ import Testing
         let (old, cursor) = try await store.programs(after: .start)
         #expect(old == expected.programs)
         let parent = try #require(old.first { $0.origin == .initial })
-        var child = parent
-        child.id = ProgramID.unique()
-        child.parentID = parent.id
-        child.origin = .mutation
-        child.iteration = (expected.finishedIterations.max() ?? 0) + 1
-        child.generation = 1
+        let child = Self.child(of: parent, after: expected)
         let attempt = AttemptRecord(
             iteration: child.iteration, attempt: 1, parentID: parent.id, model: "m", prompt: "p", answer: "a", outcome: .accepted, cost: 0.5)
         try await store.commit(program: child, attempts: [attempt])

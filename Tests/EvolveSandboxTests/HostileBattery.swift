@@ -8,10 +8,28 @@ import Testing
 import Glibc
 #endif
 
-/// A TCP listener on 127.0.0.1 that reports whether anyone connected.
+/// A TCP listener on 127.0.0.1, or a unix socket listening at a path, that reports whether anyone connected.
 final class Listener {
     let socket: Int32
+    /// The TCP port; 0 for a unix socket.
     let port: Int
+
+    init(unixPath path: String) throws {
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+            for (index, byte) in path.utf8.enumerated() where index < bytes.count - 1 { bytes[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(socket, 16) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        _ = chmod(path, 0o777)
+        _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
+        self.socket = socket
+        port = 0
+    }
 
     init() throws {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -217,7 +235,7 @@ enum HostileBattery {
     /// `runs/`, with a second secret in the host's home, and checks each outcome; `nothingLeft`
     /// checks the backend's own leftovers after each.
     static func run(
-        sandbox: any Sandbox, directory: TemporaryDirectory, environment: EvaluatorEnvironment? = nil,
+        sandbox: any Sandbox, directory: TemporaryDirectory, environment: EvaluatorEnvironment? = nil, gateway: ModelGateway? = nil,
         nothingLeft: (String) async throws -> Void
     ) async throws {
         let token = UUID().uuidString
@@ -236,7 +254,8 @@ enum HostileBattery {
         ])
         let problem = try Problem.load(from: directory.url)
         try await sandbox.checkAvailability()
-        let evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment, scrubber: SecretScrubber(secrets: [apiKey]))
+        var evaluator = Evaluator(sandbox: sandbox, problem: problem, environment: environment, scrubber: SecretScrubber(secrets: [apiKey]))
+        evaluator.gateway = gateway
         let listener = try Listener()
 
         let battery = Self.battery(port: listener.port, homeSecret: homeSecret, runSecret: runSecret, apiKey: apiKey, environmentRoot: environment?.root.path)

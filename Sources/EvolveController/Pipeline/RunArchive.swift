@@ -32,13 +32,17 @@ final class RunArchive {
         database = ProgramDatabase(configuration: ArchiveConfiguration(problem.configuration))
     }
 
-    /// Files the programs of earlier sessions and reads what they spent; returns how many there were.
+    /// Files the programs of earlier sessions; returns how many there were.
     nonisolated(nonsending) func open() async throws -> Int {
         let previous = try await store.allPrograms()
         for program in previous { database.add(program) }
-        // Answers whose iterations never finished count too.
-        spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
         return previous.count
+    }
+
+    /// Reads what the run has spent, earlier sessions and the start's evaluation included:
+    /// answers whose iterations never finished count too.
+    nonisolated(nonsending) func readCost() async throws {
+        spent = max(try await store.totalCost(), try await store.runInfo().modelCost)
     }
 
     /// The parent and context for a new iteration, or nil when the archive is empty.
@@ -85,6 +89,8 @@ final class RunArchive {
             id: ProgramID.unique(), parentID: nil, origin: .initial, iteration: 0, island: 0, generation: 0,
             code: code, result: result, features: features(code, result), verification: verification)
         try await file(initial, attempts: [])
+        // What its evaluator's model calls cost (`evaluator.model`), counted before the run's budget is read.
+        if let cost = initial.modelGateway?.cost, cost > 0 { try await store.updateRunInfo { $0.modelCost += cost } }
         if !result.isSuccess {
             logger.warning("the starting program failed its evaluation", metadata: ["reason": "\(result.failureReason ?? "")"])
         }

@@ -21,12 +21,17 @@ public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
     /// so that each candidate's process starts with them loaded; modules of the problem directory
     /// included. Nothing changes for a cold evaluator.
     public var preload: [String]
+    /// The model gateway and its budget per evaluation (`evaluator.model`); nil: the evaluator
+    /// cannot call a model.
+    public var model: EvaluatorModelConfiguration?
 
     public init(
         command: CommandLineSpec = .shell("python3 evaluate.py {program}"), stages: [EvaluationStage] = [],
         openEvolve: OpenEvolveEvaluatorConfiguration? = nil, recheck: Int = 0, recheckTolerance: Double = 1e-9,
-        refuseUnstable: Bool = false, heldOut: EvaluationStage? = nil, preload: [String] = []
+        refuseUnstable: Bool = false, heldOut: EvaluationStage? = nil, preload: [String] = [],
+        model: EvaluatorModelConfiguration? = nil
     ) {
+        self.model = model
         self.preload = preload
         self.command = command
         self.stages = stages
@@ -38,7 +43,7 @@ public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case command, stages, recheck, preload
+        case command, stages, recheck, preload, model
         case openEvolve = "openevolve"
         case recheckTolerance = "recheck_tolerance"
         case refuseUnstable = "refuse_unstable"
@@ -64,7 +69,8 @@ public struct EvaluatorConfiguration: Sendable, Hashable, Codable {
                 if !keys.contains(.name) { stage.name = "held-out" }
                 return stage
             },
-            preload: try c.value(.preload, default: defaults.preload))
+            preload: try c.value(.preload, default: defaults.preload),
+            model: try c.decodeIfPresent(EvaluatorModelConfiguration.self, forKey: .model))
         try c.require(preload.allSatisfy(Self.isModuleName), .preload, "preload lists Python module names, such as numpy or scipy.signal")
     }
 

@@ -4,9 +4,10 @@ import Foundation
 /// no new model request starts once a limit is reached, and the work already in flight finishes
 /// (so the child of the last allowed model call is still evaluated and stored).
 public struct RunBudget: Sendable, Hashable, Codable {
-    /// Model calls (stored attempts, failed requests included).
+    /// Model calls (stored attempts, failed requests included, and evaluators' answered calls
+    /// through the model gateway).
     public var modelCalls: Int?
-    /// Prompt plus completion tokens, as the model server reported them.
+    /// Prompt plus completion tokens, as the model server reported them (the model gateway's included).
     public var tokens: Int?
     /// What the model answers cost (needs prices in `llm.models`).
     public var cost: Double?

@@ -35,6 +35,8 @@ extension GVisorSandbox {
         var toolchains: [Toolchain]
         /// A warm sandbox's evaluator: what it runs, imports and was started on.
         var warm: WarmSpec?
+        /// Whether the sandbox serves the model gateway (a server of its own, each job's session in turn).
+        var gateway: Bool = false
     }
 
     func runReused(_ job: SandboxJob) async throws -> SandboxOutcome {
@@ -83,24 +85,30 @@ extension GVisorSandbox {
     /// from the idle ones or started; keeps the sandbox for the next job when it answered and
     /// has jobs left, and retires it otherwise.
     func exchange(_ job: SandboxJob, warm: WarmSpec?) async throws -> Exchange {
+        try job.refuseVisibleSockets()
         try await prepare()
         let key = ReuseKey(
             problemDirectory: job.problemDirectory.path, memoryBytes: job.limits.memoryBytes, maxProcesses: job.limits.maxProcesses,
-            hidden: job.hiddenPaths, environment: job.environment, toolchains: job.toolchains, warm: warm)
-        let sandbox = try idle.withLock { pool in
+            hidden: job.hiddenPaths, environment: job.environment, toolchains: job.toolchains, warm: warm, gateway: job.gateway != nil)
+        let pooled = idle.withLock { pool -> ReusedSandbox? in
             if let index = pool.firstIndex(where: { $0.key == key }) { return pool.remove(at: index) }
             return nil
-        } ?? startReused(for: job, key: key)
+        }
+        let sandbox = if let pooled { pooled } else { try await startReused(for: job, key: key) }
 
         let request = try Self.request(for: job, tmpfsMB: tmpfsMB)
         // The supervisor answers by the job's own wall clock; this backstop covers a sandbox that
         // is still starting or no longer answers. A warm evaluator's start-up (its imports) is
         // not the job's: the job's clock starts when the evaluator is ready.
+        // The sandbox's gateway answers for this job while it runs, and for no other: the session
+        // is taken back before the sandbox can go to the next job.
+        sandbox.gateway?.session.withLock { $0 = job.gateway }
         let answer = await withTaskCancellationHandler {
             await sandbox.exchange(request, timeout: .milliseconds(Int64(job.limits.timeout * 1000)) + .seconds(3))
         } onCancel: {
             sandbox.kill()
         }
+        sandbox.gateway?.session.withLock { $0 = nil }
         if Task.isCancelled {
             await retire(sandbox)
             throw CancellationError()
@@ -139,16 +147,18 @@ extension GVisorSandbox {
         }
     }
 
-    /// Starts a sandbox whose first process is the supervisor.
-    func startReused(for job: SandboxJob, key: ReuseKey) throws -> ReusedSandbox {
+    /// Starts a sandbox whose first process is the supervisor, with a model gateway server of its
+    /// own when its jobs have the gateway.
+    func startReused(for job: SandboxJob, key: ReuseKey) async throws -> ReusedSandbox {
         let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
         let bundle = base.appendingPathComponent("jobs").appendingPathComponent(id)
+        let gateway = key.gateway ? try await GatewayServer.start(session: nil, in: gatewayRoot) : nil
         let pipes: (input: (FileDescriptor, FileDescriptor), output: (FileDescriptor, FileDescriptor))
         let stderrFD: FileDescriptor
         do {
             try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
             _ = chmod(bundle.path, 0o755)
-            let config = try reusedConfiguration(for: job, id: id, warm: key.warm).json()
+            let config = try reusedConfiguration(for: job, id: id, warm: key.warm, gateway: gateway?.directory).json()
             try config.write(to: bundle.appendingPathComponent("config.json"))
             stderrFD = try FileDescriptor.open(
                 FilePath(bundle.appendingPathComponent("stderr").path), .writeOnly, options: [.create, .truncate],
@@ -158,6 +168,7 @@ extension GVisorSandbox {
             pipes = ((input.readEnd, input.writeEnd), (output.readEnd, output.writeEnd))
         } catch {
             Self.removeBundle(bundle)
+            await gateway?.stop()
             throw SandboxError(.setupFailed, "could not write the OCI bundle \(bundle.path): \(error.localizedDescription)")
         }
         // Our ends must not leak into runsc: it would keep its own standard input open.
@@ -165,10 +176,10 @@ extension GVisorSandbox {
         _ = fcntl(pipes.input.1.rawValue, F_SETFL, fcntl(pipes.input.1.rawValue, F_GETFL) | O_NONBLOCK)
         _ = fcntl(pipes.output.0.rawValue, F_SETFD, FD_CLOEXEC)
         let sandbox = ReusedSandbox(
-            id: id, key: key, bundle: bundle, input: pipes.input.1, output: pipes.output.0, warm: key.warm != nil)
+            id: id, key: key, bundle: bundle, input: pipes.input.1, output: pipes.output.0, warm: key.warm != nil, gateway: gateway)
         // A write to a sandbox that died must fail with EPIPE instead of ending evolve.
         signal(SIGPIPE, SIG_IGN)
-        let command = runscCommand(runArguments(bundle: bundle, id: id))
+        let command = runscCommand(runArguments(bundle: bundle, id: id, gateway: gateway != nil))
         let group = sandbox.group
         // The sandbox's lifetime is this task: it ends when runsc does, and `retire` waits for it.
         sandbox.lifetime.withLock {
@@ -199,6 +210,7 @@ extension GVisorSandbox {
             await Self.destroy(sandbox.id, runsc: runsc, stateDirectory: stateDirectory)
             sandbox.closePipes()
             Self.removeBundle(sandbox.bundle)
+            await sandbox.gateway?.stop()
         }.value
         _ = live.withLock { $0.removeValue(forKey: sandbox.id) }
     }
@@ -215,8 +227,9 @@ extension GVisorSandbox {
     /// first process (root inside the sandbox, with just the capabilities it needs to make each
     /// job's namespaces and drop to uid 65534), and no per-job mounts. A warm sandbox's
     /// supervisor is also its zygote.
-    func reusedConfiguration(for job: SandboxJob, id: String, warm: WarmSpec? = nil) -> OCIRuntimeSpec {
-        var configuration = configuration(for: job, id: id, bundle: base.appendingPathComponent("jobs").appendingPathComponent(id))
+    func reusedConfiguration(for job: SandboxJob, id: String, warm: WarmSpec? = nil, gateway: URL? = nil) -> OCIRuntimeSpec {
+        var configuration = configuration(
+            for: job, id: id, bundle: base.appendingPathComponent("jobs").appendingPathComponent(id), gateway: gateway)
         configuration.process.args = ["/usr/bin/python3", "-I", "-S", "/" + GVisorSupervisor.fileName] + (warm.map { ["--warm", $0.json] } ?? [])
         configuration.process.user = .init(uid: 0, gid: 0)
         configuration.process.capabilities = .init(["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_KILL"])
@@ -322,8 +335,14 @@ final class ReusedSandbox: Sendable {
     private let state = Mutex((jobs: 0, pipesClosed: false, ready: false))
     /// What a warm evaluator said when it was ready: what it imported and what failed to import.
     let readiness = Mutex<Data?>(nil)
+    /// The model gateway's server, answering for the job that runs (`ReuseKey.gateway`).
+    let gateway: GatewayServer?
 
-    init(id: String, key: GVisorSandbox.ReuseKey, bundle: URL, input: FileDescriptor, output: FileDescriptor, warm: Bool = false) {
+    init(
+        id: String, key: GVisorSandbox.ReuseKey, bundle: URL, input: FileDescriptor, output: FileDescriptor, warm: Bool = false,
+        gateway: GatewayServer? = nil
+    ) {
+        self.gateway = gateway
         self.warm = warm
         self.id = id
         self.key = key

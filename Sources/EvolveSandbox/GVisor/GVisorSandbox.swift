@@ -27,9 +27,17 @@ import SystemPackage
 /// clock and an output-size watchdog kill the container; every exit path deletes the container,
 /// its cgroups and the bundle. Sandboxes left by an evolve process that was itself killed are
 /// removed the next time a gVisor sandbox is prepared.
+///
+/// With the model gateway (`evaluator.model`), the folder of the gateway's socket is bound
+/// read-only at `/run/evolve`, and runsc runs with `--host-uds=open`, which lets the sandbox
+/// connect to host unix sockets it can see (create none): the gateway's, and none other, since
+/// a visible socket in the problem directory is refused (`SandboxJob.refuseVisibleSockets`) and
+/// the rest of what is bound is `/usr`, a minimal `/etc` and the evaluator's environment and
+/// toolchains.
 public final class GVisorSandbox: Sandbox {
     public var name: String { "gvisor" }
     public var isolates: Bool { true }
+    public var servesModelGateway: Bool { true }
 
     public let configuration: Configuration
     public var runsc: String { configuration.runsc }
@@ -96,7 +104,7 @@ public final class GVisorSandbox: Sandbox {
         Self.removeAbandonedCgroups()
         let fileManager = FileManager.default
         do {
-            for directory in ["usr", "etc", "proc", "dev", "sys", "tmp/eval", "problem", "candidate"] {
+            for directory in ["usr", "etc", "proc", "dev", "sys", "tmp/eval", "problem", "candidate", "run/evolve"] {
                 try fileManager.createDirectory(at: rootfs.appendingPathComponent(directory), withIntermediateDirectories: true)
             }
             for (link, target) in [("bin", "usr/bin"), ("lib", "usr/lib"), ("lib64", "usr/lib64"), ("sbin", "usr/sbin")]
@@ -141,8 +149,21 @@ public final class GVisorSandbox: Sandbox {
         return try await runFresh(job)
     }
 
-    /// Runs one evaluation in a sandbox of its own.
+    /// Where the model gateway's sockets are made (a folder each).
+    var gatewayRoot: URL { base.appendingPathComponent("gateways") }
+
+    /// Runs one evaluation in a sandbox of its own, with a gateway server of its own when the job has a session.
     func runFresh(_ job: SandboxJob) async throws -> SandboxOutcome {
+        guard let session = job.gateway else { return try await runFresh(job, gateway: nil) }
+        try job.refuseVisibleSockets()
+        try await prepare()
+        return try await GatewayServer.with(session: session, in: gatewayRoot) { server in
+            try await runFresh(job, gateway: server.directory)
+        }
+    }
+
+    /// `gateway`: the folder of the gateway's socket, bound at /run/evolve.
+    private func runFresh(_ job: SandboxJob, gateway: URL?) async throws -> SandboxOutcome {
         try await prepare()
         let started = ContinuousClock.now
         let id = containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
@@ -156,14 +177,14 @@ public final class GVisorSandbox: Sandbox {
             _ = chmod(candidate.path, 0o755)
             try Data(job.program.utf8).write(to: candidate.appendingPathComponent(job.programFileName))
             _ = chmod(candidate.appendingPathComponent(job.programFileName).path, 0o644)
-            let config = try configuration(for: job, id: id, bundle: bundle).json()
+            let config = try configuration(for: job, id: id, bundle: bundle, gateway: gateway).json()
             try config.write(to: bundle.appendingPathComponent("config.json"))
             try mountEvalDirectory(of: bundle)
         } catch {
             Self.removeBundle(bundle)
             throw SandboxError(.setupFailed, "could not write the OCI bundle \(bundle.path): \(error.localizedDescription)")
         }
-        let command = runscCommand(runArguments(bundle: bundle, id: id))
+        let command = runscCommand(runArguments(bundle: bundle, id: id, gateway: gateway != nil))
         // SIGKILL to `runsc run` and its group takes the sandbox and its file proxy down at once,
         // with no runsc process to start first; `destroy` below removes what is left.
         let process = SupervisedProcess(
@@ -234,8 +255,9 @@ public final class GVisorSandbox: Sandbox {
         prepared.withLock { $0 = false }
     }
 
-    /// The OCI runtime configuration of one evaluation.
-    func configuration(for job: SandboxJob, id: String, bundle: URL) -> OCIRuntimeSpec {
+    /// The OCI runtime configuration of one evaluation; `gateway` is the folder of the model
+    /// gateway's socket, bound read-only at /run/evolve.
+    func configuration(for job: SandboxJob, id: String, bundle: URL, gateway: URL? = nil) -> OCIRuntimeSpec {
         let limits = job.limits
         // The command runs as the container's first process, with no wrapper: /tmp/eval is a
         // size-limited tmpfs mounted on the host, so result.json is read after the sandbox is gone.
@@ -251,6 +273,7 @@ public final class GVisorSandbox: Sandbox {
         // What a candidate must not read (runs/, dot-files, sandbox.hide): masked, and the
         // evaluator environment bound read-only at its host path (see GVisorSandbox+Environment.swift).
         mounts += hiddenMounts(for: job) + environmentMounts(for: job)
+        if let gateway { mounts.append(.bind(ModelGateway.socketDirectory, gateway.path)) }
         let period = 100_000
         let process = OCIRuntimeSpec.Process(
             user: .init(uid: 65534, gid: 65534), args: ContainerCommand.command(for: job), cwd: "/problem",
@@ -335,9 +358,12 @@ public final class GVisorSandbox: Sandbox {
         return result?.terminationStatus.isSuccess ?? false
     }
 
-    /// The arguments of `runsc run` for one bundle: no network, exclusive file access.
-    func runArguments(bundle: URL, id: String) -> [String] {
-        ["--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive", "run", "--bundle", bundle.path, id]
+    /// The arguments of `runsc run` for one bundle: no network, exclusive file access; with the
+    /// model gateway, connecting to the host's unix sockets it can see (`--host-uds=open`:
+    /// without it, connecting to the gateway's socket fails with EPERM).
+    func runArguments(bundle: URL, id: String, gateway: Bool = false) -> [String] {
+        ["--root", stateDirectory.path, "--network=none", "--file-access-mounts=exclusive"] + (gateway ? ["--host-uds=open"] : [])
+            + ["run", "--bundle", bundle.path, id]
     }
 
     /// Destroys a sandbox, running or not, with its cgroups. Every process of a sandbox (its

@@ -19,6 +19,8 @@ import Glibc
 public struct ProcessSandbox: Sandbox {
     public var name: String { "process" }
     public var isolates: Bool { false }
+    /// The gateway's socket is in the evaluation's temporary directory, named by `EVOLVE_MODEL_SOCKET`.
+    public var servesModelGateway: Bool { true }
 
     public var configuration: Configuration
     /// Where temporary evaluation directories are made.
@@ -57,6 +59,13 @@ public struct ProcessSandbox: Sandbox {
     public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
         let workspace = try Workspace(root: temporaryRoot, job: job)
         defer { workspace.remove() }
+        guard let session = job.gateway else { return try await run(job, in: workspace, gatewaySocket: nil) }
+        return try await GatewayServer.with(session: session, in: workspace.root) { server in
+            try await run(job, in: workspace, gatewaySocket: server.socketPath)
+        }
+    }
+
+    private func run(_ job: SandboxJob, in workspace: Workspace, gatewaySocket: String?) async throws -> SandboxOutcome {
         let argv = job.command.argv(replacing: [
             "program": workspace.program.path,
             "eval_dir": workspace.evalDirectory.path,
@@ -64,8 +73,10 @@ public struct ProcessSandbox: Sandbox {
         ])
         let limits = job.limits
         let rlimits = CandidateLimits(limits).prlimitArguments(processLimit: Self.processLimit(limits.maxProcesses))
+        var variables = environment(for: job, in: workspace)
+        if let gatewaySocket, let session = job.gateway { variables.merge(session.variables(socket: gatewaySocket)) { $1 } }
         let process = SupervisedProcess(
-            executable: Self.prlimit, arguments: rlimits + argv, environment: environment(for: job, in: workspace),
+            executable: Self.prlimit, arguments: rlimits + argv, environment: variables,
             workingDirectory: job.problemDirectory.path, stdout: workspace.output("stdout"), stderr: workspace.output("stderr"),
             timeout: limits.timeout, outputLimit: nil)
         let ending = try await process.run()

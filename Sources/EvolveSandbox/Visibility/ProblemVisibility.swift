@@ -28,8 +28,22 @@ public struct ProblemVisibility: Sendable, Hashable {
     /// folder is listed again. A symbolic link is masked by masking what it points to when that is
     /// inside the directory; one that points outside reaches nothing a sandbox mounts.
     public func hiddenPaths(in directory: URL) -> [String] {
+        walk(directory).hidden
+    }
+
+    /// The unix sockets (relative to `directory`, sorted) a candidate could see. A gVisor sandbox
+    /// with the model gateway may connect to the host sockets it sees (`--host-uds=open`), and
+    /// gVisor cannot mask a socket with a bind mount (its file proxy cannot open one), so these
+    /// keep such a sandbox from starting; `sandbox.hide` on their folder hides them.
+    public func visibleSockets(in directory: URL) -> [String] {
+        walk(directory).sockets
+    }
+
+    /// The paths to mask and the visible sockets, in one walk of the directory.
+    private func walk(_ directory: URL) -> (hidden: [String], sockets: [String]) {
         let root = directory.standardizedFileURL.resolvingSymlinksInPath().path
         var hidden: Set<String> = []
+        var sockets: [String] = []
         var pending = [""]
         while let folder = pending.popLast() {
             let absolute = folder.isEmpty ? root : root + "/" + folder
@@ -41,7 +55,9 @@ public struct ProblemVisibility: Sendable, Hashable {
                 let kind = info.st_mode & S_IFMT
                 let isDirectory = kind == S_IFDIR
                 let visible = isVisible(path, isDirectory: isDirectory)
-                if kind == S_IFLNK {
+                if kind == S_IFSOCK, visible {
+                    sockets.append(path)
+                } else if kind == S_IFLNK {
                     if !visible, let target = Self.target(ofLink: root + "/" + path, inside: root) { hidden.insert(target) }
                 } else if !visible {
                     hidden.insert(path)
@@ -52,7 +68,7 @@ public struct ProblemVisibility: Sendable, Hashable {
         }
         // A link's target may lie inside another hidden folder: keep only the outermost paths.
         let sorted = hidden.sorted()
-        return sorted.filter { path in !sorted.contains { path.hasPrefix($0 + "/") } }
+        return (sorted.filter { path in !sorted.contains { path.hasPrefix($0 + "/") } }, sockets.sorted())
     }
 
     /// Whether a candidate may see `path`; a folder counts as visible when something inside it may be exposed.
