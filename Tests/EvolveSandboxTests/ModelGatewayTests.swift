@@ -141,7 +141,7 @@ struct GatewayExchangeTests {
         #expect(model.requests.count == GatewaySession.concurrency)
     }
 
-    @Test("the model's failure is a 502 the evaluation keeps; the run's key values never go back into the sandbox")
+    @Test("the model's failure, or the evaluation's end, is a 502 the evaluation keeps; the run's key values never go back into the sandbox")
     func failuresAndSecrets() async throws {
         struct Down: Error, CustomStringConvertible { var description: String { "server down, key sk-host-secret-1234" } }
         let failing = exchange(ScriptedGatewayModel { _ in throw Down() }, secrets: ["sk-host-secret-1234"])
@@ -150,6 +150,18 @@ struct GatewayExchangeTests {
         #expect(reply.status == 502 && Self.code(reply) == "model_error")
         #expect(!String(decoding: reply.body, as: UTF8.self).contains("sk-host-secret-1234"))
         #expect(session.usage.refusals.first?.message.contains("[redacted]") == true)
+
+        // A request still waiting for the model when its evaluation ends says so.
+        let slow = exchange(ScriptedGatewayModel { _ in
+            try await Task.sleep(for: .seconds(30))
+            return "late"
+        })
+        let ended = GatewaySession(budget: .init(calls: 3, tokens: 1000), exchange: slow)
+        let waiting = Task { await slow.answer(request(), session: ended) }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        #expect(await waiting.value.status == 502)
+        #expect(ended.usage.refusals.first?.message.contains("the evaluation ended") == true, "\(ended.usage.refusals)")
 
         let echoing = exchange(ScriptedGatewayModel { _ in "the key is sk-host-secret-1234" }, secrets: ["sk-host-secret-1234"])
         let answered = await echoing.answer(request(), session: GatewaySession(budget: .init(), exchange: echoing))

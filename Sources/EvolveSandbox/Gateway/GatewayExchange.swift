@@ -88,6 +88,9 @@ struct GatewayExchange: Sendable {
                 messages: body.messages, temperature: body.temperature, topP: body.topP, seed: body.seed, maxTokens: admission.maxTokens))
         } catch {
             session.finish(admission, with: nil)
+            if error is CancellationError || Task.isCancelled {
+                return .failure(.init(kind: .modelError, message: "the evaluation ended (its wall clock ran out, or the run stopped) before the model answered"))
+            }
             return .failure(.init(kind: .modelError, message: "the model failed: \(error)"))
         }
         session.finish(admission, with: completion)
