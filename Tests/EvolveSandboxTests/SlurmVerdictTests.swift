@@ -86,6 +86,21 @@ import Glibc
         #expect(folder.record("outcome.json")?.exit == 0)
     }
 
+    @Test("scontrol show config: accounting, process tracking and the job completion log")
+    func settings() {
+        let text = """
+            AccountingStorageType   = accounting_storage/none
+            JobCompLoc              = /nonexistent/jobcomp.txt
+            JobCompType             = jobcomp/filetxt
+            ProctrackType           = proctrack/cgroup
+            """
+        let settings = SlurmClient.ClusterSettings(parsing: text)
+        #expect(!settings.hasAccounting && settings.tracksWithCgroups)
+        #expect(!settings.readsCompletionLog, "a log this machine cannot read is not used")
+        #expect(SlurmClient.ClusterSettings(parsing: "AccountingStorageType = accounting_storage/slurmdbd").hasAccounting)
+        #expect(!SlurmClient.ClusterSettings(parsing: "ProctrackType = proctrack/linuxproc").tracksWithCgroups)
+    }
+
     @Test("an ending with nothing to go on is a sandbox error naming what srun said") func unexplained() {
         guard case .failed(let message) = SlurmVerdict(Self.evidence(status: 70, said: "evolve-slurm-launch: cannot read the job")) else {
             Issue.record("not a failure")

@@ -80,7 +80,7 @@ extension SlurmSandbox {
                 }
             }
         } else {
-            evidence.jobState = try? await client.jobs(named: directory.name, finished: true).first?.state
+            evidence.jobState = await client.state(ofJob: directory.name, id: started?.jobID)
         }
         return evidence
     }
