@@ -59,6 +59,14 @@ public final class SlurmSandbox: Sandbox {
         guard !answer.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw SandboxError(.unavailable, "Slurm has no partition \(configuration.slurm.partition ?? "") (sandbox.slurm.partition)")
         }
+        if let settings = await client.settings(), !settings.tracksWithCgroups {
+            logger.warning(
+                """
+                Slurm tracks the jobs' processes with \(settings.proctrack ?? "?"), not proctrack/cgroup: a process an evaluator \
+                detaches can outlive its job when the launcher on the node is SIGKILLed
+                """,
+                metadata: ["slurm.proctrack": "\(settings.proctrack ?? "?")"])
+        }
     }
 
     public func run(_ job: SandboxJob) async throws -> SandboxOutcome {

@@ -12,7 +12,9 @@
 # rlimits on address space, CPU time, file size, process count and core files, standard output
 # and error in files whose size RLIMIT_FSIZE bounds, an environment of nothing but what job.json
 # gives, and a wall clock that kills the whole group. Whatever is left of the group when the
-# command ends is killed too.
+# command ends is killed too. The command dies with the launcher (PR_SET_PDEATHSIG), so a
+# SIGKILLed launcher leaves no command behind; what the command detached is the cluster's to find
+# (proctrack/cgroup kills every process of the step).
 #
 # With isolation `gvisor` the command is `runsc run` of an OCI bundle Evolve wrote into the job's
 # folder, and job.json adds what the gVisor backend does around it on Evolve's machine: a tmpfs
@@ -34,7 +36,7 @@ LIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resourc
 child_group = None
 job = None
 libc = ctypes.CDLL(None, use_errno=True)
-MS_NOSUID, MS_NODEV, MNT_DETACH = 2, 4, 2
+MS_NOSUID, MS_NODEV, MNT_DETACH, PR_SET_PDEATHSIG = 2, 4, 2, 1
 
 
 def fail(message):
@@ -68,11 +70,16 @@ def owned_processes():
 def start(job, directory):
     """Forks the command in a process group of its own, under its rlimits; returns its pid."""
     extra_processes = owned_processes()
+    launcher = os.getpid()
     pid = os.fork()
     if pid != 0:
         return pid
     try:
         os.setpgid(0, 0)
+        # Dies with the launcher, SIGKILL included (runsc's sandbox and gofer, attached to it, follow).
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != launcher:
+            os._exit(127)
         for signum in (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         for name, value in job["rlimits"].items():
