@@ -48,6 +48,9 @@ struct SlurmJobDirectory {
         var cleanup: [[String]] = []
         /// Glob patterns of cgroup folders removed afterwards.
         var cgroups: [String] = []
+        /// Isolation `gvisor`: the name of the sandbox's cgroup when the launcher puts it under its
+        /// own, a Slurm job's (the two lists above are then the launcher's).
+        var nestedCgroup: String?
 
         enum CodingKeys: String, CodingKey {
             case nonce, name, key, argv, env, cwd, rlimits, timeout, requires, records, cleanup, cgroups
@@ -57,6 +60,7 @@ struct SlurmJobDirectory {
             case tmpfsMB = "tmpfs_mb"
             case outputLimit = "output_limit"
             case makeDirectories = "make_directories"
+            case nestedCgroup = "nested_cgroup"
         }
     }
 

@@ -25,11 +25,18 @@
 # the cgroup would not empty, `cleanup` (`runsc delete -force`, which waits about a second for a
 # sandbox already gone), and its cgroups (`cgroups`) removed.
 #
+# When the launcher runs in a Slurm job's cgroups (a cluster with proctrack/cgroup or
+# task/cgroup: /proc/self/cgroup names `…/job_N/…`), the sandbox's cgroup goes under the
+# launcher's own, so that Slurm's memory and CPU limits and its accounting see the sandbox and the
+# step's end reaches it: job.json's `nested_cgroup` (the container's id) becomes the bundle's
+# relative `cgroupsPath`, which runsc puts below its own cgroup in each hierarchy, and the cgroups
+# the launcher empties and removes afterwards are those. Elsewhere it stays where Evolve put it.
+#
 # Exit status: 0 once outcome.json is written; 70 when the evaluation could not be run at all
 # (a harness failure, explained on standard error); 128 + n when the launcher was stopped by
 # signal n, after killing the command's group and cleaning up: SIGUSR1 is Evolve's stop (srun
 # passes it on; on SIGTERM srun cancels the step, which SIGKILLs us), SIGTERM scancel's.
-import ctypes, glob, json, os, resource, select, signal, stat, subprocess, sys, time
+import ctypes, glob, json, os, re, resource, select, signal, stat, subprocess, sys, time
 
 LIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
           "nproc": resource.RLIMIT_NPROC, "core": resource.RLIMIT_CORE}
@@ -194,6 +201,48 @@ def clean_up():
         libc.umount2(job["eval_dir"].encode(), MNT_DETACH)
 
 
+def slurm_cgroups():
+    """The launcher's cgroups as [(hierarchy folder, path)] when they are a Slurm job's, else None."""
+    try:
+        with open("/proc/self/cgroup") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return None
+    entries = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers:
+            folder = "/sys/fs/cgroup/" + controllers.replace("name=", "")
+        else:  # the unified (v2) hierarchy: alone, or beside v1 ones
+            folder = "/sys/fs/cgroup/unified" if os.path.isdir("/sys/fs/cgroup/unified") else "/sys/fs/cgroup"
+        entries.append((folder, path))
+    if not any(re.search(r"/job_[0-9]+(/|$)", path) for _, path in entries):
+        return None
+    return [(folder, path) for folder, path in entries if os.path.isdir(folder + path)]
+
+
+def nest_cgroup(directory, nonce):
+    """Puts the gVisor sandbox's cgroup under the launcher's own, when that is a Slurm job's."""
+    leaf = job.get("nested_cgroup")
+    entries = slurm_cgroups() if leaf else None
+    if not entries:
+        return
+    path = os.path.join(directory, "config.json")
+    try:
+        with open(path) as file:
+            config = json.load(file)
+        config["linux"]["cgroupsPath"] = leaf
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        fail(f"cannot read the sandbox's bundle {path}: {error}")
+    write_json(directory, "config.json", nonce, config)
+    folders = [os.path.normpath(f"{folder}/{path}/{leaf}") for folder, path in entries]
+    job["cgroup_procs"] = [folder + "/cgroup.procs" for folder in folders]
+    job["cgroups"] = folders
+
+
 def read_result(path, limit):
     """result.json of the evaluation, at most `limit` bytes, if it is a regular file."""
     try:
@@ -239,6 +288,7 @@ def main():
             fail(f"{tool} is not installed on node {node}")
     for path in job.get("make_directories", []):
         os.makedirs(path, mode=0o700, exist_ok=True)
+    nest_cgroup(directory, nonce)
     if job.get("tmpfs_mb"):
         mount_tmpfs(job["eval_dir"], job["tmpfs_mb"])
     where = {"nonce": nonce, "node": node, "job_id": os.environ.get("SLURM_JOB_ID"), "step_id": os.environ.get("SLURM_STEP_ID")}
