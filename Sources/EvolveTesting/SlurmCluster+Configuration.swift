@@ -17,7 +17,7 @@ extension SlurmCluster {
     ///   about 30 s instead of 5 minutes, so that a test can wait for it.
     /// - With `options.cgroups`: `proctrack/cgroup` and `task/cgroup` (cgroup.conf below), so that
     ///   every process of a step, wherever it went, is killed when the step ends; memory is a
-    ///   consumable resource (`CR_Core_Memory`, 100 MB a CPU by default), so `--mem` limits the step.
+    ///   consumable resource (`CR_Core_Memory`, 400 MB a CPU by default), so `--mem` limits the step.
     /// - With `options.accounting`: `accounting_storage/slurmdbd` at the cluster's own slurmdbd;
     ///   `AccountingStoragePass` names the private munge socket (without it slurmctld's munge
     ///   encode fails), and `jobacct_gather/linux`.
@@ -60,7 +60,7 @@ extension SlurmCluster {
             "JobCompLoc=\(path)/log/jobcomp.txt",
             "SelectType=select/cons_tres",
             // With cgroups, memory is allocated too, so that `--mem` becomes the step's memory limit.
-            options.cgroups ? "SelectTypeParameters=CR_Core_Memory\nDefMemPerCPU=100" : "SelectTypeParameters=CR_Core",
+            options.cgroups ? "SelectTypeParameters=CR_Core_Memory\nDefMemPerCPU=400" : "SelectTypeParameters=CR_Core",
             "SchedulerType=sched/backfill",
             "SchedulerParameters=batch_sched_delay=0",
             "SlurmdParameters=config_overrides",

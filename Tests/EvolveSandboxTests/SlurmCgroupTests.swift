@@ -64,7 +64,7 @@ struct SlurmCgroupTests {
     }
 
     @Test(
-        "gVisor on the node: the sandbox's processes are in cgroups under the job's; a normal end leaves no cgroup; a SIGKILLed launcher leaves no sandbox process",
+        "gVisor on the node: the sandbox is in cgroups under the job's; a normal end leaves no cgroup; a SIGKILLed launcher leaves no sandbox process, and the next launcher sweeps its files",
         .enabled(if: TestEnvironment.runsGVisorTests, "needs runsc"))
     func gvisorNestedInTheJob() async throws {
         try await SlurmCluster.with(nodes: 1, options: .init(cgroups: true)) { cluster in
@@ -109,6 +109,7 @@ struct SlurmCgroupTests {
             try "300".write(to: fixture.problem.url.appendingPathComponent("seconds"), atomically: true, encoding: .utf8)
             let killed = Task { try await sandbox.run(fixture.job(.shell("python3 sleep.py"), timeout: 120)) }
             let victims = try await Self.sandboxProcesses(bundle: bundle)
+            let killedJob = try #require(cluster.jobs().first { $0.contains(sandbox.configuration.runName) }?.split(separator: "|").first)
             let launchers = Self.launchers(under: bundle)
             try #require(launchers.count == 1, "launchers: \(launchers)")
             let killedAt = ContinuousClock.now
@@ -121,6 +122,21 @@ struct SlurmCgroupTests {
                 !victims.contains { kill($0, 0) == 0 },
                 "runsc's processes outlived the step: \(victims.map { "\($0) \(Self.commandLine(of: $0).prefix(60)) \(Self.cgroups(of: $0))" })")
             #expect(Self.pids(containing: "runsc-sandbox").filter { Self.commandLine(of: $0).contains(bundle) }.isEmpty)
+
+            // It could not clean up: runsc's record, the tmpfs and the cgroups stay on the node until
+            // the next launcher of the run there sweeps them.
+            let runscRoot = "/tmp/evolve-slurm-runsc/\(sandbox.configuration.runName)"
+            func records() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: runscRoot)) ?? [] }
+            let ids = records().filter { $0.hasSuffix(".launcher") }.map { String($0.dropLast(".launcher".count)) }
+            #expect(ids.count == 1, "the killed launcher's record: \(records())")
+            #expect(!SlurmGVisorTests.mounts(under: bundle).isEmpty && !Self.cgroupFolders(named: "job_\(killedJob)").isEmpty, "nothing was left to sweep")
+            try "0".write(to: fixture.problem.url.appendingPathComponent("seconds"), atomically: true, encoding: .utf8)
+            let next = try await sandbox.run(fixture.job(.shell("python3 sleep.py"), timeout: 60))
+            #expect(next.termination == .exited(0), "\(next.stderr)")
+            #expect(records().isEmpty, "left in runsc's root on the node: \(records())")
+            #expect(SlurmGVisorTests.mounts(under: bundle).isEmpty, "mounts left: \(SlurmGVisorTests.mounts(under: bundle))")
+            let left = Self.cgroupFolders(named: "job_\(killedJob)") + Self.topCgroups(of: ids)
+            #expect(left.isEmpty, "cgroups left: \(left)")
             await sandbox.shutdown()
             #expect(try await cluster.waitUntilEmpty(), "left in the queue: \(cluster.jobs())")
         }
@@ -167,6 +183,13 @@ struct SlurmCgroupTests {
             if parts.count == 3 { result[parts[1]] = parts[2] }
         }
         return result
+    }
+
+    /// Cgroups named after the sandboxes `ids` at the top of a hierarchy (those Slurm does not manage).
+    static func topCgroups(of ids: [String]) -> [String] {
+        let root = "/sys/fs/cgroup"
+        let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return hierarchies.flatMap { hierarchy in ids.map { "\(root)/\(hierarchy)/\($0)" } }.filter { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Cgroup folders of the test cluster's node n1 named `name`, in any hierarchy.

@@ -51,9 +51,12 @@ struct SlurmJobDirectory {
         /// Isolation `gvisor`: the name of the sandbox's cgroup when the launcher puts it under its
         /// own, a Slurm job's (the two lists above are then the launcher's).
         var nestedCgroup: String?
+        /// Isolation `gvisor`: runsc with the run's runsc root, whose records of sandboxes that are
+        /// gone (their launcher SIGKILLed) the launcher removes first.
+        var sweep: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case nonce, name, key, argv, env, cwd, rlimits, timeout, requires, records, cleanup, cgroups
+            case nonce, name, key, argv, env, cwd, rlimits, timeout, requires, records, cleanup, cgroups, sweep
             case cgroupProcs = "cgroup_procs"
             case evalDir = "eval_dir"
             case resultLimit = "result_limit"

@@ -39,6 +39,7 @@ extension SlurmSandbox {
             outputLimit: job.limits.maxFileBytes, requires: [runsc], makeDirectories: [state],
             cgroupProcs: ["/sys/fs/cgroup/pids/evolve/\(id)/cgroup.procs", "/sys/fs/cgroup/evolve/\(id)/cgroup.procs"],
             records: ["\(state)/\(id)_*"], cleanup: [[runsc, "--root", state, "delete", "-force", id]],
-            cgroups: ["/sys/fs/cgroup/*/evolve/\(id)", "/sys/fs/cgroup/evolve/\(id)"], nestedCgroup: id)
+            cgroups: ["/sys/fs/cgroup/*/evolve/\(id)", "/sys/fs/cgroup/evolve/\(id)"], nestedCgroup: id,
+            sweep: [runsc, "--root", state])
     }
 }
