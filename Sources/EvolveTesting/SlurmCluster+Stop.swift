@@ -89,9 +89,16 @@ extension SlurmCluster {
         }
     }
 
+    /// The daemon whose pid `file` holds, if it is still this cluster's. A pid file outlives a
+    /// daemon that was killed (a crashed node) or died, and with pid_max at 32768 its number is soon
+    /// another process's, another test cluster's munged say (seen: a cluster's munged and
+    /// slurmctld killed under a parallel run): a daemon of this cluster holds a file of it open
+    /// (its log).
     private func pid(in file: String) -> pid_t? {
-        (try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
-            .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard let text = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return ProcessTree.holds(pid, filesUnder: directory.path) ? pid : nil
     }
 
     private func isRunning(pidFile: String) -> Bool {
@@ -108,12 +115,16 @@ enum ProcessTree {
 
     /// Processes with an open file whose path starts with `prefix`.
     static func holding(filesUnder prefix: String) -> [pid_t] {
-        allPids().filter { pid in
-            let fds = "/proc/\(pid)/fd"
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
-            return entries.contains { entry in
-                ((try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\(entry)")) ?? "").hasPrefix(prefix)
-            }
+        allPids().filter { holds($0, filesUnder: prefix) }
+    }
+
+    /// Whether `pid` has an open file whose path starts with `prefix` (the folder, or a path under it).
+    static func holds(_ pid: pid_t, filesUnder prefix: String) -> Bool {
+        let fds = "/proc/\(pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
+        return entries.contains { entry in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\(entry)")) ?? ""
+            return target == prefix || target.hasPrefix(prefix + "/")
         }
     }
 
