@@ -12,8 +12,9 @@ apt_install podman curl tmux chromium chromium-driver
 # scipy and scikit-learn for Debian's python3, and the Rust, C++ and JavaScript toolchains.
 apt_install python3-numpy python3-scipy python3-sklearn rustc g++ nodejs
 # The Slurm backend's tests start a cluster of their own on this machine (munged, slurmctld and
-# two slurmd, under a temporary directory; nothing of /etc is used): Debian's Slurm 22.05 and munge.
-apt_install munge slurm-wlm
+# two slurmd, under a temporary directory; nothing of /etc is used): Debian's Slurm 22.05 and munge;
+# for the accounting test, slurmdbd and a MariaDB server of the cluster's own.
+apt_install munge slurm-wlm slurmdbd mariadb-server
 swift build --build-tests
 # Suites run one after another: several check wall-clock bounds (a killed sandbox within its
 # timeout + 2 s), which suites competing for 2 cores would blur. Serially it takes about 80 s.

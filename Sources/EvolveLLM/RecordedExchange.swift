@@ -1,3 +1,4 @@
+import EvolveCore
 import Foundation
 
 /// What decides a model's answer: the model, the messages and the sampling options that change

@@ -15,6 +15,12 @@ extension SlurmCluster {
     /// - `MinJobAge=600`: finished jobs stay visible to `squeue -t all` for 10 minutes.
     /// - `SlurmdTimeout=5`: a node whose slurmd died is declared DOWN (and its jobs NODE_FAIL) in
     ///   about 30 s instead of 5 minutes, so that a test can wait for it.
+    /// - With `options.cgroups`: `proctrack/cgroup` and `task/cgroup` (cgroup.conf below), so that
+    ///   every process of a step, wherever it went, is killed when the step ends; memory is a
+    ///   consumable resource (`CR_Core_Memory`, 400 MB a CPU by default), so `--mem` limits the step.
+    /// - With `options.accounting`: `accounting_storage/slurmdbd` at the cluster's own slurmdbd;
+    ///   `AccountingStoragePass` names the private munge socket (without it slurmctld's munge
+    ///   encode fails), and `jobacct_gather/linux`.
     func configuration(cpus: Int) -> String {
         let munge = directory.appendingPathComponent("munge/munge.sock").path
         let path = directory.path
@@ -35,14 +41,26 @@ extension SlurmCluster {
             "SlurmctldLogFile=\(path)/log/slurmctld.log",
             "SlurmdLogFile=\(path)/log/slurmd-%n.log",
             "PlugStackConfig=\(path)/etc/plugstack.conf",
-            "ProctrackType=proctrack/linuxproc",
-            "TaskPlugin=task/none",
-            "JobAcctGatherType=jobacct_gather/none",
-            "AccountingStorageType=accounting_storage/none",
-            "JobCompType=jobcomp/filetxt",
+            options.cgroups ? "ProctrackType=proctrack/cgroup" : "ProctrackType=proctrack/linuxproc",
+            options.cgroups ? "TaskPlugin=task/cgroup" : "TaskPlugin=task/none",
+        ]
+        if options.accounting {
+            lines += [
+                "JobAcctGatherType=jobacct_gather/linux",
+                "AccountingStorageType=accounting_storage/slurmdbd",
+                "AccountingStorageHost=127.0.0.1",
+                "AccountingStoragePort=\(basePort + 2)",
+                "AccountingStoragePass=\(munge)",
+            ]
+        } else {
+            lines += ["JobAcctGatherType=jobacct_gather/none", "AccountingStorageType=accounting_storage/none"]
+        }
+        lines += [
+            options.completionLog ? "JobCompType=jobcomp/filetxt" : "JobCompType=jobcomp/none",
             "JobCompLoc=\(path)/log/jobcomp.txt",
             "SelectType=select/cons_tres",
-            "SelectTypeParameters=CR_Core",
+            // With cgroups, memory is allocated too, so that `--mem` becomes the step's memory limit.
+            options.cgroups ? "SelectTypeParameters=CR_Core_Memory\nDefMemPerCPU=400" : "SelectTypeParameters=CR_Core",
             "SchedulerType=sched/backfill",
             "SchedulerParameters=batch_sched_delay=0",
             "SlurmdParameters=config_overrides",
@@ -52,7 +70,7 @@ extension SlurmCluster {
             "ReturnToService=2",
             "KillWait=5",
             "SlurmdTimeout=5",
-            "MinJobAge=600",
+            "MinJobAge=\(options.minJobAge)",
             "SlurmctldDebug=info",
             "SlurmdDebug=info",
         ]
@@ -63,6 +81,13 @@ extension SlurmCluster {
         }
         lines.append("PartitionName=\(partition) Nodes=ALL Default=YES MaxTime=INFINITE State=UP")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// cgroup.conf with `options.cgroups`: cgroup v1 where this machine has it (as Debian 12's
+    /// slurmd here needs), and each task's memory confined to what its job was given.
+    var cgroupConfiguration: String {
+        let plugin = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/freezer") ? "cgroup/v1" : "autodetect"
+        return "CgroupPlugin=\(plugin)\nConstrainRAMSpace=yes\n"
     }
 
     /// This host's name up to its first dot.
@@ -78,7 +103,7 @@ extension SlurmCluster {
     static func freePorts(count: Int) throws -> Int {
         for _ in 0..<50 {
             let base = Int.random(in: 20_000...59_000)
-            let ports = [base, base + 1] + (1...count).map { base + 10 + $0 }
+            let ports = [base, base + 1, base + 2, base + 3] + (1...count).map { base + 10 + $0 }
             if ports.allSatisfy(isFree) { return base }
         }
         throw Failure(description: "found no free ports for a Slurm cluster")

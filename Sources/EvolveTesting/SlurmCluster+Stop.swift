@@ -16,7 +16,7 @@ extension SlurmCluster {
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
-        let files = ["run/slurmctld.pid", "munge/munged.pid"] + nodes.map { "run/slurmd-\($0).pid" }
+        let files = ["run/slurmctld.pid", "munge/munged.pid", "run/slurmdbd.pid", "mysql/mysql.pid"] + nodes.map { "run/slurmd-\($0).pid" }
         let daemons = files.compactMap(pid(in:))
         for pid in daemons { kill(pid, SIGTERM) }
         let deadline = ContinuousClock.now + .seconds(5)
@@ -26,7 +26,31 @@ extension SlurmCluster {
         for pid in daemons where ProcessTree.isAlive(pid) { kill(pid, SIGKILL) }
         // A slurmstepd keeps its node's log open: anything holding a file of the cluster is its.
         ProcessTree.killWithDescendants(ProcessTree.holding(filesUnder: directory.path))
+        if options.cgroups { removeNodeCgroups() }
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Removes the nodes' cgroups (`/sys/fs/cgroup/*/slurm_nX`) that are left empty: a step whose
+    /// cgroup another cgroup was made in cannot be removed by slurmstepd, and the next cluster of
+    /// this machine would use the same names.
+    func removeNodeCgroups() {
+        let root = URL(fileURLWithPath: "/sys/fs/cgroup")
+        for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] {
+            for node in nodes {
+                Self.removeEmptyCgroups(under: root.appendingPathComponent("\(hierarchy)/slurm_\(node)"))
+            }
+        }
+    }
+
+    /// rmdir of every cgroup below `folder` and of `folder`, the deepest first; a cgroup with
+    /// processes stays.
+    static func removeEmptyCgroups(under folder: URL) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { return }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            Self.removeEmptyCgroups(under: folder.appendingPathComponent(entry))
+        }
+        _ = rmdir(folder.path)
     }
 
     /// Crashes `node` as a machine that loses power would: its slurmd, its step daemons and every
@@ -65,9 +89,16 @@ extension SlurmCluster {
         }
     }
 
+    /// The daemon whose pid `file` holds, if it is still this cluster's. A pid file outlives a
+    /// daemon that was killed (a crashed node) or died, and with pid_max at 32768 its number is soon
+    /// another process's, another test cluster's munged say (seen: a cluster's munged and
+    /// slurmctld killed under a parallel run): a daemon of this cluster holds a file of it open
+    /// (its log).
     private func pid(in file: String) -> pid_t? {
-        (try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
-            .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard let text = try? String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8),
+            let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return ProcessTree.holds(pid, filesUnder: directory.path) ? pid : nil
     }
 
     private func isRunning(pidFile: String) -> Bool {
@@ -84,12 +115,16 @@ enum ProcessTree {
 
     /// Processes with an open file whose path starts with `prefix`.
     static func holding(filesUnder prefix: String) -> [pid_t] {
-        allPids().filter { pid in
-            let fds = "/proc/\(pid)/fd"
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
-            return entries.contains { entry in
-                ((try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\(entry)")) ?? "").hasPrefix(prefix)
-            }
+        allPids().filter { holds($0, filesUnder: prefix) }
+    }
+
+    /// Whether `pid` has an open file whose path starts with `prefix` (the folder, or a path under it).
+    static func holds(_ pid: pid_t, filesUnder prefix: String) -> Bool {
+        let fds = "/proc/\(pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? []
+        return entries.contains { entry in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\(entry)")) ?? ""
+            return target == prefix || target.hasPrefix(prefix + "/")
         }
     }
 

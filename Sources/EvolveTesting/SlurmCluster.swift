@@ -20,6 +20,32 @@ public final class SlurmCluster: Sendable {
     public let nodes: [String]
     public let partition = "debug"
     let basePort: Int
+    public let options: Options
+
+    /// What the cluster has beyond the tested recipe's defaults.
+    public struct Options: Sendable, Hashable {
+        /// Jobs confined in cgroups (`proctrack/cgroup`, `task/cgroup`, cgroup.conf with
+        /// `ConstrainRAMSpace`), as clusters commonly run them, instead of `proctrack/linuxproc`.
+        /// The nodes' cgroups are `slurm_nX/…`, the same for every cluster of this machine: tests
+        /// that ask for it must not run at the same time.
+        public var cgroups = false
+        /// Accounting: a MariaDB server and `slurmdbd` of the cluster's own (about 5 s more to
+        /// start), so that `sacct` answers; without it sacct says "accounting storage is disabled".
+        public var accounting = false
+        /// `JobCompType=jobcomp/filetxt` (a line per finished job in `log/jobcomp.txt`, which
+        /// `sacct -c` reads); else `jobcomp/none`.
+        public var completionLog = true
+        /// `MinJobAge`: how long slurmctld (and so `squeue -t all`) remembers a finished job.
+        /// slurmctld forgets such jobs in a pass about once a minute.
+        public var minJobAge = 600
+
+        public init(cgroups: Bool = false, accounting: Bool = false, completionLog: Bool = true, minJobAge: Int = 600) {
+            self.cgroups = cgroups
+            self.accounting = accounting
+            self.completionLog = completionLog
+            self.minJobAge = minJobAge
+        }
+    }
 
     /// The client commands' environment: `SLURM_CONF` names this cluster's configuration.
     public var environment: [String: String] { ["SLURM_CONF": configurationFile.path, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"] }
@@ -38,9 +64,9 @@ public final class SlurmCluster: Sendable {
 
     /// Starts a cluster of `nodes` nodes with `cpus` CPUs each, runs `body`, and stops the cluster.
     public static func with<T: Sendable>(
-        nodes: Int = 2, cpus: Int = 2, _ body: (SlurmCluster) async throws -> T
+        nodes: Int = 2, cpus: Int = 2, options: Options = Options(), _ body: (SlurmCluster) async throws -> T
     ) async throws -> T {
-        let cluster = try SlurmCluster(nodes: nodes)
+        let cluster = try SlurmCluster(nodes: nodes, options: options)
         do {
             try await cluster.start(cpus: cpus)
             let result = try await body(cluster)
@@ -52,9 +78,10 @@ public final class SlurmCluster: Sendable {
         }
     }
 
-    private init(nodes: Int) throws {
+    private init(nodes: Int, options: Options) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-slurm-\(UUID().uuidString.prefix(8))")
         self.nodes = (1...nodes).map { "n\($0)" }
+        self.options = options
         basePort = try Self.freePorts(count: nodes)
     }
 
@@ -68,6 +95,10 @@ public final class SlurmCluster: Sendable {
         try startMunge()
         try Data().write(to: directory.appendingPathComponent("etc/plugstack.conf"))
         try configuration(cpus: cpus).write(to: configurationFile, atomically: true, encoding: .utf8)
+        if options.cgroups {
+            try cgroupConfiguration.write(to: directory.appendingPathComponent("etc/cgroup.conf"), atomically: true, encoding: .utf8)
+        }
+        if options.accounting { try await startAccounting() }
         try daemon("/usr/sbin/slurmctld", [])
         for node in nodes { try daemon("/usr/sbin/slurmd", ["-N", node]) }
         try await waitUntilIdle()
@@ -92,7 +123,7 @@ public final class SlurmCluster: Sendable {
 
     /// Runs a daemon that forks into the background and writes its pid file; throws if the
     /// foreground part fails.
-    private func daemon(_ executable: String, _ arguments: [String]) throws {
+    func daemon(_ executable: String, _ arguments: [String]) throws {
         let result = try run(executable, arguments)
         guard result.status == 0 else {
             throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.output)\n\(logs)")

@@ -20,12 +20,14 @@ struct SlurmFixture {
     /// A Slurm sandbox on the cluster, with process isolation on the nodes unless told otherwise.
     func sandbox(
         placement: SandboxConfiguration.Slurm.Placement, concurrency: Int = 2, retries: Int = 1,
-        isolation: SandboxConfiguration.Slurm.Isolation = .process, run: String? = nil, controllerWait: Double = 600
+        isolation: SandboxConfiguration.Slurm.Isolation = .process, run: String? = nil, controllerWait: Double = 600,
+        memoryMB: Int? = nil
     ) -> SlurmSandbox {
         var configuration = SandboxConfiguration(backend: .slurm, concurrency: concurrency)
         configuration.slurm = SandboxConfiguration.Slurm(
             placement: placement, isolation: isolation, sharedDirectory: shared.url.path, retries: retries,
             controllerWait: controllerWait)
+        configuration.slurm.memoryMB = memoryMB
         var slurm = SlurmSandbox.Configuration(configuration, environment: cluster.environment)
         if let run { slurm.runName = SlurmSandbox.Configuration.runName(for: run) }
         return SlurmSandbox(configuration: slurm, logger: testLogger)

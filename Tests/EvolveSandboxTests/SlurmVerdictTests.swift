@@ -86,6 +86,49 @@ import Glibc
         #expect(folder.record("outcome.json")?.exit == 0)
     }
 
+    @Test("a kept outcome's key: the same candidate, command and problem match; another candidate or command never does")
+    func keys() throws {
+        let job = SandboxJob(
+            command: .shell("python3 evaluate.py {program}"), program: "x = 1\n", programFileName: "program.py",
+            problemDirectory: URL(fileURLWithPath: "/problems/p"), limits: .forTests(timeout: 10))
+        let key = SlurmJobDirectory.key(for: job)
+        var changed = [job, job, job, job]
+        changed[0].program = "x = 2\n"
+        changed[1].command = .shell("python3 evaluate2.py {program}")
+        changed[2].programFileName = "program.js"
+        changed[3].problemDirectory = URL(fileURLWithPath: "/problems/q")
+        for other in changed { #expect(SlurmJobDirectory.key(for: other) != key) }
+        var limits = job
+        limits.limits = .forTests(timeout: 20)
+        #expect(SlurmJobDirectory.key(for: limits) == key)
+
+        // job.json carries it, so that the next process of the run finds it in the folder.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evolve-slurm-key-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = try SlurmJobDirectory(in: directory, name: "evolve-abc-2", job: job)
+        try folder.write(
+            SlurmJobDirectory.Spec(
+                nonce: folder.nonce, argv: ["true"], env: [:], cwd: "/", rlimits: [:], timeout: 1, evalDir: folder.evalDirectory.path,
+                resultLimit: 1))
+        let found = try #require(SlurmJobDirectory(existing: folder.url))
+        #expect(found.key == key && found.nonce == folder.nonce && found.name == "evolve-abc-2")
+    }
+
+    @Test("scontrol show config: accounting, process tracking and the job completion log")
+    func settings() {
+        let text = """
+            AccountingStorageType   = accounting_storage/none
+            JobCompLoc              = /nonexistent/jobcomp.txt
+            JobCompType             = jobcomp/filetxt
+            ProctrackType           = proctrack/cgroup
+            """
+        let settings = SlurmClient.ClusterSettings(parsing: text)
+        #expect(!settings.hasAccounting && settings.tracksWithCgroups)
+        #expect(!settings.readsCompletionLog, "a log this machine cannot read is not used")
+        #expect(SlurmClient.ClusterSettings(parsing: "AccountingStorageType = accounting_storage/slurmdbd").hasAccounting)
+        #expect(!SlurmClient.ClusterSettings(parsing: "ProctrackType = proctrack/linuxproc").tracksWithCgroups)
+    }
+
     @Test("an ending with nothing to go on is a sandbox error naming what srun said") func unexplained() {
         guard case .failed(let message) = SlurmVerdict(Self.evidence(status: 70, said: "evolve-slurm-launch: cannot read the job")) else {
             Issue.record("not a failure")

@@ -7,14 +7,23 @@ import Foundation
 /// nonce, a random value made for it alone and given to the launcher on its command line: a
 /// record without it (from an earlier evaluation of the same name, or anything else that came to
 /// lie there) is never taken for this evaluation's.
+///
+/// `job.json` also carries the evaluation's `key`, a hash of the candidate and the evaluator's
+/// command: a resumed run collects the outcome of an evaluation that finished while evolve was
+/// down, and uses it only for an evaluation of the same key (`SlurmKeptOutcomes`).
 struct SlurmJobDirectory {
     let url: URL
     let nonce: String
     let name: String
+    /// Nil for a folder whose job.json has none (written by an earlier version).
+    let key: String?
 
     /// What `job.json` tells the launcher (see evolve-slurm-launch.py).
     struct Spec: Encodable {
         var nonce: String
+        /// Set by `write`: the job's name and the evaluation's key, for a resumed run.
+        var name: String? = nil
+        var key: String? = nil
         var argv: [String]
         var env: [String: String]
         var cwd: String
@@ -39,15 +48,22 @@ struct SlurmJobDirectory {
         var cleanup: [[String]] = []
         /// Glob patterns of cgroup folders removed afterwards.
         var cgroups: [String] = []
+        /// Isolation `gvisor`: the name of the sandbox's cgroup when the launcher puts it under its
+        /// own, a Slurm job's (the two lists above are then the launcher's).
+        var nestedCgroup: String?
+        /// Isolation `gvisor`: runsc with the run's runsc root, whose records of sandboxes that are
+        /// gone (their launcher SIGKILLed) the launcher removes first.
+        var sweep: [String]?
 
         enum CodingKeys: String, CodingKey {
-            case nonce, argv, env, cwd, rlimits, timeout, requires, records, cleanup, cgroups
+            case nonce, name, key, argv, env, cwd, rlimits, timeout, requires, records, cleanup, cgroups, sweep
             case cgroupProcs = "cgroup_procs"
             case evalDir = "eval_dir"
             case resultLimit = "result_limit"
             case tmpfsMB = "tmpfs_mb"
             case outputLimit = "output_limit"
             case makeDirectories = "make_directories"
+            case nestedCgroup = "nested_cgroup"
         }
     }
 
@@ -80,6 +96,7 @@ struct SlurmJobDirectory {
     init(in run: URL, name: String, job: SandboxJob) throws {
         nonce = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         self.name = name
+        key = Self.key(for: job)
         url = run.appendingPathComponent("jobs").appendingPathComponent("\(name)-\(nonce.prefix(8))")
         let candidate = url.appendingPathComponent("candidate")
         do {
@@ -91,6 +108,38 @@ struct SlurmJobDirectory {
         }
     }
 
+    /// The folder an earlier process of the run left at `url`, as its job.json describes it; nil
+    /// when there is no readable job.json.
+    init?(existing url: URL) {
+        struct Identity: Decodable {
+            var nonce: String
+            var name: String?
+            var key: String?
+        }
+        guard let data = try? Data(contentsOf: url.appendingPathComponent("job.json")),
+            let spec = try? JSONDecoder().decode(Identity.self, from: data)
+        else { return nil }
+        self.url = url
+        nonce = spec.nonce
+        name = spec.name ?? String(url.lastPathComponent.dropLast(9))
+        key = spec.key
+    }
+
+    /// What an evaluation's outcome may be reused for: a SHA-256 of the candidate (its file name
+    /// and text), the evaluator's command and the problem directory it runs in.
+    static func key(for job: SandboxJob) -> String {
+        struct Identity: Encodable {
+            var file: String
+            var program: String
+            var command: CommandLineSpec
+            var problem: String
+        }
+        let identity = Identity(file: job.programFileName, program: job.program, command: job.command, problem: job.problemDirectory.path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return SHA256Digest.hex((try? encoder.encode(identity)) ?? Data(job.program.utf8))
+    }
+
     var evalDirectory: URL { url.appendingPathComponent("eval") }
 
     func program(_ job: SandboxJob) -> URL {
@@ -100,6 +149,9 @@ struct SlurmJobDirectory {
     func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     func write(_ spec: Spec) throws {
+        var spec = spec
+        spec.name = name
+        spec.key = key
         do {
             try JSONEncoder().encode(spec).write(to: file("job.json"))
         } catch {

@@ -15,9 +15,10 @@ extension SlurmSandbox {
     /// killed, runsc's record deleted, `runsc delete -force` only when that fails, its cgroups
     /// removed). runsc's state is node-local.
     ///
-    /// The sandbox's cgroup is `/evolve/ID`, outside the Slurm job's own: on a cluster that
-    /// confines jobs with cgroups, Slurm's memory limit and accounting do not see it (its own
-    /// limits, `memory_mb` + 256 MiB and `cpus`, still hold).
+    /// The sandbox's cgroup is `/evolve/ID`, except in a Slurm job's cgroups (a cluster that
+    /// confines jobs with `proctrack/cgroup` or `task/cgroup`): there the launcher nests it under
+    /// its own (`nestedCgroup`), so that Slurm's memory limit and accounting see the sandbox and
+    /// the step's end kills it. Its own limits, `memory_mb` + 256 MiB and `cpus`, hold either way.
     func gvisorSpec(for job: SandboxJob, in directory: SlurmJobDirectory, gvisor: GVisorSandbox) throws -> SlurmJobDirectory.Spec {
         let id = gvisor.containerPrefix + "-" + String(UInt64.random(in: 0...0xFF_FFFF_FFFF), radix: 16)
         // uid 65534 inside must be able to walk to the candidate.
@@ -38,6 +39,7 @@ extension SlurmSandbox {
             outputLimit: job.limits.maxFileBytes, requires: [runsc], makeDirectories: [state],
             cgroupProcs: ["/sys/fs/cgroup/pids/evolve/\(id)/cgroup.procs", "/sys/fs/cgroup/evolve/\(id)/cgroup.procs"],
             records: ["\(state)/\(id)_*"], cleanup: [[runsc, "--root", state, "delete", "-force", id]],
-            cgroups: ["/sys/fs/cgroup/*/evolve/\(id)", "/sys/fs/cgroup/evolve/\(id)"])
+            cgroups: ["/sys/fs/cgroup/*/evolve/\(id)", "/sys/fs/cgroup/evolve/\(id)"], nestedCgroup: id,
+            sweep: [runsc, "--root", state])
     }
 }

@@ -31,11 +31,13 @@ extension SlurmSandbox {
         let allocationID = configuration.slurm.placement == .steps ? try await allocation.id() : nil
         guard let srun = client.path(of: "srun") else { throw SandboxError(.unavailable, "Slurm's `srun` is not on PATH") }
         let task = SlurmLauncher.command(run.launcher, job: directory)
-        // Tied to evolve's life: a SIGKILLed evolve takes srun, and so the job or step, with it.
-        let command = ParentDeath.command(
-            srun, arguments.srun(name: name, allocation: allocationID, timeout: job.limits.timeout, excluding: nodes, task: task))
+        // Not tied to evolve's life: when evolve is SIGKILLed, srun (in a process group of its
+        // own) and so the evaluation run on to their end, and the resumed run collects the outcome
+        // (`recover`). Every other way out stops srun here.
         let process = SupervisedProcess(
-            executable: command.executable, arguments: command.arguments, environment: client.environment,
+            executable: srun,
+            arguments: arguments.srun(name: name, allocation: allocationID, timeout: job.limits.timeout, excluding: nodes, task: task),
+            environment: client.environment,
             workingDirectory: run.url.path, stdout: directory.file("srun.out"), stderr: directory.file("srun.err"),
             timeout: configuration.slurm.queueTimeout + job.limits.timeout + Self.launchAllowance,
             outputLimit: 1 << 20, politeStop: .init(signal: SIGUSR1, grace: Self.cleanUpAllowance))
@@ -80,14 +82,14 @@ extension SlurmSandbox {
                 }
             }
         } else {
-            evidence.jobState = try? await client.jobs(named: directory.name, finished: true).first?.state
+            evidence.jobState = await client.state(ofJob: directory.name, id: started?.jobID)
         }
         return evidence
     }
 
     /// The outcome the verdict describes, read from the evaluation's folder; a sandbox error for a
     /// verdict of failure.
-    private func read(_ verdict: SlurmVerdict, job: SandboxJob, from directory: SlurmJobDirectory, gvisor: Bool) throws -> Placed {
+    func read(_ verdict: SlurmVerdict, job: SandboxJob, from directory: SlurmJobDirectory, gvisor: Bool) throws -> Placed {
         switch verdict {
         case .lost(let reason, let node):
             return .lost(reason, node: node)

@@ -1,12 +1,15 @@
+import EvolveCore
 import Foundation
 
 extension SlurmSandbox {
-    /// What a killed process of this run left: its jobs and steps (all named with the run's
-    /// prefix, the held allocation too) are cancelled and confirmed gone from squeue before
-    /// anything is placed again, so that no evaluation is running twice; then the run's folder on
-    /// the shared path (the launcher, the evaluations' folders and, with isolation `gvisor`, the
-    /// sandboxes' root) is removed. The evaluations that were in flight were never committed: the
-    /// resumed run generates and evaluates afresh (their results are not collected).
+    /// What a killed process of this run left: its jobs and steps still in squeue (all named with
+    /// the run's prefix, the held allocation too) are cancelled and confirmed gone before anything
+    /// is placed again, so that no evaluation is running twice. Then the evaluations that finished
+    /// meanwhile (their launcher wrote the outcome, or Slurm ended them TIMEOUT or OUT_OF_MEMORY)
+    /// are collected (`SlurmKeptOutcomes`): the resumed run uses each for the next evaluation of
+    /// the same candidate and command instead of evaluating it again. The rest of the run's folder
+    /// on the shared path (the launcher, the other evaluations' folders and, with isolation
+    /// `gvisor`, the sandboxes' root) is removed.
     public func recover(problemDirectory: URL) async -> [String] {
         var done: [String] = []
         let prefix = configuration.runName + "-"
@@ -26,12 +29,17 @@ extension SlurmSandbox {
         let folder = configuration.runDirectory(for: problemDirectory)
         if FileManager.default.fileExists(atPath: folder.path) {
             GVisorSandbox.unmountEverything(under: folder)
-            do {
-                try FileManager.default.removeItem(at: folder)
-                done.append("removed \(folder.path), an earlier process's folder on the shared path")
-            } catch {
-                done.append("could not remove \(folder.path): \(error.localizedDescription)")
+            let collected = await kept.collect(
+                from: folder, client: client, placement: configuration.slurm.placement, queueTimeout: configuration.slurm.queueTimeout)
+            if !collected.isEmpty {
+                done.append(
+                    "collected the outcome of \(collected.count) evaluation(s) that finished while evolve was down "
+                        + "(used for the same candidate instead of evaluating it again): \(collected.joined(separator: ", "))")
             }
+            done.append(
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent("jobs").path)
+                    ? "could not remove everything in \(folder.path)" : "removed \(folder.path), an earlier process's folder on the shared path"
+                        + (collected.isEmpty ? "" : " (but its collected outcomes)"))
         }
         return done
     }

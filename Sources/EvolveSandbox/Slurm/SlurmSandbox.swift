@@ -31,6 +31,8 @@ public final class SlurmSandbox: Sandbox {
     let client: SlurmClient
     let arguments: SlurmArguments
     let allocation: SlurmAllocation
+    /// What evaluations of a killed process of this run left to collect (`recover`).
+    let kept = SlurmKeptOutcomes()
     /// The run's folder on the shared path, per problem directory, made by the first evaluation.
     private let runs = Mutex<[String: Task<SlurmRun, any Error>]>([:])
 
@@ -49,12 +51,6 @@ public final class SlurmSandbox: Sandbox {
         for tool in ["srun", "salloc", "squeue", "scancel", "sinfo"] where client.path(of: tool) == nil {
             throw SandboxError(.unavailable, "Slurm's `\(tool)` is not on PATH: install Slurm's client commands (Debian: slurm-client)")
         }
-        guard ParentDeath.isAvailable else {
-            throw SandboxError(
-                .unavailable,
-                "the slurm backend starts srun through \(ParentDeath.setpriv), so that no evaluation outlives evolve: "
-                    + "install util-linux (`apt-get install util-linux`)")
-        }
         let partition = configuration.slurm.partition.map { ["--partition=\($0)"] } ?? []
         let answer = try await client.run("sinfo", ["-h", "-o", "%P"] + partition)
         guard answer.succeeded else {
@@ -63,10 +59,19 @@ public final class SlurmSandbox: Sandbox {
         guard !answer.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw SandboxError(.unavailable, "Slurm has no partition \(configuration.slurm.partition ?? "") (sandbox.slurm.partition)")
         }
+        if let settings = await client.settings(), !settings.tracksWithCgroups {
+            logger.warning(
+                """
+                Slurm tracks the jobs' processes with \(settings.proctrack ?? "?"), not proctrack/cgroup: a process an evaluator \
+                detaches can outlive its job when the launcher on the node is SIGKILLed
+                """,
+                metadata: ["slurm.proctrack": "\(settings.proctrack ?? "?")"])
+        }
     }
 
     public func run(_ job: SandboxJob) async throws -> SandboxOutcome {
         let started = ContinuousClock.now
+        if let outcome = collected(job) { return outcome }
         try prepareScratch()
         let run = try await self.run(for: job.problemDirectory)
         var avoided: Set<String> = []
@@ -89,6 +94,7 @@ public final class SlurmSandbox: Sandbox {
     /// Cancels every job and step of this run and the held allocation, confirms with squeue that
     /// none is left, and removes the run's files.
     public func shutdown() async {
+        kept.removeAll()
         await allocation.release()
         if !(await client.cancel(named: configuration.runName + "-")) {
             logger.warning("some Slurm jobs of this run were still listed after scancel", metadata: ["slurm.run": "\(configuration.runName)"])
@@ -97,6 +103,18 @@ public final class SlurmSandbox: Sandbox {
             await (try? await task.value)?.remove()
         }
         try? FileManager.default.removeItem(at: client.scratch)
+    }
+
+    /// The outcome an evaluation of the same candidate and command left when an earlier process of
+    /// this run was killed (see `recover`), if there is one.
+    private func collected(_ job: SandboxJob) -> SandboxOutcome? {
+        guard let found = kept.take(SlurmJobDirectory.key(for: job)) else { return nil }
+        defer { found.directory.remove() }
+        guard case .finished(let outcome)? = try? read(found.verdict, job: job, from: found.directory, gvisor: isolates) else { return nil }
+        logger.notice(
+            "an evaluation that finished while evolve was down is collected, not evaluated again",
+            metadata: ["slurm.job": "\(found.directory.name)"])
+        return outcome
     }
 
     func prepareScratch() throws {

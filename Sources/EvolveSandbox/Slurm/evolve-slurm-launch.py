@@ -12,7 +12,9 @@
 # rlimits on address space, CPU time, file size, process count and core files, standard output
 # and error in files whose size RLIMIT_FSIZE bounds, an environment of nothing but what job.json
 # gives, and a wall clock that kills the whole group. Whatever is left of the group when the
-# command ends is killed too.
+# command ends is killed too. The command dies with the launcher (PR_SET_PDEATHSIG), so a
+# SIGKILLed launcher leaves no command behind; what the command detached is the cluster's to find
+# (proctrack/cgroup kills every process of the step).
 #
 # With isolation `gvisor` the command is `runsc run` of an OCI bundle Evolve wrote into the job's
 # folder, and job.json adds what the gVisor backend does around it on Evolve's machine: a tmpfs
@@ -23,18 +25,34 @@
 # the cgroup would not empty, `cleanup` (`runsc delete -force`, which waits about a second for a
 # sandbox already gone), and its cgroups (`cgroups`) removed.
 #
+# When the launcher runs in a Slurm job's cgroups (a cluster with proctrack/cgroup or
+# task/cgroup: /proc/self/cgroup names `…/job_N/…`), the sandbox's cgroup goes under the
+# launcher's own, so that Slurm's memory and CPU limits and its accounting see the sandbox and the
+# step's end reaches it: job.json's `nested_cgroup` (the container's id) becomes the bundle's
+# relative `cgroupsPath`, which runsc puts below its own cgroup in each hierarchy, and the cgroups
+# the launcher empties and removes afterwards are those. Elsewhere it stays where Evolve put it.
+#
+# A launcher that was SIGKILLed cannot clean up after its sandbox. So with isolation `gvisor` each
+# launcher keeps a record of what it made on the node (`sweep`: runsc and the run's node-local
+# runsc root, where `ID.launcher` names the launcher's pid, its tmpfs and its cgroups) and removes
+# it once it has cleaned up; and before it starts, it sweeps what the run's launchers that died on
+# this node left: for each record whose launcher is gone, the tmpfs is detached, runsc's record
+# deleted (`runsc delete -force`), the sandbox's cgroups removed, and with them the empty cgroups
+# Slurm could not remove because of them (the dead step's, and its job's unless that is this
+# launcher's job, where another step may be starting).
+#
 # Exit status: 0 once outcome.json is written; 70 when the evaluation could not be run at all
 # (a harness failure, explained on standard error); 128 + n when the launcher was stopped by
 # signal n, after killing the command's group and cleaning up: SIGUSR1 is Evolve's stop (srun
 # passes it on; on SIGTERM srun cancels the step, which SIGKILLs us), SIGTERM scancel's.
-import ctypes, glob, json, os, resource, select, signal, stat, subprocess, sys, time
+import ctypes, glob, json, os, re, resource, select, signal, stat, subprocess, sys, time
 
 LIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
           "nproc": resource.RLIMIT_NPROC, "core": resource.RLIMIT_CORE}
 child_group = None
 job = None
 libc = ctypes.CDLL(None, use_errno=True)
-MS_NOSUID, MS_NODEV, MNT_DETACH = 2, 4, 2
+MS_NOSUID, MS_NODEV, MNT_DETACH, PR_SET_PDEATHSIG = 2, 4, 2, 1
 
 
 def fail(message):
@@ -68,11 +86,16 @@ def owned_processes():
 def start(job, directory):
     """Forks the command in a process group of its own, under its rlimits; returns its pid."""
     extra_processes = owned_processes()
+    launcher = os.getpid()
     pid = os.fork()
     if pid != 0:
         return pid
     try:
         os.setpgid(0, 0)
+        # Dies with the launcher, SIGKILL included (runsc's sandbox and gofer, attached to it, follow).
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != launcher:
+            os._exit(127)
         for signum in (signal.SIGUSR1, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         for name, value in job["rlimits"].items():
@@ -185,6 +208,120 @@ def clean_up():
                     time.sleep(0.025)
     if job.get("tmpfs_mb"):
         libc.umount2(job["eval_dir"].encode(), MNT_DETACH)
+    record = launcher_record()
+    if record:
+        try:
+            os.remove(record)
+        except OSError:
+            pass
+
+
+def slurm_cgroups():
+    """The launcher's cgroups as [(hierarchy folder, path)] when they are a Slurm job's, else None."""
+    try:
+        with open("/proc/self/cgroup") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return None
+    entries = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers:
+            folder = "/sys/fs/cgroup/" + controllers.replace("name=", "")
+        else:  # the unified (v2) hierarchy: alone, or beside v1 ones
+            folder = "/sys/fs/cgroup/unified" if os.path.isdir("/sys/fs/cgroup/unified") else "/sys/fs/cgroup"
+        entries.append((folder, path))
+    if not any(re.search(r"/job_[0-9]+(/|$)", path) for _, path in entries):
+        return None
+    return [(folder, path) for folder, path in entries if os.path.isdir(folder + path)]
+
+
+def nest_cgroup(directory, nonce):
+    """Puts the gVisor sandbox's cgroup under the launcher's own, when that is a Slurm job's."""
+    leaf = job.get("nested_cgroup")
+    entries = slurm_cgroups() if leaf else None
+    if not entries:
+        return
+    path = os.path.join(directory, "config.json")
+    try:
+        with open(path) as file:
+            config = json.load(file)
+        config["linux"]["cgroupsPath"] = leaf
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        fail(f"cannot read the sandbox's bundle {path}: {error}")
+    write_json(directory, "config.json", nonce, config)
+    folders = [os.path.normpath(f"{folder}/{path}/{leaf}") for folder, path in entries]
+    job["cgroup_procs"] = [folder + "/cgroup.procs" for folder in folders]
+    job["cgroups"] = folders
+
+
+def launcher_alive(pid, bundle):
+    """Whether the launcher `pid` of the evaluation in `bundle` still runs (a pid used again by
+    another process does not name the bundle on its command line)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as file:
+            return bundle.encode() in file.read()
+    except OSError:
+        return False
+
+
+def remove_cgroups(patterns):
+    """rmdir of the cgroups (glob patterns), then of the empty Slurm cgroups above them: task and
+    step ones, and the job's unless it is this launcher's."""
+    own_job = f"job_{os.environ.get('SLURM_JOB_ID')}"
+    for pattern in patterns:
+        for folder in glob.glob(pattern):
+            while True:
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    break
+                folder = os.path.dirname(folder)
+                name = os.path.basename(folder)
+                if not re.fullmatch(r"task_[0-9]+|step_[0-9a-z_]+|job_[0-9]+", name) or name == own_job:
+                    break
+
+
+def sweep(command):
+    """Removes what SIGKILLed launchers of this run left on this node (see the top)."""
+    root = command[command.index("--root") + 1]
+    for path in glob.glob(os.path.join(glob.escape(root), "*.launcher")):
+        try:
+            with open(path) as file:
+                record = json.load(file)
+            pid, bundle, container = int(record["pid"]), record["bundle"], record["id"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if launcher_alive(pid, bundle):
+            continue
+        if record.get("tmpfs"):
+            libc.umount2(record["eval_dir"].encode(), MNT_DETACH)
+        try:
+            subprocess.run(command + ["delete", "-force", container], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        for leftover in glob.glob(os.path.join(glob.escape(root), glob.escape(container) + "_*")):
+            try:
+                os.remove(leftover)
+            except OSError:
+                pass
+        remove_cgroups(record.get("cgroups", []))
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
+def launcher_record():
+    """Where this launcher records what it makes on the node (isolation `gvisor`), or None."""
+    command = job.get("sweep")
+    if not command:
+        return None
+    return os.path.join(command[command.index("--root") + 1], job["argv"][-1] + ".launcher")
 
 
 def read_result(path, limit):
@@ -232,6 +369,14 @@ def main():
             fail(f"{tool} is not installed on node {node}")
     for path in job.get("make_directories", []):
         os.makedirs(path, mode=0o700, exist_ok=True)
+    if job.get("sweep"):
+        sweep(job["sweep"])
+    nest_cgroup(directory, nonce)
+    record = launcher_record()
+    if record:
+        write_json(os.path.dirname(record), os.path.basename(record), nonce, {
+            "pid": os.getpid(), "bundle": directory, "id": job["argv"][-1], "eval_dir": job["eval_dir"],
+            "tmpfs": bool(job.get("tmpfs_mb")), "cgroups": job.get("cgroups", [])})
     if job.get("tmpfs_mb"):
         mount_tmpfs(job["eval_dir"], job["tmpfs_mb"])
     where = {"nonce": nonce, "node": node, "job_id": os.environ.get("SLURM_JOB_ID"), "step_id": os.environ.get("SLURM_STEP_ID")}

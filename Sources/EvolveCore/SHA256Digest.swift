@@ -1,8 +1,9 @@
 import Foundation
 
-/// SHA-256 (FIPS 180-4) of a byte string, for the keys of recorded answers. Foundation has no
-/// SHA-256 on Linux, and the keys need no more than this: a few kilobytes hashed per request.
-enum SHA256Digest {
+/// SHA-256 (FIPS 180-4) of a byte string, for keys: of recorded answers, and of the outcomes the
+/// Slurm backend keeps for a resumed run. Foundation has no SHA-256 on Linux, and the keys need no
+/// more than this: a few kilobytes hashed per request or evaluation.
+public enum SHA256Digest {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -15,7 +16,7 @@ enum SHA256Digest {
     ]
 
     /// The digest as 64 lowercase hex digits.
-    static func hex(_ data: Data) -> String {
+    public static func hex(_ data: Data) -> String {
         digest(data).map { String(format: "%08x", $0) }.joined()
     }
 
