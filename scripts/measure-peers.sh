@@ -8,6 +8,9 @@
 # that holds its lock; the others skip it). Finished runs are kept; an interrupted Evolve run
 # resumes, an interrupted peer run starts again. Commit docs/experiments/vs-peers afterwards.
 #   bash scripts/measure-peers.sh [MINUTES]    # stop after MINUTES (default: when all is done)
+# VARIANTS=evolve,random runs only those variants (a copy of the spec beside it, with only those
+# variants, writing into the same folder): the arms that resume, for a sitting too short to finish
+# a peer's run.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$evolve_root"
@@ -36,9 +39,26 @@ if ! curl -fs "http://127.0.0.1:$port/v1/models" >/dev/null; then
 fi
 export EVOLVE_BUNDLED_URL="http://127.0.0.1:$port/v1"
 
+spec=experiments/vs-peers.yaml
+if [ -n "${VARIANTS:-}" ]; then
+  spec=experiments/.vs-peers-subset.yaml
+  python3 - "$VARIANTS" <experiments/vs-peers.yaml >"$spec" <<'PY'
+import sys
+keep = set(sys.argv[1].split(","))
+out, skipping = [], False
+for line in sys.stdin.read().splitlines():
+    if line.startswith("  - name: "):
+        skipping = line.split(":", 1)[1].strip() not in keep
+    elif not line.startswith("    "):
+        skipping = False
+    if not skipping:
+        out.append(line)
+print("\n".join(out))
+PY
+fi
 pids=()
 for i in $(seq 1 "$drivers"); do
-  "$evolve" experiment experiments/vs-peers.yaml --out "$out" </dev/null >"${TMPDIR:-/tmp}/measure-peers-$i.log" 2>&1 &
+  "$evolve" experiment "$spec" --out "$out" </dev/null >"${TMPDIR:-/tmp}/measure-peers-$i.log" 2>&1 &
   pids+=($!)
   sleep 20  # each process takes the next run nobody holds
 done
