@@ -142,6 +142,28 @@ struct SlurmCgroupTests {
         }
     }
 
+    /// Writes 600 MiB, under the candidate's own 1 GiB address-space limit but over the 150 MiB
+    /// Slurm gives the job (`sandbox.slurm.memory_mb`), which `task/cgroup` enforces.
+    static let hog = "data = b'x' * (600 << 20)\nprint('{\"score\": 1}')\n"
+
+    @Test(
+        "a candidate over sandbox.slurm.memory_mb is killed by the job's memory cgroup: a SIGKILL with the out-of-memory note, never a score, nothing left",
+        arguments: SlurmSandboxTests.placements)
+    func overItsMemory(placement: SandboxConfiguration.Slurm.Placement) async throws {
+        try await SlurmCluster.with(nodes: 1, options: .init(cgroups: true)) { cluster in
+            let fixture = try SlurmFixture(cluster: cluster, files: ["hog.py": Self.hog])
+            defer { fixture.remove() }
+            let sandbox = fixture.sandbox(placement: placement, memoryMB: 150)
+            try await sandbox.checkAvailability()
+            let outcome = try await sandbox.run(fixture.job(.shell("python3 hog.py"), timeout: 120))
+            #expect(outcome.termination == .signaled(SIGKILL), "\(outcome.termination): \(outcome.stderr)")
+            #expect(outcome.stderr.contains("out of memory"), "no out-of-memory note: \(outcome.stderr)")
+            #expect(!outcome.stdout.contains("score"), "\(outcome.stdout)")
+            await sandbox.shutdown()
+            #expect(try await cluster.waitUntilEmpty(), "left in the queue: \(cluster.jobs())")
+        }
+    }
+
     /// The pids of runsc's sandbox and gofer for a bundle under `bundle`, once both are running (at most 60 s).
     static func sandboxProcesses(bundle: String) async throws -> [pid_t] {
         let deadline = ContinuousClock.now + .seconds(60)
