@@ -136,10 +136,19 @@ struct SlurmCgroupTests {
             #expect(records().isEmpty, "left in runsc's root on the node: \(records())")
             #expect(SlurmGVisorTests.mounts(under: bundle).isEmpty, "mounts left: \(SlurmGVisorTests.mounts(under: bundle))")
             let left = Self.cgroupFolders(named: "job_\(killedJob)") + Self.topCgroups(of: ids)
-            #expect(left.isEmpty, "cgroups left: \(left)")
+            #expect(left.isEmpty, "cgroups left: \(left.map(Self.describe))")
             await sandbox.shutdown()
             #expect(try await cluster.waitUntilEmpty(), "left in the queue: \(cluster.jobs())")
         }
+    }
+
+    /// A cgroup folder with the cgroups under it and the processes in each, for a failure message.
+    static func describe(_ folder: String) -> String {
+        let under = FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String }.filter { !$0.contains(".") && !$0.hasSuffix("tasks") } ?? []
+        let procs = ([""] + under.map { "/" + $0 }).map { path in
+            "\(path): \((try? String(contentsOfFile: folder + path + "/cgroup.procs", encoding: .utf8))?.split(separator: "\n").joined(separator: ",") ?? "?")"
+        }
+        return "\(folder) [\(procs.joined(separator: "; "))]"
     }
 
     /// Writes 600 MiB, under the candidate's own 1 GiB address-space limit but over the 150 MiB

@@ -270,10 +270,14 @@ def launcher_alive(pid, bundle):
 
 def remove_cgroups(patterns):
     """rmdir of the cgroups (glob patterns), then of the empty Slurm cgroups above them: task and
-    step ones, and the job's unless it is this launcher's."""
+    step ones, and the job's unless it is this launcher's. Another job's cgroup (a dead launcher's)
+    goes with everything under it, deepest first: its steps' other cgroups block it otherwise."""
     own_job = f"job_{os.environ.get('SLURM_JOB_ID')}"
     for pattern in patterns:
-        for folder in glob.glob(pattern):
+        # `runsc delete` may have removed the sandbox's own cgroup already: then, in a Slurm
+        # job's cgroups, start above it.
+        in_job = re.search(r"/job_[0-9]+/", pattern) is not None
+        for folder in glob.glob(pattern) or (glob.glob(os.path.dirname(pattern)) if in_job else []):
             while True:
                 try:
                     os.rmdir(folder)
@@ -283,6 +287,29 @@ def remove_cgroups(patterns):
                 name = os.path.basename(folder)
                 if not re.fullmatch(r"task_[0-9]+|step_[0-9a-z_]+|job_[0-9]+", name) or name == own_job:
                     break
+        job_folder = re.match(r"(.*/job_[0-9]+)(/|$)", pattern)
+        if job_folder and os.path.basename(job_folder.group(1)) != own_job:
+            for folder in glob.glob(job_folder.group(1)):
+                remove_cgroup_tree(folder)
+
+
+def remove_cgroup_tree(folder, attempts=10):
+    """rmdir of a cgroup and every cgroup under it, deepest first, tried again for about two
+    seconds while the last of its processes exit; a cgroup that still holds one stays."""
+    for _ in range(attempts):
+        for parent, children, _ in os.walk(folder, topdown=False):
+            for child in children:
+                try:
+                    os.rmdir(os.path.join(parent, child))
+                except OSError:
+                    pass
+        try:
+            os.rmdir(folder)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.2)
 
 
 def sweep(command):
