@@ -38,7 +38,8 @@ struct SlurmCgroupTests {
             let task = Task { try await sandbox.run(fixture.job(.arguments(["python3", "detach.py", marker]), timeout: 120)) }
             func running() -> Bool {
                 let commands = ProcessTable.commands(containing: marker)
-                return commands.contains { $0.contains("\(marker)-child") } && commands.contains { $0.contains("\(marker)-grandchild") }
+                // argv[0] as `exec -a` set it, not the bash command line that names both before it forks.
+                return commands.contains { $0.contains(": \(marker)-child") } && commands.contains { $0.contains(": \(marker)-grandchild") }
             }
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline, !running() { try await Task.sleep(for: .milliseconds(100)) }
