@@ -8,10 +8,9 @@ extension Bench {
     /// The async gain: a model that answers after a fixed delay and an evaluator that sleeps as
     /// long, with one model slot and one evaluation slot against four of each.
     func asyncGain() async throws {
-        let problemDirectory = try TemporaryDirectory(prefix: "evolve-bench-async")
+        let (knapsack, problemDirectory) = try knapsack()
         defer { problemDirectory.remove() }
-        try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
-        var problem = try Problem.load(from: problemDirectory.url)
+        var problem = knapsack
         let delay = 0.5
         problem.configuration.evaluator = EvaluatorConfiguration(command: .shell("sleep \(delay); echo '{\"score\": 1}' # {program}"))
         let server = try await LoopbackLLMServer.start { .delayed(seconds: delay, .answer(KnapsackAnswers.variant($0.index))) }
@@ -39,10 +38,8 @@ extension Bench {
             print("OpenEvolve: no environment at \(python) (run the peer arms once: experiments/peers-smoke.yaml); skipped\n")
             return
         }
-        let work = try TemporaryDirectory(prefix: "evolve-bench-openevolve")
+        let (problem, work) = try knapsack()
         defer { work.remove() }
-        try work.copyContents(of: PackagePaths.knapsackExample)
-        let problem = try Problem.load(from: work.url)
         let stamps = Mutex<[Date]>([])
         let server = try await LoopbackLLMServer.start { request in
             stamps.withLock { $0.append(Date()) }

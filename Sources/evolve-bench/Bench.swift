@@ -68,10 +68,8 @@ struct Bench: AsyncParsableCommand {
     // MARK: - Throughput
 
     func throughput() async throws {
-        let problemDirectory = try TemporaryDirectory(prefix: "evolve-bench")
+        let (problem, problemDirectory) = try knapsack()
         defer { problemDirectory.remove() }
-        try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
-        let problem = try Problem.load(from: problemDirectory.url)
 
         // The bare evaluator: python3 evaluate.py in a loop, one at a time and two at a time.
         let bare1 = try await bareLoop(problem: problem, count: evaluations / 2, parallel: 1)
@@ -129,10 +127,8 @@ struct Bench: AsyncParsableCommand {
             print("gVisor: runsc is not installed or this is not root; skipped\n")
             return
         }
-        let problemDirectory = try TemporaryDirectory(prefix: "evolve-bench")
+        let (problem, problemDirectory) = try knapsack()
         defer { problemDirectory.remove() }
-        try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
-        let problem = try Problem.load(from: problemDirectory.url)
         let server = try await LoopbackLLMServer.start { .answer(KnapsackAnswers.variant($0.index)) }
         defer { Task { await server.shutdown() } }
         let fresh = try await engine(problem: problem, server: server, evaluations: min(evaluations, 100), backend: .gvisor)
@@ -222,10 +218,8 @@ struct Bench: AsyncParsableCommand {
 
     /// The sandbox alone, without the engine: how much each evaluation costs on top of the command.
     func sandboxOnly() async throws {
-        let problemDirectory = try TemporaryDirectory(prefix: "evolve-bench")
+        let (problem, problemDirectory) = try knapsack()
         defer { problemDirectory.remove() }
-        try problemDirectory.copyContents(of: PackagePaths.knapsackExample)
-        let problem = try Problem.load(from: problemDirectory.url)
         var backends: [(String, any Sandbox)] = [("process", ProcessSandbox(configuration: .init(), logger: logger))]
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/runsc"), getuid() == 0 {
             let gvisor = gVisor()
@@ -273,6 +267,18 @@ struct Bench: AsyncParsableCommand {
                 row("\(backend) sandbox alone, \(name), 2 at a time", Double(count) / Date().timeIntervalSince(started))
             }
             await sandbox.shutdown()
+        }
+    }
+
+    /// The knapsack example copied into a temporary folder (removed by the caller), and its problem.
+    func knapsack() throws -> (Problem, TemporaryDirectory) {
+        let directory = try TemporaryDirectory(prefix: "evolve-bench")
+        do {
+            try directory.copyContents(of: PackagePaths.knapsackExample)
+            return (try Problem.load(from: directory.url), directory)
+        } catch {
+            directory.remove()
+            throw error
         }
     }
 

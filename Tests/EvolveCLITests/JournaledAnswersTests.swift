@@ -33,15 +33,7 @@ struct JournaledAnswersTests {
             ]
             let first = try startEvolve(arguments)
             // One child evaluates (for a minute) and at least two more wait for it, each journaled.
-            let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline {
-                if FileManager.default.fileExists(atPath: database),
-                    let journaled = try? await SQLiteProgramStore(path: database, readOnly: true).journaledChildren(), journaled.count >= 3
-                {
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await Self.waitForJournal(database, children: 3)
             kill(first.process.processIdentifier, SIGKILL)
             first.process.waitUntilExit()
             _ = first.result(seconds: 0)
@@ -76,22 +68,41 @@ struct JournaledAnswersTests {
             #expect(Set(children.map(\.iteration)).count == children.count)
             #expect(Set(children.map(\.code)).count == children.count)
             #expect(children.allSatisfy { $0.result.score == 249 })
-            for child in journaled {
-                let stored = children.first { $0.iteration == child.iteration }
-                #expect(stored?.code == child.code)
-                #expect(stored?.parentID == child.parentID)
-                #expect(stored?.island == child.island)
-                #expect(stored?.generationRecord?.answer == child.record.answer)
-                #expect(child.timing != nil && stored?.timing?.generated == child.timing?.generated, "its generation's times are the first session's")
-                let attempts = try await store.attempts(iteration: child.iteration)
-                #expect(attempts.map(\.answer) == child.attempts.map(\.answer))
-                #expect(attempts.last?.outcome == .accepted)
-                #expect(attempts.last?.message == stored.map { "program \($0.id)" })
-            }
+            try await Self.expectStoredAsJournaled(journaled, children: children, store: store)
             // Nothing stored before the kill was lost or stored again.
             let byID = Dictionary(uniqueKeysWithValues: after.map { ($0.id, $0) })
             for program in programsBefore { #expect(byID[program.id]?.code == program.code) }
             #expect(after.filter { $0.origin == .initial }.count == 1)
+        }
+    }
+
+    /// Waits (at most 120 s) until the run's journal at `database` holds `children` children.
+    static func waitForJournal(_ database: String, children: Int) async throws {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: database),
+                let journaled = try? await SQLiteProgramStore(path: database, readOnly: true).journaledChildren(), journaled.count >= children
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Each journaled child is stored as it was answered: its code, parent, island, answer, stage
+    /// times and attempts, the last accepted and naming the program.
+    static func expectStoredAsJournaled(_ journaled: [JournaledChild], children: [Program], store: SQLiteProgramStore) async throws {
+        for child in journaled {
+            let stored = children.first { $0.iteration == child.iteration }
+            #expect(stored?.code == child.code)
+            #expect(stored?.parentID == child.parentID)
+            #expect(stored?.island == child.island)
+            #expect(stored?.generationRecord?.answer == child.record.answer)
+            #expect(child.timing != nil && stored?.timing?.generated == child.timing?.generated, "its generation's times are the first session's")
+            let attempts = try await store.attempts(iteration: child.iteration)
+            #expect(attempts.map(\.answer) == child.attempts.map(\.answer))
+            #expect(attempts.last?.outcome == .accepted)
+            #expect(attempts.last?.message == stored.map { "program \($0.id)" })
         }
     }
 

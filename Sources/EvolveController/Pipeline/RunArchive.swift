@@ -65,11 +65,6 @@ final class RunArchive {
         inEvaluation.entered(code)
     }
 
-    /// A child's evaluation ended without a program.
-    func left(_ code: String) {
-        inEvaluation.left(code)
-    }
-
     /// Counts the run's cost so far (`total`, from the pipeline state) and keeps it in the store
     /// at once: an answer whose child is never evaluated (the run stopped first) is still paid for.
     nonisolated(nonsending) func spent(_ total: Double) async throws {

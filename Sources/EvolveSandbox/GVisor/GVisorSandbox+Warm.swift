@@ -86,8 +86,7 @@ extension GVisorSandbox {
     }
 
     func record(_ fault: WarmFault) {
-        faults.withLock { $0.append(fault) }
-        unreported.withLock { $0.append(fault) }
+        faults.withLock { $0.all.append(fault) }
         logger.warning(
             "warm evaluator fault, not the candidate's: \(fault.message); evaluating the candidate again \(fault.evaluatedCold ? "in a fresh sandbox" : "in a new warm evaluator")",
             metadata: ["sandbox.backend": "gvisor", "sandbox.fault": "warm_evaluator"])
@@ -108,12 +107,12 @@ extension GVisorSandbox {
     }
 
     /// Every harness fault of this sandbox's warm evaluators so far, oldest first.
-    public var warmFaults: [WarmFault] { faults.withLock { $0 } }
+    public var warmFaults: [WarmFault] { faults.withLock { $0.all } }
 
     public func takeFaults() -> [SandboxFault] {
-        unreported.withLock { taken in
-            defer { taken = [] }
-            return taken.map { SandboxFault(kind: "warm_evaluator", message: $0.message + ($0.evaluatedCold ? "; evaluated again in a fresh sandbox" : "; evaluated again")) }
+        faults.withLock { faults in
+            defer { faults.taken = faults.all.count }
+            return faults.all[faults.taken...].map { SandboxFault(kind: "warm_evaluator", message: $0.message + ($0.evaluatedCold ? "; evaluated again in a fresh sandbox" : "; evaluated again")) }
         }
     }
 

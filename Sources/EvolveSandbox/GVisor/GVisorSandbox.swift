@@ -55,10 +55,9 @@ public final class GVisorSandbox: Sandbox {
     let idle = Mutex<[ReusedSandbox]>([])
     let live = Mutex<[String: ReusedSandbox]>([:])
     private let shutDown = Mutex(false)
-    /// Harness faults of warm evaluators (see `GVisorSandbox+Warm.swift`).
-    let faults = Mutex<[WarmFault]>([])
-    /// The faults not yet taken by `takeFaults()`.
-    let unreported = Mutex<[WarmFault]>([])
+    /// Harness faults of warm evaluators (see `GVisorSandbox+Warm.swift`), and how many of them
+    /// `takeFaults()` has handed out.
+    let faults = Mutex<(all: [WarmFault], taken: Int)>(([], 0))
     /// Warm evaluators that never became ready: their candidates run in fresh sandboxes.
     let coldOnly = Mutex<Set<WarmSpec>>([])
     var isShutDown: Bool { shutDown.withLock { $0 } }

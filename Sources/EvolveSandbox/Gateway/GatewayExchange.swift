@@ -97,20 +97,12 @@ struct GatewayExchange: Sendable {
         let usage = (
             prompt: completion.promptTokens ?? admission.promptEstimate,
             answer: completion.completionTokens ?? GatewaySession.estimateTokens(completion.text))
-        let object: [String: Any] = [
-            "id": "chatcmpl-evolve-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF)",
-            "object": "chat.completion",
-            "created": Int(Date().timeIntervalSince1970),
-            "model": completion.model,
-            "choices": [
-                [
-                    "index": 0, "message": ["role": "assistant", "content": scrubber.scrub(completion.text)],
-                    "finish_reason": completion.finishReason ?? "stop",
-                ] as [String: Any]
-            ],
-            "usage": ["prompt_tokens": usage.prompt, "completion_tokens": usage.answer, "total_tokens": usage.prompt + usage.answer],
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let reply = ChatCompletionReply(
+            id: "chatcmpl-evolve-\(UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF)", created: Int(Date().timeIntervalSince1970),
+            model: completion.model,
+            choices: [.init(message: .init(content: scrubber.scrub(completion.text)), finishReason: completion.finishReason ?? "stop")],
+            usage: .init(promptTokens: usage.prompt, completionTokens: usage.answer, totalTokens: usage.prompt + usage.answer))
+        let data = Self.json(reply)
         return .success(Reply(status: 200, body: data, headers: Self.budgetHeaders(session)))
     }
 
@@ -139,9 +131,15 @@ struct GatewayExchange: Sendable {
 
     /// An OpenAI-style error body.
     static func error(_ status: Int, code: String, _ message: String) -> Reply {
-        let object: [String: Any] = ["error": ["message": message, "type": "evolve_gateway", "code": code, "param": NSNull()] as [String: Any]]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Reply(status: status, body: data)
+        Reply(status: status, body: json(ErrorReply(error: .init(message: message, code: code))))
+    }
+
+    /// `value` as JSON with sorted, snake-case keys.
+    static func json(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
     }
 
     /// A value the candidate sent, quoted and cut short for a message.
@@ -242,4 +240,52 @@ struct ChatRequest: Decodable {
             message = GatewayMessage(role: mapped, content: content)
         }
     }
+}
+
+/// The chat-completions answer the gateway sends back, in OpenAI's shape.
+struct ChatCompletionReply: Encodable {
+    struct Choice: Encodable {
+        var index = 0
+        var message: Message
+        var finishReason: String
+    }
+
+    struct Message: Encodable {
+        var role = "assistant"
+        var content: String
+    }
+
+    struct Usage: Encodable {
+        var promptTokens: Int
+        var completionTokens: Int
+        var totalTokens: Int
+    }
+
+    var id: String
+    var object = "chat.completion"
+    var created: Int
+    var model: String
+    var choices: [Choice]
+    var usage: Usage
+}
+
+/// An OpenAI-style error answer: `{"error": {"message", "type", "code", "param": null}}`.
+struct ErrorReply: Encodable {
+    struct Body: Encodable {
+        var message: String
+        var type = "evolve_gateway"
+        var code: String
+
+        enum CodingKeys: String, CodingKey { case message, type, code, param }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(message, forKey: .message)
+            try container.encode(type, forKey: .type)
+            try container.encode(code, forKey: .code)
+            try container.encodeNil(forKey: .param)
+        }
+    }
+
+    var error: Body
 }
