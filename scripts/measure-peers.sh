@@ -10,7 +10,8 @@
 #   bash scripts/measure-peers.sh [MINUTES]    # stop after MINUTES (default: when all is done)
 # VARIANTS=evolve,random runs only those variants (a copy of the spec beside it, with only those
 # variants, writing into the same folder): the arms that resume, for a sitting too short to finish
-# a peer's run.
+# a peer's run. Two invocations with different VARIANTS may run at once (the second uses the first's
+# server): e.g. a peer's runs beside Evolve's.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$evolve_root"
@@ -41,12 +42,13 @@ export EVOLVE_BUNDLED_URL="http://127.0.0.1:$port/v1"
 
 spec=experiments/vs-peers.yaml
 if [ -n "${VARIANTS:-}" ]; then
-  spec=experiments/.vs-peers-subset.yaml
-  python3 - "$VARIANTS" <experiments/vs-peers.yaml >"$spec" <<'PY'
+  spec="experiments/.vs-peers-${VARIANTS//,/-}.yaml"
+  python3 - "$VARIANTS" experiments/vs-peers.yaml >"$spec" <<'PY'
 import sys
 keep = set(sys.argv[1].split(","))
+source = open(sys.argv[2]).read()
 out, skipping = [], False
-for line in sys.stdin.read().splitlines():
+for line in source.splitlines():
     if line.startswith("  - name: "):
         skipping = line.split(":", 1)[1].strip() not in keep
     elif not line.startswith("    "):
@@ -58,7 +60,7 @@ PY
 fi
 pids=()
 for i in $(seq 1 "$drivers"); do
-  "$evolve" experiment "$spec" --out "$out" </dev/null >"${TMPDIR:-/tmp}/measure-peers-$i.log" 2>&1 &
+  "$evolve" experiment "$spec" --out "$out" </dev/null >"${TMPDIR:-/tmp}/measure-peers-${VARIANTS:-all}-$i.log" 2>&1 &
   pids+=($!)
   sleep 20  # each process takes the next run nobody holds
 done
