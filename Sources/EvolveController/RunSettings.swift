@@ -26,6 +26,8 @@ public struct RunSettings: Sendable {
     public var maxCodeLength: Int
     /// How a SEARCH part that is not found exactly may still be placed (`search.diff_match`).
     public var diffMatching: DiffMatching
+    /// For a multi-file program, which files the model may change or create (`files`).
+    public var files: FilePolicy
     /// One iteration at a time (see `PipelineState.Limits.lockstep`): set when answers are
     /// recorded or replayed with one model request and one evaluation at a time.
     public var lockstep: Bool
@@ -41,6 +43,7 @@ public struct RunSettings: Sendable {
         budget = RunBudget(cost: llm.costBudget)
         maxCodeLength = configuration.search.maxCodeLength
         diffMatching = configuration.search.diffMatch
+        files = configuration.files
         lockstep = (llm.record != nil || llm.replay != nil) && llm.concurrency == 1 && configuration.sandbox.concurrency == 1
     }
 }

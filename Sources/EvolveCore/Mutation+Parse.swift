@@ -21,9 +21,9 @@ extension Mutation {
         )
     }
 
-    private enum MarkerLine { case search, divider, replace }
+    enum MarkerLine { case search, divider, replace }
 
-    private static func marker(_ line: Substring) -> MarkerLine? {
+    static func marker(_ line: Substring) -> MarkerLine? {
         let text = line.trimmingWhitespace()
         func run(of character: Character) -> (count: Int, rest: Substring) {
             let count = text.prefix(while: { $0 == character }).count

@@ -1,7 +1,9 @@
-/// A change the model proposed: SEARCH/REPLACE edits applied in order, or a whole rewritten program.
+/// A change the model proposed: SEARCH/REPLACE edits applied in order, or a whole rewritten program;
+/// for a multi-file program, such a change per file (see Mutation+Tree.swift).
 public enum Mutation: Sendable, Hashable {
     case edits([SearchReplace])
     case rewrite(String)
+    case files([FileChange])
 
     /// Which form the model is asked to answer in.
     public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
@@ -15,7 +17,21 @@ public enum Mutation: Sendable, Hashable {
             return edits.map(\.rendered).joined(separator: "\n")
         case .rewrite(let program):
             return "(rewrite)\n" + program
+        case .files(let changes):
+            return changes.map { "### \($0.path)\n" + $0.mutation.rendered }.joined(separator: "\n")
         }
+    }
+}
+
+/// One file's change in a multi-file mutation: edits of it, or its whole new text.
+public struct FileChange: Sendable, Hashable {
+    public var path: String
+    /// `.edits` or `.rewrite`.
+    public var mutation: Mutation
+
+    public init(path: String, mutation: Mutation) {
+        self.path = path
+        self.mutation = mutation
     }
 }
 
@@ -50,6 +66,8 @@ public struct MutationRejection: Error, Sendable, Hashable, CustomStringConverti
         /// The server stopped the answer at the token limit (`llm.max_tokens`) and what it held
         /// could not be used.
         case truncated
+        /// A multi-file change names a file it may not change or create, or a path outside the program's folder.
+        case pathRefused = "path_refused"
     }
 
     public var kind: Kind

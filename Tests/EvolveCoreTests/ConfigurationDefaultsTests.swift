@@ -49,7 +49,8 @@ import Testing
         case let flag as Bool: return text == String(flag)
         case let string as String: return string == text
         case let list as [Any]:
-            let items = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let items = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",")
+                .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
             return list.count == items.count && zip(list, items).allSatisfy { matches($0, $1) }
         case let map as [String: Any]: return map.isEmpty && text == "{}"
         default: return false

@@ -77,11 +77,13 @@ struct Generator: Sendable {
     private func child(
         of answer: String, selection: Selection, prompts: PromptBuilder, screen: some ChildScreen, tally: inout AnswerTally
     ) async throws -> (AppliedMutation, Mutation) {
-        let mutation = try Mutation.parse(answer)
+        let parentTree = ProgramTree(decoding: selection.parent.code)
+        let mutation = try parentTree.map { try Mutation.parse(answer, tree: $0, policy: settings.files) } ?? Mutation.parse(answer)
         let applied = try apply(mutation, to: selection.parent.code, prompts: prompts)
         let child = applied.code
-        guard child.count <= settings.maxCodeLength else {
-            throw Rejection.tooLong("the child has \(child.count) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
+        let length = ProgramTree(decoding: child).map { evolvedLength(of: $0) } ?? child.count
+        guard length <= settings.maxCodeLength else {
+            throw Rejection.tooLong("the child has \(length) characters, more than the \(settings.maxCodeLength) allowed; keep the program shorter")
         }
         if let (reason, message) = await screen.screen(child, island: selection.island, judged: { tally.add($0) }) {
             throw Rejection(reason: reason, message: message)
@@ -91,6 +93,12 @@ struct Generator: Sendable {
 }
 
 extension Generator {
+    /// A multi-file child's length as `search.max_code_length` counts it: the files the model may
+    /// change or create (the rest is the project as it was).
+    func evolvedLength(of tree: ProgramTree) -> Int {
+        tree.files.filter { settings.files.allowsChange($0.key) || settings.files.allowsCreation($0.key) }.values.reduce(0) { $0 + $1.count }
+    }
+
     /// Logs what a prompt left out to fit `llm.context_length` (the prompt itself says so too, in
     /// its first line, so the attempt's stored transcript records it).
     func noteTrimming(_ prompt: BuiltPrompt, iteration: Int) {
@@ -106,7 +114,7 @@ extension Generator {
     /// parts were the example's placeholder line).
     private func apply(_ mutation: Mutation, to code: String, prompts: PromptBuilder) throws -> AppliedMutation {
         do {
-            return try mutation.applying(to: code, matching: settings.diffMatching)
+            return try mutation.applying(to: code, matching: settings.diffMatching, policy: settings.files)
         } catch {
             guard error.kind == .noMatch, case .edits(let edits) = mutation,
                 let echoed = edits.first(where: { prompts.quotesFormatExample($0.search) })

@@ -9,7 +9,7 @@ public struct Problem: Sendable {
     public static let templateNames = [
         "system", "user", "diff_format", "rewrite_format", "feedback",
         "parent_record", "last_evaluation", "previous_attempts", "top_programs", "inspirations", "other_islands",
-        "current_program", "task", "trimmed", "crossover",
+        "current_program", "task", "trimmed", "crossover", "current_files", "files_diff_format", "files_rewrite_format",
     ]
 
     public var directory: URL
@@ -63,19 +63,7 @@ public struct Problem: Sendable {
         let file = URL(fileURLWithPath: file)
         let locate = { (path: [String]) in ConfigurationError.line(of: path, in: text) }
 
-        let programURL = directory.appendingPathComponent(configuration.program)
-        guard let program = try? String(contentsOf: programURL, encoding: .utf8) else {
-            throw ConfigurationError(
-                file: file.path, line: locate(["program"]), key: "program",
-                message: "the program file `\(configuration.program)` is missing from \(directory.path)"
-            )
-        }
-        let initialProgram = normalizeNewlines(program)
-        do {
-            _ = try EvolveBlock.regionTexts(in: initialProgram)
-        } catch {
-            throw ConfigurationError(file: programURL.path, line: nil, key: nil, message: error.message)
-        }
+        let initialProgram = try startingProgram(directory: directory, configuration: configuration, file: file, locate: locate)
 
         if let bridge = configuration.evaluator.openEvolve {
             guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(bridge.file).path) else {

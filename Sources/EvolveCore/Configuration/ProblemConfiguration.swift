@@ -4,8 +4,11 @@ import Foundation
 public struct ProblemConfiguration: Sendable, Hashable, Codable {
     /// What the program must do, in the problem's own words; it opens the system prompt.
     public var description: String
-    /// The starting program, relative to the problem directory.
+    /// The starting program, relative to the problem directory: a file, or a folder whose files
+    /// are evolved together (a multi-file program; see `files`).
     public var program: String
+    /// For a multi-file program: which files may change or be created.
+    public var files: FilePolicy
     /// The language name used for code fences in prompts.
     public var language: String
     public var goal: Goal
@@ -19,6 +22,7 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
     public init(
         description: String = "Improve the program so that it scores higher.",
         program: String = "initial_program.py",
+        files: FilePolicy = FilePolicy(),
         language: String? = nil,
         goal: Goal = Goal(),
         evaluator: EvaluatorConfiguration = EvaluatorConfiguration(),
@@ -29,6 +33,7 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
     ) {
         self.description = description
         self.program = program
+        self.files = files
         self.language = language ?? Self.language(forFile: program)
         self.goal = goal
         self.evaluator = evaluator
@@ -39,7 +44,7 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case description, program, language, goal, evaluator, llm, search, sandbox, environment
+        case description, program, files, language, goal, evaluator, llm, search, sandbox, environment
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +55,7 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
         self.init(
             description: try c.value(.description, default: defaults.description),
             program: program,
+            files: try c.value(.files, default: defaults.files),
             language: try c.decodeIfPresent(String.self, forKey: .language),
             goal: try c.value(.goal, default: defaults.goal),
             evaluator: try c.value(.evaluator, default: defaults.evaluator),
@@ -75,7 +81,7 @@ public struct ProblemConfiguration: Sendable, Hashable, Codable {
         llm.retries ?? (llm.provider == .bundled ? 0 : 2)
     }
 
-    static func language(forFile name: String) -> String {
+    public static func language(forFile name: String) -> String {
         switch (name as NSString).pathExtension.lowercased() {
         case "py": return "python"
         case "swift": return "swift"
