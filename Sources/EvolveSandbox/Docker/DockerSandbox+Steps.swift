@@ -15,8 +15,7 @@ extension DockerSandbox {
         do {
             try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: true)
             _ = chmod(candidate.path, 0o755)
-            try Data(job.program.utf8).write(to: candidate.appendingPathComponent(job.programFileName))
-            _ = chmod(candidate.appendingPathComponent(job.programFileName).path, 0o644)
+            try job.writeCandidate(into: candidate)
             return candidate
         } catch {
             try? FileManager.default.removeItem(at: candidate)

@@ -254,8 +254,8 @@ extension GVisorSandbox {
 
         var argv: [String]
         var env: [String: String]
-        var program: String
-        var program_file: String
+        /// The candidate's files by path under /candidate.
+        var files: [String: String]
         var timeout: Double
         var tmpfs_mb: Int
         var max_output: Int
@@ -284,7 +284,7 @@ extension GVisorSandbox {
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }, uniquingKeysWith: { $1 })
         let request = SupervisorRequest(
-            argv: ContainerCommand.command(for: job), env: environment, program: job.program, program_file: job.programFileName,
+            argv: ContainerCommand.command(for: job), env: environment, files: job.candidateFiles,
             timeout: limits.timeout, tmpfs_mb: tmpfsMB, max_output: limits.maxFileBytes, output_bytes: limits.outputBytes,
             rlimits: .init(cpu: limits.cpuSeconds, fsize: limits.maxFileBytes, as: limits.memoryBytes, nproc: limits.maxProcesses))
         do {

@@ -149,12 +149,15 @@ def prepare(job, out_w, err_w):
     """In the job's first process: its mounts, hostname, limits and standard streams; then it
     drops to uid 65534 without capabilities."""
     mount("tmpfs", "/tmp/eval", "tmpfs", MS_NOSUID | MS_NODEV, f"size={job['tmpfs_mb']}m,mode=1777")
-    size = len(job["program"].encode()) + (64 << 10)
+    files = job["files"]
+    size = sum(len(text.encode()) + 4096 for text in files.values()) + (64 << 10)
     mount("tmpfs", "/candidate", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=755")
-    path = "/candidate/" + job["program_file"]
-    with open(path, "w") as file:
-        file.write(job["program"])
-    os.chmod(path, 0o444)
+    for name, text in files.items():
+        path = os.path.join("/candidate", name)
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        with open(path, "w") as file:
+            file.write(text)
+        os.chmod(path, 0o444)
     # gVisor cannot remount read-only: the file and its folder belong to root, the job does not.
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     libc.sethostname(b"evolve", 6)

@@ -132,7 +132,7 @@ struct Workspace {
         do {
             try fileManager.createDirectory(at: candidate, withIntermediateDirectories: true)
             try fileManager.createDirectory(at: evalDirectory, withIntermediateDirectories: true)
-            try Data(job.program.utf8).write(to: program)
+            try job.writeCandidate(into: candidate)
         } catch {
             throw SandboxError(.setupFailed, "could not prepare \(self.root.path): \(error.localizedDescription)")
         }

@@ -102,7 +102,7 @@ struct SlurmJobDirectory {
         do {
             try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: evalDirectory, withIntermediateDirectories: true)
-            try Data(job.program.utf8).write(to: program(job))
+            try job.writeCandidate(into: candidate)
         } catch {
             throw SandboxError(.setupFailed, "could not prepare \(url.path) on the shared path: \(error.localizedDescription)")
         }
