@@ -41,7 +41,7 @@ public final class SQLiteProgramStore: ProgramStore {
     public func commit(program: Program?, attempts: [AttemptRecord]) async throws {
         let what = program.map { "program \($0.id)" } ?? "iteration \(attempts.first?.iteration ?? 0)"
         try await write(what, hint: "check free disk space") { db in
-            if let program { try ProgramRow(program).insert(db) }
+            if let program { try ProgramRow(storing: program, db: db).insert(db) }
             for attempt in attempts { try AttemptRow(attempt).insert(db) }
             try Self.removeJournaled(attempts.map(\.iteration), db)
         }
@@ -64,18 +64,19 @@ public final class SQLiteProgramStore: ProgramStore {
     }
 
     public func allPrograms() async throws -> [Program] {
-        try await read { db in try ProgramRow.order(Column("seq")).fetchAll(db).map(\.program) }
+        try await read { db in try ProgramRow.programs(ProgramRow.order(Column("seq")).fetchAll(db), db: db) }
     }
 
     public func programs(after cursor: ProgramCursor) async throws -> (programs: [Program], cursor: ProgramCursor) {
-        let rows = try await read { db in
-            try ProgramRow.filter(Column("seq") > cursor.sequence).order(Column("seq")).fetchAll(db)
+        let (programs, last) = try await read { db in
+            let rows = try ProgramRow.filter(Column("seq") > cursor.sequence).order(Column("seq")).fetchAll(db)
+            return (try ProgramRow.programs(rows, db: db), rows.last?.seq)
         }
-        return (rows.map(\.program), rows.last?.seq.map(ProgramCursor.init(sequence:)) ?? cursor)
+        return (programs, last.map(ProgramCursor.init(sequence:)) ?? cursor)
     }
 
     public func program(_ id: ProgramID) async throws -> Program? {
-        try await read { db in try ProgramRow.filter(Column("id") == id.rawValue).fetchOne(db)?.program }
+        try await read { db in try ProgramRow.programs(ProgramRow.filter(Column("id") == id.rawValue).fetchAll(db), db: db).first }
     }
 
     public func attempts(iteration: Int) async throws -> [AttemptRecord] {

@@ -113,6 +113,10 @@ enum StoreSchema {
             // JSON: calls, tokens, cost and refused requests; NULL when the gateway was off.
             try db.execute(sql: "ALTER TABLE programs ADD COLUMN model_gateway TEXT")
         }
+        migrator.registerMigration("v10 blobs") { db in
+            // The files of multi-file programs, each text once under its SHA-256 (see StoredTree).
+            try db.execute(sql: "CREATE TABLE blobs (hash TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }
