@@ -1,7 +1,7 @@
 /// A line diff of two texts (longest common subsequence), for showing what a child changed.
 public enum LineDiff {
     public struct Line: Codable, Sendable, Hashable {
-        /// " " kept, "+" added, "-" removed.
+        /// " " kept, "+" added, "-" removed; "#" names the file that follows (multi-file programs).
         public var kind: String
         public var text: String
     }
@@ -39,5 +39,19 @@ public enum LineDiff {
     /// The diff as text, `+`/`-`/` ` before each line, for the terminal.
     public static func text(from old: String, to new: String) -> String {
         lines(from: old, to: new).map { $0.kind + $0.text }.joined(separator: "\n")
+    }
+}
+
+extension LineDiff {
+    /// The lines of `lines(from:to:)` for two programs; for multi-file programs, per changed file,
+    /// each file's lines after a `### path` line (kind `#`).
+    public static func programLines(from old: String, to new: String) -> [Line] {
+        guard let newTree = ProgramTree(decoding: new) else { return lines(from: old, to: new) }
+        let oldTree = ProgramTree(decoding: old) ?? ProgramTree(files: [:])
+        let paths = Set(oldTree.paths + newTree.paths).sorted().filter { oldTree.files[$0] != newTree.files[$0] }
+        return paths.flatMap { path in
+            [Line(kind: "#", text: "### \(path)" + (newTree.files[path] == nil ? " (removed)" : oldTree.files[path] == nil ? " (new)" : ""))]
+                + lines(from: oldTree.files[path] ?? "", to: newTree.files[path] ?? "")
+        }
     }
 }

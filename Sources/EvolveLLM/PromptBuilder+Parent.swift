@@ -45,7 +45,8 @@ extension PromptBuilder {
     }
 
     func currentProgramSection(_ program: Program) -> String {
-        section("current_program", ["code": codeWithoutFinalNewline(program.code), "language": language])
+        if let tree = ProgramTree(decoding: program.code) { return currentFilesSection(tree) }
+        return section("current_program", ["code": codeWithoutFinalNewline(program.code), "language": language])
     }
 
     /// The record and the code together: the `{{parent}}` placeholder of earlier `user` templates.

@@ -36,6 +36,7 @@ extension PromptBuilder {
 
     /// The label and the program's EVOLVE-BLOCK regions in a fence; nil when longer than `excerptLimit`.
     func programEntry(_ program: Program, label: String) -> String? {
+        if let tree = ProgramTree(decoding: program.code) { return treeEntry(tree, label: label) }
         let regions = (try? EvolveBlock.regionTexts(in: program.code))?.joined(separator: "\n...\n") ?? program.code
         guard regions.count <= excerptLimit else { return nil }
         return "\(label):\n```\(language)\n\(regions)\n```"

@@ -22,6 +22,10 @@ public struct PromptBuilder: Sendable {
     public var budget: PromptBudget
     /// `search.show_worse_programs`: show other programs that score no better than the parent.
     public var showWorsePrograms: Bool
+    /// A multi-file problem's starting tree (its programs are shown per file, against it); nil for one file.
+    public var startTree: ProgramTree?
+    /// Which files of a tree the model may change or create.
+    public var files: FilePolicy
 
     public init(problem: Problem, mode: Mutation.Mode? = nil) {
         description = problem.configuration.description
@@ -31,6 +35,8 @@ public struct PromptBuilder: Sendable {
         templates = PromptTemplates.defaults.merging(problem.templates) { _, override in override }
         budget = PromptBudget(contextLength: problem.configuration.llm.contextLength, answerTokens: problem.configuration.llm.maxTokens)
         showWorsePrograms = problem.configuration.search.showWorsePrograms
+        startTree = ProgramTree(decoding: problem.initialProgram)
+        files = problem.configuration.files
     }
 
     /// The messages for one iteration, trimmed to the budget.
@@ -75,7 +81,8 @@ public struct PromptBuilder: Sendable {
     }
 
     var formatText: String {
-        render(mode == .diff ? "diff_format" : "rewrite_format", ["language": language])
+        let name = mode == .diff ? "diff_format" : "rewrite_format"
+        return render(startTree == nil ? name : "files_" + name, ["language": language])
     }
 
     /// Whether `search`, a SEARCH part that matched nothing, is text of the answer-form example

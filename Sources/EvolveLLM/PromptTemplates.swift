@@ -21,6 +21,9 @@ public enum PromptTemplates {
         "rewrite_format": rewriteFormat,
         "feedback": feedback,
         "crossover": crossover,
+        "current_files": currentFiles,
+        "files_diff_format": filesDiffFormat,
+        "files_rewrite_format": filesRewriteFormat,
     ]
 
     /// Placeholders: `{{description}}`, `{{goal}}`, `{{language}}`.
@@ -98,6 +101,16 @@ public enum PromptTemplates {
         ```
         """
 
+    /// A multi-file program. Placeholders: `{{listing}}` (every file, those the model may change
+    /// marked), `{{changes}}` (its diff against the starting program, per file), `{{files}}` (the
+    /// files shown in full, each under its path).
+    public static let currentFiles = """
+        The current program is a folder of files. Files marked * may be changed; the others are read-only:
+        {{listing}}
+        {{changes}}
+        {{files}}
+        """
+
     /// Placeholders: `{{instructions}}`, `{{format}}`, `{{goal}}`.
     public static let task = """
         ## What to do
@@ -126,6 +139,29 @@ public enum PromptTemplates {
         Say in a sentence or two what you change and why, then give the complete new program in one \
         fenced ```{{language}} block. Keep the EVOLVE-BLOCK-START and EVOLVE-BLOCK-END lines and \
         everything outside them unchanged.
+        """
+
+    /// The answer form for a multi-file program, as blocks. Placeholder: `{{language}}`.
+    public static let filesDiffFormat = """
+        Say in a sentence or two what you change and why. Then, for each file you change, put its path \
+        on a line of its own, followed by one or more blocks:
+
+        <<<<<<< SEARCH
+        lines copied exactly from that file
+        =======
+        the lines that replace them
+        >>>>>>> REPLACE
+
+        Each SEARCH part must match its file exactly once (between the EVOLVE-BLOCK markers, where the \
+        file has them). A new file, where new files are allowed: its path, then its text in one fenced block.
+        """
+
+    /// The answer form for a multi-file program, as whole files. Placeholder: `{{language}}`.
+    public static let filesRewriteFormat = """
+        Say in a sentence or two what you change and why. Then, for each file you change, put its path \
+        on a line of its own, followed by the file's complete new text in one fenced code block. Give \
+        only the files you change; keep the EVOLVE-BLOCK-START and EVOLVE-BLOCK-END lines and everything \
+        outside them unchanged.
         """
 
     /// Placeholders: `{{reasons}}`, `{{format}}`.

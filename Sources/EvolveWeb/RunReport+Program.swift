@@ -56,8 +56,8 @@ extension RunReport {
         let attempts = program.origin == .mutation ? try await store.attempts(iteration: program.iteration) : []
         let record = program.generationRecord
         return ProgramDetail(
-            program: summary(program, start: start), code: program.code,
-            diff: parent.map { LineDiff.lines(from: $0.code, to: program.code) } ?? [],
+            program: summary(program, start: start), code: ProgramTree(decoding: program.code)?.readable ?? program.code,
+            diff: parent.map { LineDiff.programLines(from: $0.code, to: program.code) } ?? [],
             mutation: record?.diff, prompt: record?.prompt, answer: record?.answer,
             attempts: attempts.map {
                 AttemptView(attempt: $0.attempt, model: $0.model, outcome: $0.outcome.rawValue, kind: $0.kind, message: $0.message,

@@ -17,6 +17,12 @@ struct BestCommand: AsyncParsableCommand {
     @Flag(name: .customLong("code-only"), help: "Print only the program's code, for piping into a file.")
     var codeOnly = false
 
+    @Option(
+        name: .customLong("write"),
+        help: "Write the best program into this new (or empty) folder: a multi-file program's files, or the one program file.",
+        completion: .directory)
+    var writeDirectory: String?
+
     func run() async throws {
         guard let run = RunDirectory.locate(runOrDirectory) else {
             printError("error: no run found at \(runOrDirectory) (expected a run folder with \(RunDirectory.databaseName), or a problem directory with runs/)")
@@ -41,6 +47,10 @@ struct BestCommand: AsyncParsableCommand {
         }) else {
             printError("error: no program in \(run.url.path) has a score yet (\(programs.count) stored)")
             throw ExitStatus.nothingFound
+        }
+        if let writeDirectory {
+            try write(best, to: writeDirectory, programName: info.configuration?.program)
+            return
         }
         if codeOnly {
             print(best.code, terminator: best.code.hasSuffix("\n") ? "" : "\n")
@@ -67,7 +77,26 @@ struct BestCommand: AsyncParsableCommand {
             print("  \(program.id)  \(score.padding(toLength: 12, withPad: " ", startingAt: 0))  \(label)\(planLabel(program))")
         }
         await printInstructions(store, lineage: lineage)
-        print("\n" + best.code, terminator: best.code.hasSuffix("\n") ? "" : "\n")
+        let code = ProgramTree(decoding: best.code)?.readable ?? best.code
+        print("\n" + code, terminator: code.hasSuffix("\n") ? "" : "\n")
+    }
+
+    /// Writes the program's files into `path`, which must not hold anything yet.
+    private func write(_ program: Program, to path: String, programName: String?) throws {
+        let folder = URL(fileURLWithPath: path)
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
+            printError("error: \(folder.path) is not empty; give a new or empty folder, so that nothing there is overwritten")
+            throw ExitStatus.invalidConfiguration
+        }
+        let name = programName.map { ($0 as NSString).lastPathComponent } ?? "program"
+        let tree = ProgramTree(decoding: program.code) ?? ProgramTree(files: [name.isEmpty ? "program" : name: program.code])
+        do {
+            try tree.write(to: folder)
+        } catch {
+            printError("error: could not write into \(folder.path): \(error.localizedDescription)")
+            throw ExitStatus.harnessFailure
+        }
+        print("wrote program \(program.id) (score \(program.score.map(formatScore) ?? "none")): \(tree.paths.count) file\(tree.paths.count == 1 ? "" : "s") in \(folder.path)")
     }
 
     /// One line per model: what it answered, what became children and improved on their parents,
