@@ -64,6 +64,10 @@ public struct Problem: Sendable {
         let locate = { (path: [String]) in ConfigurationError.line(of: path, in: text) }
 
         let initialProgram = try startingProgram(directory: directory, configuration: configuration, file: file, locate: locate)
+        var configuration = configuration
+        if configuration.language.isEmpty, let tree = ProgramTree(decoding: initialProgram) {
+            configuration.language = tree.mainLanguage
+        }
 
         if let bridge = configuration.evaluator.openEvolve {
             guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(bridge.file).path) else {
