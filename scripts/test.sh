@@ -10,7 +10,7 @@ ensure_runtime
 apt_install podman curl tmux chromium chromium-driver
 # The examples' evaluators, as the gVisor sandbox sees them (its root is the host's /usr): numpy,
 # scipy and scikit-learn for Debian's python3, and the Rust, C++ and JavaScript toolchains.
-apt_install python3-numpy python3-scipy python3-sklearn rustc g++ nodejs
+apt_install python3-numpy python3-scipy python3-sklearn rustc cargo g++ nodejs
 # The Slurm backend's tests start a cluster of their own on this machine (munged, slurmctld and
 # two slurmd, under a temporary directory; nothing of /etc is used): Debian's Slurm 22.05 and munge;
 # for the accounting test, slurmdbd and a MariaDB server of the cluster's own.
