@@ -54,7 +54,8 @@ struct TreeReader {
     /// The program's code for a row's stored text.
     mutating func code(from stored: String, db: Database) throws -> String {
         let isFull = stored.hasPrefix(StoredTree.full + "\n")
-        guard isFull || stored.hasPrefix(StoredTree.relative + "\n") else { return stored }
+        // A tree equal to the start (a migrant's copy) is the bare header.
+        guard isFull || stored == StoredTree.relative || stored.hasPrefix(StoredTree.relative + "\n") else { return stored }
         var files = isFull ? [:] : try start(db)?.files ?? [:]
         for line in stored.split(separator: "\n").dropFirst() {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)

@@ -45,7 +45,11 @@ import Testing
         try await store.commit(
             program: Grid.make("start", result: EvaluationResult(status: .success, score: 0), island: 0, origin: .initial, code: start.encoded),
             attempts: [])
-        var trees = [start]
+        // A copy of the start (a migrant's) differs from it in no file.
+        var copy = Grid.make("copy", result: EvaluationResult(status: .success, score: 0), island: 1, origin: .migration, code: start.encoded)
+        copy.iteration = 0
+        try await store.commit(program: copy, attempts: [])
+        var trees = [start, start]
         var generator = SystemRandomNumberGenerator()
         var diffBytes = 0
         for index in 0..<1000 {

@@ -331,7 +331,10 @@ async function showProgram(id) {
   failure.textContent = d.failureReason || "";
   const diff = clear($("program-diff"));
   if (!d.diff.length) diff.textContent = "(the starting program has no parent)";
-  for (const line of d.diff) diff.append(el("span", { class: line.kind === "+" ? "add" : line.kind === "-" ? "del" : "same" }, line.kind + " " + line.text));
+  const classes = { "+": "add", "-": "del", "#": "file" };
+  for (const line of d.diff) {
+    diff.append(el("span", { class: classes[line.kind] || "same" }, line.kind === "#" ? line.text : line.kind + " " + line.text));
+  }
   $("program-code").textContent = d.code;
   $("program-answer").textContent = d.answer || "(no model answer: " + p.origin + ")";
   const attempts = clear($("program-attempts"));
