@@ -52,4 +52,22 @@ import Testing
         #expect(plan.lowerBound < rank.lowerBound)
         #expect(user.contains("(Not shown, to fit the prompt: src/big.py.)"))
     }
+
+    @Test("a crossover of two trees shows both, each with its own changes against the start")
+    func crossover() {
+        var first = Self.start
+        first.files["src/plan.py"] = "def plan(xs):\n    return sorted(xs)  # FIRST-PARENT\n"
+        var second = Self.start
+        second.files["src/rank.py"] = "# EVOLVE-BLOCK-START\ndef rank(x):\n    return -x  # SECOND-PARENT\n# EVOLVE-BLOCK-END\n"
+        func program(_ id: String, _ tree: ProgramTree) -> Program {
+            Program(
+                id: ProgramID(id), parentID: nil, origin: .mutation, iteration: 1, island: 0, generation: 1, code: tree.encoded,
+                result: EvaluationResult(status: .success, score: 1), features: [:])
+        }
+        var selection = Selection(parent: program("a", first), topPrograms: [], inspirations: [], island: 0)
+        selection.secondParent = program("b", second)
+        let user = PromptBuilder(problem: Self.problem()).messages(for: selection, kind: .crossover).last?.content ?? ""
+        #expect(user.contains("+    return sorted(xs)  # FIRST-PARENT") && user.contains("+    return -x  # SECOND-PARENT"), "\(user.prefix(3000))")
+        #expect(user.contains("for each file you change, put its path on a line of its own"))
+    }
 }
