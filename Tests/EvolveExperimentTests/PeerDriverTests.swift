@@ -43,4 +43,60 @@ struct PeerDriverTests {
         #expect(measurement.rejections == ["no_program": 1, "model_error": 1])
         #expect(measurement.peer == "openevolve 0.4.0")
     }
+
+    /// Runs the wrapper a peer calls on an evaluator that starts a long-lived child, then kills the
+    /// wrapper's process as a peer's job timeout would (SIGKILL), or lets the evaluation end.
+    static let reaperCheck = #"""
+        import importlib.util, json, os, signal, subprocess, sys, tempfile, time
+        spec = importlib.util.spec_from_file_location("peer_arm", sys.argv[1])
+        arm = importlib.util.module_from_spec(spec); spec.loader.exec_module(arm)
+        work = tempfile.mkdtemp()
+        with open(os.path.join(work, "ev.py"), "w") as f:
+            f.write("import subprocess, sys, time\n"
+                    "child = subprocess.Popen(['sleep', '300'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+                    "open('pids', 'w').write(f'{child.pid}\\n')\n"
+                    "print('{\"score\": 1}', flush=True)\n"
+                    "time.sleep(300 if sys.argv[2] == 'hang' else 0)\n")
+        settings = {"problem_dir": work, "command": "python3 ev.py {program} " + sys.argv[2], "stages": [], "timeout": 60,
+                    "direction": "maximize", "fail_score": 0, "path": "/usr/bin:/bin", "env": {}, "total_timeout": 60}
+        with open(os.path.join(work, "settings.json"), "w") as f:
+            json.dump(settings, f)
+        with open(os.path.join(work, "wrapper.py"), "w") as f:
+            f.write(arm.WRAPPER_CORE.replace("__SETTINGS_PATH__", repr(os.path.join(work, "settings.json"))).replace("__TOKEN_VAR__", "EVOLVE_T"))
+        job = subprocess.Popen([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import wrapper; "
+                                "print(wrapper._run(wrapper.SETTINGS['command'], 'p.py', 60)['ok'])", work])
+        pids = os.path.join(work, "pids")
+        for _ in range(200):
+            if os.path.exists(pids) and open(pids).read().endswith("\n"):
+                break
+            time.sleep(0.05)
+        child = int(open(pids).read())
+        if sys.argv[2] == "hang":
+            time.sleep(0.3)
+            job.kill()
+        job.wait()
+        for _ in range(60):
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                print("gone"); sys.exit(0)
+            time.sleep(0.1)
+        os.kill(child, signal.SIGKILL)
+        print("alive")
+        """#
+
+    @Test(
+        "an evaluation outlives neither the wrapper's SIGKILL (a peer's job timeout) nor its own end: its children are killed",
+        arguments: ["hang", "end"])
+    func reaper(mode: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", Self.reaperCheck, Self.file.path, mode]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(output.hasSuffix("gone\n"), "\(output)")
+    }
 }

@@ -406,7 +406,13 @@ WRAPPER_CORE = r'''
 # command; {program}, {eval_dir} and {problem} substituted; a fresh eval dir as HOME and TMPDIR; a
 # small environment; a wall clock that kills the process group; result.json wins over the last line
 # of standard output) and hands the report to the peer in its own form. Standard library only.
-import json, math, os, shutil, signal, subprocess, tempfile
+import json, math, os, shutil, signal, subprocess, sys, tempfile
+
+# Kills the evaluator's process group once its stdin closes: when the evaluation ends, or when the
+# process that started it dies in any way (a peer that SIGKILLs its evaluation job would otherwise
+# leave the candidate running, unsandboxed, beside the rest of the measurement).
+_REAPER = ("import os, signal, sys\nsys.stdin.buffer.read()\n"
+           "try:\n    os.killpg(int(sys.argv[1]), signal.SIGKILL)\nexcept OSError:\n    pass\n")
 
 with open(__SETTINGS_PATH__) as _f:
     SETTINGS = json.load(_f)
@@ -462,56 +468,67 @@ def _run(command, program_path, timeout):
                                     env=_environment(eval_dir), start_new_session=True)
         except OSError as e:
             return _failure("crashed", f"cannot start the evaluator: {e}")
+        reaper = subprocess.Popen([sys.executable or "python3", "-c", _REAPER, str(proc.pid)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            out, err = proc.communicate()
-            return _failure("timeout", f"the evaluation ran past the {timeout:g} s wall clock and was killed", err)
-        code = proc.returncode
-        if shell and 128 < code < 128 + 65:
-            code = -(code - 128)  # the shell reports its child's death by signal n as 128 + n
-        line = _last_line(err)
-        if code < 0:
-            return _failure("crashed", f"killed by signal {-code}" + (f"; last error line: {line}" if line else ""), err)
-        report, origin = None, None
-        result_file = os.path.join(eval_dir, "result.json")
-        text = ""
-        if os.path.isfile(result_file):
-            with open(result_file, errors="replace") as f:
-                text = f.read(1 << 20)
-        if text.strip():
-            origin = "result.json"
-        else:
-            text, origin = _last_line(out) or "", "the last line of standard output"
-        try:
-            report = json.loads(text) if text.strip() else None
-        except ValueError:
-            report = None
-        if code != 0:
-            reason = f"the evaluator exited with status {code}"
-            if isinstance(report, dict) and isinstance(report.get("error"), str):
-                reason += f"; the evaluator reported an error: {report['error'][:500]}"
-            elif line:
-                reason += f"; last error line: {line}"
-            return _failure("crashed", reason, err)
-        if not text.strip():
-            return _failure("invalid_result", "the evaluator printed nothing; it must print a JSON object", err)
-        if not isinstance(report, dict):
-            return _failure("invalid_result", f"{origin} is not a JSON object: {text[:120]!r}", err)
-        if isinstance(report.get("error"), str):
-            return _failure("invalid_result", f"the evaluator reported an error: {report['error'][:500]}", err)
-        score = report.get("score")
-        if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-            return _failure("invalid_result", f"the score is missing or not a finite number: {score!r}", err)
-        metrics = report.get("metrics") if isinstance(report.get("metrics"), dict) else {}
-        artifacts = report.get("artifacts") if isinstance(report.get("artifacts"), dict) else {}
-        return {"ok": True, "status": "success", "score": float(score), "metrics": metrics, "artifacts": artifacts}
+            return _finish(proc, eval_dir, shell, timeout)
+        finally:
+            reaper.stdin.close()
+            reaper.wait()
     finally:
         shutil.rmtree(eval_dir, ignore_errors=True)
+
+
+def _finish(proc, eval_dir, shell, timeout):
+    """Waits for the evaluator under the wall clock and reads its report."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        out, err = proc.communicate()
+        return _failure("timeout", f"the evaluation ran past the {timeout:g} s wall clock and was killed", err)
+    code = proc.returncode
+    if shell and 128 < code < 128 + 65:
+        code = -(code - 128)  # the shell reports its child's death by signal n as 128 + n
+    line = _last_line(err)
+    if code < 0:
+        return _failure("crashed", f"killed by signal {-code}" + (f"; last error line: {line}" if line else ""), err)
+    report, origin = None, None
+    result_file = os.path.join(eval_dir, "result.json")
+    text = ""
+    if os.path.isfile(result_file):
+        with open(result_file, errors="replace") as f:
+            text = f.read(1 << 20)
+    if text.strip():
+        origin = "result.json"
+    else:
+        text, origin = _last_line(out) or "", "the last line of standard output"
+    try:
+        report = json.loads(text) if text.strip() else None
+    except ValueError:
+        report = None
+    if code != 0:
+        reason = f"the evaluator exited with status {code}"
+        if isinstance(report, dict) and isinstance(report.get("error"), str):
+            reason += f"; the evaluator reported an error: {report['error'][:500]}"
+        elif line:
+            reason += f"; last error line: {line}"
+        return _failure("crashed", reason, err)
+    if not text.strip():
+        return _failure("invalid_result", "the evaluator printed nothing; it must print a JSON object", err)
+    if not isinstance(report, dict):
+        return _failure("invalid_result", f"{origin} is not a JSON object: {text[:120]!r}", err)
+    if isinstance(report.get("error"), str):
+        return _failure("invalid_result", f"the evaluator reported an error: {report['error'][:500]}", err)
+    score = report.get("score")
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        return _failure("invalid_result", f"the score is missing or not a finite number: {score!r}", err)
+    metrics = report.get("metrics") if isinstance(report.get("metrics"), dict) else {}
+    artifacts = report.get("artifacts") if isinstance(report.get("artifacts"), dict) else {}
+    return {"ok": True, "status": "success", "score": float(score), "metrics": metrics, "artifacts": artifacts}
 
 
 def _better_or_equal(score, threshold):
