@@ -81,6 +81,25 @@ import Glibc
         #expect(try String(contentsOf: directory.file("stderr"), encoding: .utf8) == "to stderr\n")
     }
 
+    @Test("a multi-file candidate arrives as its folder, every file in place")
+    func multiFileCandidate() throws {
+        let evaluate = """
+            import json, os, sys
+            root = sys.argv[1]
+            files = {os.path.relpath(os.path.join(d, f), root): open(os.path.join(d, f)).read() for d, _, fs in os.walk(root) for f in fs}
+            print(json.dumps({"score": 1, "files": files}))
+            """
+        let fixture = try Fixture(files: ["evaluate.py": evaluate])
+        defer { fixture.root.remove() }
+        var job = fixture.job(.shell("python3 evaluate.py {program}"))
+        job.program = ProgramTree(files: ["solver/a.py": "A = 1\n", "solver/deep/b.py": "B = 2\n", "README": "text"]).encoded
+        job.programFileName = "program"
+        let (status, directory) = try fixture.launch(job)
+        #expect(status == 0)
+        let report = try #require(lastJSONLine(try String(contentsOf: directory.file("stdout"), encoding: .utf8)))
+        #expect(report["files"] as? [String: String] == ["solver/a.py": "A = 1\n", "solver/deep/b.py": "B = 2\n", "README": "text"])
+    }
+
     @Test("its wall clock kills the command's whole process group") func wallClock() async throws {
         let sleeper = """
             import os, subprocess, time
