@@ -5,8 +5,9 @@
 #   ask(messages, temperature=0.0, max_tokens=400): the model's answer (a string) to chat
 #       messages [{"role": "system" | "user" | "assistant", "content": "..."}]; it raises
 #       RuntimeError when the evaluation's model calls or tokens are spent.
-# The agent may run code (a subprocess has python3 as sys.executable) and ask again; each task has
-# 120 s, timed with SIGALRM, so time limits of its own are a subprocess's timeout, not an alarm.
+# The agent may run code (a subprocess has python3 as sys.executable) and ask again. Each task has
+# 30 s of the agent's own time (waits for the model not counted), timed with SIGALRM: time limits
+# of its own are a subprocess's timeout, not an alarm.
 # Only the code between the markers evolves.
 # EVOLVE-BLOCK-START
 import re

@@ -6,10 +6,11 @@ messages to the run's model through Evolve's model gateway (evaluator.model in e
 returns the answer. The source code solve returns is run on the task's hidden tests by check.py,
 in a fresh python3 under a time limit. score = tasks whose hidden tests all pass / tasks.
 
-The candidate runs in this process (it is imported), under TASK_SECONDS per task; what it prints
-goes to standard error. The report is written to $EVOLVE_EVAL_DIR/result.json (which wins over
-standard output) and printed. The artifacts say per task how many hidden tests passed, never
-which ones, so that the search cannot fit the tests through them.
+The candidate runs in this process (it is imported), with TASK_SECONDS of its own per task (the
+time its requests wait for the model is not counted); what it prints goes to standard error. The
+report is written to $EVOLVE_EVAL_DIR/result.json (which wins over standard output) and printed.
+The artifacts say per task how many hidden tests passed, never which ones, so that the search
+cannot fit the tests through them.
 """
 
 import contextlib
@@ -24,8 +25,9 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TASK_SECONDS = 120  # one task's solve, its model calls included
+TASK_SECONDS = 30  # one task's solve, its requests' waits for the model not counted
 CHECK_SECONDS = 10  # one task's hidden tests
+REQUEST_SECONDS = 900  # one request's wait for the model (the sandbox's wall clock may end it first)
 
 
 class GatewayError(RuntimeError):
@@ -37,24 +39,60 @@ class TaskTimeout(BaseException):
     `except Exception` lets it through."""
 
 
+class TaskClock:
+    """The agent's own time on a task: TaskTimeout after `seconds`, with the clock stopped while a
+    request waits for the model. The model's speed is not the agent's doing, and a request given
+    up when its task's time ran out would keep one of the gateway's four slots for the rest of the
+    evaluation (with the bundled model on a busy 2-core machine, the tasks after a few such requests
+    got no answer at all). Requests from several threads at once stop it while the first one waits."""
+
+    def __init__(self, seconds):
+        self.seconds, self.task = seconds, None
+        signal.signal(signal.SIGALRM, self.expire)
+
+    def expire(self, signum, frame):
+        if self.task:  # a request that outlived its task may re-arm the clock: that alarm is ignored
+            raise TaskTimeout(f"solve ran past {self.seconds} s of its own time")
+
+    @contextlib.contextmanager
+    def running(self, task):
+        self.task = task
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        try:
+            yield
+        finally:
+            self.task = None
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    @contextlib.contextmanager
+    def stopped(self):
+        left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+        try:
+            yield
+        finally:
+            if left:
+                signal.setitimer(signal.ITIMER_REAL, left)
+
+
 class Gateway:
     """The candidate's ask: chat completions over the gateway's unix socket, counted."""
 
-    def __init__(self, path, model):
-        self.path, self.model = path, model
+    def __init__(self, path, model, clock):
+        self.path, self.model, self.clock = path, model, clock
         self.calls = self.refused = 0
 
     def ask(self, messages, temperature=0.0, max_tokens=400):
         """The model's answer to chat messages ([{"role", "content"}, ...]); raises GatewayError."""
         body = {"model": self.model, "messages": messages, "temperature": temperature, "max_tokens": max_tokens}
-        connection = http.client.HTTPConnection("evolve-gateway", timeout=120)  # the host name is never looked up
+        connection = http.client.HTTPConnection("evolve-gateway")  # the host name is never looked up
         connection.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.sock.settimeout(120)
+        connection.sock.settimeout(REQUEST_SECONDS)
         try:
-            connection.sock.connect(self.path)
-            connection.request("POST", "/v1/chat/completions", body=json.dumps(body), headers={"Content-Type": "application/json"})
-            response = connection.getresponse()
-            answer = json.loads(response.read() or b"{}")
+            with self.clock.stopped():
+                connection.sock.connect(self.path)
+                connection.request("POST", "/v1/chat/completions", body=json.dumps(body), headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                answer = json.loads(response.read() or b"{}")
         finally:
             connection.close()
         if response.status != 200:
@@ -62,20 +100,6 @@ class Gateway:
             raise GatewayError(answer.get("error", {}).get("message", f"HTTP {response.status}"))
         self.calls += 1
         return answer["choices"][0]["message"]["content"]
-
-
-@contextlib.contextmanager
-def time_limit(seconds):
-    def expire(signum, frame):
-        raise TaskTimeout(f"solve ran past {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def load(path):
@@ -102,12 +126,12 @@ def hidden_tests(code, task):
         return {"passed": 0, "cases": len(task["tests"]), "error": f"the check ended without a report (exit {run.returncode})"}
 
 
-def attempt(solve, task, gateway):
+def attempt(solve, task, gateway, clock):
     """(solved, what happened in a line) for one task."""
     before = gateway.calls
     shown = copy.deepcopy({key: task[key] for key in ("function", "statement", "examples")})
     try:
-        with time_limit(TASK_SECONDS):
+        with clock.running(task["function"]):
             code = solve(shown, gateway.ask)
         failure = None if isinstance(code, str) else f"solve returned {type(code).__name__}, not source code"
     except BaseException as error:  # the agent's own failure, its time running out, its exit()
@@ -134,13 +158,14 @@ def main():
     if "EVOLVE_MODEL_SOCKET" not in os.environ:
         return report({"error": "no model gateway: set evaluator.model in evolve.yaml"})
     tasks = json.load(open(os.path.join(HERE, "tasks.json")))
-    gateway = Gateway(os.environ["EVOLVE_MODEL_SOCKET"], os.environ.get("EVOLVE_MODEL", ""))
+    clock = TaskClock(TASK_SECONDS)
+    gateway = Gateway(os.environ["EVOLVE_MODEL_SOCKET"], os.environ.get("EVOLVE_MODEL", ""), clock)
     with contextlib.redirect_stdout(sys.stderr):  # the candidate's prints must not reach the report
         try:
             solve = load(sys.argv[1])
         except BaseException as error:
             return report({"error": f"the agent could not be imported: {type(error).__name__}: {error}"[:500]})
-        outcomes = {task["function"]: attempt(solve, task, gateway) for task in tasks}
+        outcomes = {task["function"]: attempt(solve, task, gateway, clock) for task in tasks}
     solved = sum(ok for ok, _ in outcomes.values())
     report({
         "score": solved / len(tasks),
