@@ -81,6 +81,31 @@ func startAndBest(runDirectory: String) async throws -> (start: Program, best: P
     return (start, best)
 }
 
+/// One scripted iteration of an example whose evaluator asks the model (prompt_optimization,
+/// agent_scaffold): `evolve run` on the copy at `problem`, in its default gVisor backend, with the
+/// OpenAI-wire model at `server` and `hostKey` as the run's key; the run must end well and score a child.
+struct ScriptedGatewayRun {
+    /// The key the run's model client sends, which the gateway must use on the host and never hand in.
+    static let hostKey = "loopback-host-key"
+    var run: CommandResult
+    var directory: String
+    var start: Program
+    var child: Program
+
+    init(problem: URL, server: LoopbackLLMServer) async throws {
+        directory = problem.appendingPathComponent("runs/test").path
+        run = try runEvolve(
+            [
+                "run", problem.path, "--provider", "openai", "--openai-url", server.url + "/v1", "--model-concurrency", "1",
+                "--iterations", "1", "--run-dir", directory, "--quiet",
+            ], environment: ["OPENAI_API_KEY": Self.hostKey], timeout: 600)
+        #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
+        let (start, best) = try await startAndBest(runDirectory: directory)
+        self.start = start
+        child = try #require(best, "no scored child; stdout: \(run.stdout)")
+    }
+}
+
 struct ExampleTestError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

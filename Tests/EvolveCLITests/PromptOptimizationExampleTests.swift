@@ -39,16 +39,8 @@ struct PromptOptimizationExampleTests {
             let bare = system.lowercased().contains("only the final answer") || Double(answer) == nil
             return .answer(bare ? answer : "Sure! The answer is \(answer). Let me know if there is anything else.")
         }) { server in
-            let runDirectory = problem.url.appendingPathComponent("runs/test").path
-            let run = try runEvolve(
-                [
-                    "run", problem.url.path, "--provider", "openai", "--openai-url", server.url + "/v1", "--model-concurrency", "1",
-                    "--iterations", "1", "--run-dir", runDirectory, "--quiet",
-                ], environment: ["OPENAI_API_KEY": "loopback-host-key"], timeout: 600)
-            #expect(run.status == 0, "stdout: \(run.stdout)\nstderr: \(run.stderr)")
-
-            let (start, best) = try await startAndBest(runDirectory: runDirectory)
-            let child = try #require(best, "no scored child; stdout: \(run.stdout)")
+            let scripted = try await ScriptedGatewayRun(problem: problem.url, server: server)
+            let (start, child) = (scripted.start, scripted.child)
             // Three names answered bare at the start; all eight with the evolved prompt.
             #expect(start.result.score == 0.375, "\(start.result.failureReason ?? "") \(start.result.stderrTail.suffix(400))")
             #expect(child.result.score == 1.0, "\(child.result.failureReason ?? "") \(child.result.artifacts)")
@@ -57,12 +49,12 @@ struct PromptOptimizationExampleTests {
             // The questions reached the model with the candidate's prompt, and the host's key, from the host.
             let asked = server.requests.filter { answers[$0.messages.last?.content ?? ""] != nil }
             #expect(asked.count == 16)
-            #expect(asked.allSatisfy { $0.authorization == "Bearer loopback-host-key" })
+            #expect(asked.allSatisfy { $0.authorization == "Bearer \(ScriptedGatewayRun.hostKey)" })
             #expect(asked.contains { $0.messages.first?.content.hasPrefix("You are a precise quiz solver.") == true })
             // `evolve show` says what the child's evaluation asked of the model.
-            let shown = try runEvolve(["show", runDirectory, child.id.rawValue])
+            let shown = try runEvolve(["show", scripted.directory, child.id.rawValue])
             #expect(shown.stdout.contains("model gateway: 8 calls,"), "\(shown.stdout.prefix(600))")
-            print("example prompt_optimization: start \(start.result.score ?? 0), scripted child \(child.result.score ?? 0), run \(String(format: "%.1f", run.seconds)) s")
+            print("example prompt_optimization: start \(start.result.score ?? 0), scripted child \(child.result.score ?? 0), run \(String(format: "%.1f", scripted.run.seconds)) s")
         }
     }
 }
