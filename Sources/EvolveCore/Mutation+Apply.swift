@@ -15,7 +15,6 @@ extension Mutation {
     /// except that Python imports the rewrite added above its regions move into the first one.
     /// A multi-file mutation (`.files`) applies to an encoded `ProgramTree` under `policy`.
     public func applying(to parent: String, matching: DiffMatching, policy: FilePolicy = FilePolicy()) throws(MutationRejection) -> AppliedMutation {
-        if case .files(let changes) = self { return try Self.apply(changes, to: parent, matching: matching, policy: policy) }
         let parent = normalizeNewlines(parent)
         let child: String
         var matches: [SearchMatch] = []
@@ -29,8 +28,8 @@ extension Mutation {
             child = document.text
         case .rewrite(let program):
             (child, movedImports) = try Self.splice(rewrite: normalizeNewlines(program), into: parent)
-        case .files:
-            preconditionFailure("applied above")
+        case .files(let changes):
+            return try Self.apply(changes, to: parent, matching: matching, policy: policy)
         }
         if child == parent {
             throw MutationRejection(.identical, "The change leaves the program identical to its parent; propose a real change.")

@@ -46,48 +46,69 @@ extension Mutation {
 }
 
 /// Splits an answer into the parts that follow each file name.
-enum TreeAnswer {
+struct TreeAnswer {
+    private let tree: ProgramTree
+    /// Files in order of first mention (nil: the text before any name), and each one's lines.
+    private var order: [String?] = [nil]
+    private var lines: [String?: [Substring]] = [nil: []]
+    private var current: String?
+    /// Inside a SEARCH/REPLACE block; inside a code fence; at a fence's first line.
+    private var inBlock = false
+    private var inFence = false
+    private var fenceIsEmpty = false
+
+    private init(tree: ProgramTree) {
+        self.tree = tree
+    }
+
     /// The answer's text per named file (in order of first mention; nil: before any name).
     static func segments(of answer: String, tree: ProgramTree) -> [(String?, String)] {
-        var order: [String?] = [nil]
-        var lines: [String?: [Substring]] = [nil: []]
-        var current: String?
-        var inBlock = false
-        var inFence = false
-        var fenceIsEmpty = false
-        func start(_ path: String) {
-            current = path
-            if lines[path] == nil {
-                order.append(path)
-                lines[path] = []
-            }
-        }
+        var scan = TreeAnswer(tree: tree)
         for line in answer.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingWhitespace()
-            if !inBlock, !inFence || fenceIsEmpty, let path = fileName(in: trimmed, tree: tree) {
-                if inFence { lines[current, default: []].removeLast() }
-                start(path)
-                if inFence { lines[path, default: []].append("```") }
-                fenceIsEmpty = false
-                continue
-            }
-            if !inBlock, !inFence, trimmed.hasPrefix("```"), let path = fileName(in: trimmed.dropFirst(3).split(separator: " ").last ?? "", tree: tree) {
-                start(path)
-            }
-            lines[current, default: []].append(line)
-            switch Mutation.marker(line) {
-            case .search: inBlock = true
-            case .replace: inBlock = false
-            default: break
-            }
-            if !inBlock, trimmed.hasPrefix("```") {
-                inFence = inFence ? trimmed != "```" : true
-                fenceIsEmpty = inFence
-            } else if inFence {
-                fenceIsEmpty = false
-            }
+            scan.read(line)
         }
-        return order.map { ($0, lines[$0]!.joined(separator: "\n")) }
+        return scan.order.map { ($0, scan.lines[$0]!.joined(separator: "\n")) }
+    }
+
+    /// A file name on a line of its own (outside blocks, or as a fence's first line) starts that
+    /// file's part; so does one in a fence's info string.
+    private mutating func read(_ line: Substring) {
+        let trimmed = line.trimmingWhitespace()
+        if !inBlock, !inFence || fenceIsEmpty, let path = Self.fileName(in: trimmed, tree: tree) {
+            if inFence { lines[current, default: []].removeLast() }
+            start(path)
+            if inFence { lines[path, default: []].append("```") }
+            fenceIsEmpty = false
+            return
+        }
+        if !inBlock, !inFence, trimmed.hasPrefix("```"), let path = Self.fileName(in: trimmed.dropFirst(3).split(separator: " ").last ?? "", tree: tree) {
+            start(path)
+        }
+        lines[current, default: []].append(line)
+        track(line, trimmed: trimmed)
+    }
+
+    private mutating func start(_ path: String) {
+        current = path
+        if lines[path] == nil {
+            order.append(path)
+            lines[path] = []
+        }
+    }
+
+    /// Follows SEARCH/REPLACE blocks and code fences, in which no line is a file name.
+    private mutating func track(_ line: Substring, trimmed: Substring) {
+        switch Mutation.marker(line) {
+        case .search: inBlock = true
+        case .replace: inBlock = false
+        default: break
+        }
+        if !inBlock, trimmed.hasPrefix("```") {
+            inFence = inFence ? trimmed != "```" : true
+            fenceIsEmpty = inFence
+        } else if inFence {
+            fenceIsEmpty = false
+        }
     }
 
     /// The path a line names when it is nothing but a file name (with heading marks, backticks,

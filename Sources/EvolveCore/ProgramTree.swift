@@ -32,6 +32,13 @@ public struct ProgramTree: Sendable, Hashable {
         return text
     }
 
+    /// The language of most of the files the tree's extensions name ("" when none is known).
+    public var mainLanguage: String {
+        let languages = paths.map(ProblemConfiguration.language(forFile:)).filter { !$0.isEmpty }
+        let counts = Dictionary(languages.map { ($0, 1) }, uniquingKeysWith: +)
+        return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? ""
+    }
+
     /// The files one after another, each under a `==> path <==` line, for people to read.
     public var readable: String {
         paths.map { "==> \($0) <==\n" + files[$0]! }.joined(separator: "\n")

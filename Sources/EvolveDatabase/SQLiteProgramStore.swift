@@ -13,6 +13,8 @@ import GRDB
 public final class SQLiteProgramStore: ProgramStore {
     public let path: String
     private let pool: DatabasePool
+    /// A multi-file run's starting tree, once read (see StoredTree).
+    private let startTree = StartTreeCache()
 
     /// Opens (and, for a writer, creates and migrates) the run database at `path`.
     ///
@@ -41,7 +43,7 @@ public final class SQLiteProgramStore: ProgramStore {
     public func commit(program: Program?, attempts: [AttemptRecord]) async throws {
         let what = program.map { "program \($0.id)" } ?? "iteration \(attempts.first?.iteration ?? 0)"
         try await write(what, hint: "check free disk space") { db in
-            if let program { try ProgramRow(storing: program, db: db).insert(db) }
+            if let program { try ProgramRow(storing: program, db: db, start: self.startTree).insert(db) }
             for attempt in attempts { try AttemptRow(attempt).insert(db) }
             try Self.removeJournaled(attempts.map(\.iteration), db)
         }
@@ -64,19 +66,19 @@ public final class SQLiteProgramStore: ProgramStore {
     }
 
     public func allPrograms() async throws -> [Program] {
-        try await read { db in try ProgramRow.programs(ProgramRow.order(Column("seq")).fetchAll(db), db: db) }
+        try await read { db in try ProgramRow.programs(ProgramRow.order(Column("seq")).fetchAll(db), db: db, start: self.startTree) }
     }
 
     public func programs(after cursor: ProgramCursor) async throws -> (programs: [Program], cursor: ProgramCursor) {
         let (programs, last) = try await read { db in
             let rows = try ProgramRow.filter(Column("seq") > cursor.sequence).order(Column("seq")).fetchAll(db)
-            return (try ProgramRow.programs(rows, db: db), rows.last?.seq)
+            return (try ProgramRow.programs(rows, db: db, start: self.startTree), rows.last?.seq)
         }
         return (programs, last.map(ProgramCursor.init(sequence:)) ?? cursor)
     }
 
     public func program(_ id: ProgramID) async throws -> Program? {
-        try await read { db in try ProgramRow.programs(ProgramRow.filter(Column("id") == id.rawValue).fetchAll(db), db: db).first }
+        try await read { db in try ProgramRow.programs(ProgramRow.filter(Column("id") == id.rawValue).fetchAll(db), db: db, start: self.startTree).first }
     }
 
     public func attempts(iteration: Int) async throws -> [AttemptRecord] {

@@ -1,6 +1,7 @@
 import EvolveCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// How the store keeps multi-file programs, so that a thousand candidates of a large project cost
 /// about one copy of it plus their changes:
@@ -15,15 +16,15 @@ enum StoredTree {
     static let relative = "%evolve-manifest 2"
 
     /// The text to store in a program row for `code`, its files written to `blobs` first.
-    static func storable(_ code: String, db: Database) throws -> String {
+    static func storable(_ code: String, db: Database, start cache: StartTreeCache) throws -> String {
         guard let tree = ProgramTree(decoding: code) else { return code }
-        var reader = TreeReader()
+        var reader = TreeReader(start: cache)
         let start = try reader.start(db)
         var manifest = start == nil ? full : relative
         for path in tree.paths where start?.files[path] != tree.files[path] {
             let text = tree.files[path]!
             let hash = Self.hash(text)
-            if try !Bool(exists: hash, db) {
+            if try !blobExists(hash, db) {
                 let base = start?.files[path]
                 let stored = base.flatMap { LineDelta.encode(text, from: $0, baseHash: Self.hash($0)) } ?? text
                 try db.execute(sql: "INSERT INTO blobs (hash, text) VALUES (?, ?)", arguments: [hash, stored])
@@ -38,11 +39,21 @@ enum StoredTree {
     static func hash(_ text: String) -> String {
         String(SHA256Digest.hex(Data(text.utf8)).prefix(20))
     }
+
+    private static func blobExists(_ hash: String, _ db: Database) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT 1 FROM blobs WHERE hash = ?", arguments: [hash]) != nil
+    }
 }
 
-private extension Bool {
-    init(exists hash: String, _ db: Database) throws {
-        self = try Int.fetchOne(db, sql: "SELECT 1 FROM blobs WHERE hash = ?", arguments: [hash]) != nil
+/// The run's starting tree, read from the database once per store: once stored it never changes,
+/// and every commit and read of a tree needs it.
+final class StartTreeCache: Sendable {
+    private let tree = Mutex<ProgramTree?>(nil)
+
+    var known: ProgramTree? { tree.withLock { $0 } }
+
+    func remember(_ start: ProgramTree) {
+        tree.withLock { $0 = start }
     }
 }
 
@@ -50,6 +61,11 @@ private extension Bool {
 struct TreeReader {
     private var blobs: [String: String] = [:]
     private var startTree: ProgramTree??
+    private let cache: StartTreeCache
+
+    init(start cache: StartTreeCache) {
+        self.cache = cache
+    }
 
     /// The program's code for a row's stored text.
     mutating func code(from stored: String, db: Database) throws -> String {
@@ -71,10 +87,12 @@ struct TreeReader {
 
     /// The run's starting tree, when its start is a stored tree.
     mutating func start(_ db: Database) throws -> ProgramTree? {
+        if let known = cache.known { return known }
         if let startTree { return startTree }
         let stored = try String.fetchOne(db, sql: "SELECT code FROM programs WHERE origin = 'initial' ORDER BY seq LIMIT 1")
         let tree = try stored.flatMap { $0.hasPrefix(StoredTree.full + "\n") ? ProgramTree(decoding: try code(from: $0, db: db)) : nil }
         startTree = .some(tree)
+        if let tree { cache.remember(tree) }
         return tree
     }
 
@@ -97,14 +115,14 @@ struct TreeReader {
 
 extension ProgramRow {
     /// The row for `program`, its tree's files written to `blobs`.
-    init(storing program: Program, db: Database) throws {
+    init(storing program: Program, db: Database, start: StartTreeCache) throws {
         self.init(program)
-        code = try StoredTree.storable(program.code, db: db)
+        code = try StoredTree.storable(program.code, db: db, start: start)
     }
 
     /// The programs of `rows`, their trees read back from `blobs`.
-    static func programs(_ rows: [ProgramRow], db: Database) throws -> [Program] {
-        var reader = TreeReader()
+    static func programs(_ rows: [ProgramRow], db: Database, start: StartTreeCache) throws -> [Program] {
+        var reader = TreeReader(start: start)
         return try rows.map { row in
             var program = row.program
             program.code = try reader.code(from: row.code, db: db)

@@ -6,9 +6,10 @@ extension PromptBuilder {
     func currentFilesSection(_ tree: ProgramTree) -> String {
         let changed = changedPaths(tree)
         let editable = tree.paths.filter(files.allowsChange)
+        let changeable = Set(editable)
         let listing = tree.paths.map { path in
             let lines = tree.files[path]!.split(separator: "\n", omittingEmptySubsequences: false).count
-            return (editable.contains(path) ? "* " : "  ") + path + " (\(lines) lines" + (changed.contains(path) ? ", changed" : "") + ")"
+            return (changeable.contains(path) ? "* " : "  ") + path + " (\(lines) lines" + (changed.contains(path) ? ", changed" : "") + ")"
         }
         let diff = changesText(tree, paths: changed)
         var shown: [String] = []

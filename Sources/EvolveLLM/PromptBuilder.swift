@@ -65,17 +65,13 @@ public struct PromptBuilder: Sendable {
     }
 
     var systemMessage: String {
-        let text = render("system", [
+        render("system", [
             "description": description,
             "goal": goalText,
             "language": languageName,
+            "scope": startTree == nil ? PromptTemplates.scope : PromptTemplates.filesScope,
         ])
-        return startTree == nil ? text : text.replacingOccurrences(of: Self.singleFileScope, with: Self.treeScope)
     }
-
-    /// The default system prompt's sentence on what may change, and what a multi-file program says instead.
-    static let singleFileScope = "Only the lines between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change. Everything outside those markers is fixed: keep it exactly as it is."
-    static let treeScope = "The program is a folder of files. Only the files marked * may change, and in a file with EVOLVE-BLOCK-START and EVOLVE-BLOCK-END lines only the lines between them: keep everything else exactly as it is."
 
     var languageName: String { language.isEmpty ? "the language of the program below" : language }
 

@@ -26,7 +26,8 @@ public enum PromptTemplates {
         "files_rewrite_format": filesRewriteFormat,
     ]
 
-    /// Placeholders: `{{description}}`, `{{goal}}`, `{{language}}`.
+    /// Placeholders: `{{description}}`, `{{goal}}`, `{{language}}`, `{{scope}}` (what may change:
+    /// `scope` below, or `filesScope` for a multi-file program).
     public static let system = """
         You improve one program at a time in an evolutionary search. An evaluator runs every \
         program you write and scores it; better programs survive and are shown to you again.
@@ -35,9 +36,16 @@ public enum PromptTemplates {
         {{description}}
 
         Scoring: {{goal}}
-        Only the lines between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change. Everything \
-        outside those markers is fixed: keep it exactly as it is. The program is written in {{language}}.
+        {{scope}} The program is written in {{language}}.
         """
+
+    /// What may change in one program file.
+    public static let scope = "Only the lines between EVOLVE-BLOCK-START and EVOLVE-BLOCK-END may change. "
+        + "Everything outside those markers is fixed: keep it exactly as it is."
+
+    /// What may change in a multi-file program.
+    public static let filesScope = "The program is a folder of files. Only the files marked * may change, and in a file with "
+        + "EVOLVE-BLOCK-START and EVOLVE-BLOCK-END lines only the lines between them: keep everything else exactly as it is."
 
     /// The sections in order, least important first and the current program last, then the task.
     /// Placeholders: `{{trimmed}}`, `{{previous_attempts}}`, `{{top_programs}}`, `{{inspirations}}`,

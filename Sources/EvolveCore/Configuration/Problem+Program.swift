@@ -1,18 +1,6 @@
 import Foundation
 
-extension ProgramTree {
-    /// The language of most of the files the tree's extensions name ("" when none is known).
-    public var mainLanguage: String {
-        let languages = paths.map(ProblemConfiguration.language(forFile:)).filter { !$0.isEmpty }
-        let counts = Dictionary(languages.map { ($0, 1) }, uniquingKeysWith: +)
-        return counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? ""
-    }
-}
-
 extension Problem {
-    /// Whether the candidates are trees of files (`program:` names a folder).
-    public var isMultiFile: Bool { ProgramTree.isTree(initialProgram) }
-
     /// The starting program: one file's text, or a folder's files as an encoded `ProgramTree`;
     /// its EVOLVE-BLOCK markers must pair up in every file, and a tree needs a file the model may change.
     static func startingProgram(
